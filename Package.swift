@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+// The module graph is the architecture (docs/ARCHITECTURE.md):
+//   KhataCore     pure ledger: types, limits, canonical encoding, state machine. No I/O, no clock.
+//   KhataStorage  the journal behind the `JournalStore` protocol; SQLite driver; in-memory driver.
+//   KhataEngine   the sequencer: verifies signatures, applies in order, group-commits, recovers.
+//   KhataCommands the `khata` command line (swift-argument-parser), a library so tests can drive it.
+//   khata         the executable: nothing but `Khata.main()`.
+import PackageDescription
+
+let package = Package(
+    name: "khata",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "khata", targets: ["khata"]),
+        .library(name: "KhataCore", targets: ["KhataCore"]),
+        .library(name: "KhataEngine", targets: ["KhataEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "KhataCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "KhataStorage",
+            dependencies: ["KhataCore", "CSQLite"]
+        ),
+        .target(
+            name: "KhataEngine",
+            dependencies: ["KhataCore", "KhataStorage"]
+        ),
+        .target(
+            name: "KhataCommands",
+            dependencies: [
+                "KhataCore", "KhataStorage", "KhataEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "khata", dependencies: ["KhataCommands"]),
+        // Fixtures shared by the test targets: deterministic keys, a test genesis, a seeded generator.
+        .target(
+            name: "KhataTestSupport",
+            dependencies: ["KhataCore", "KhataStorage", "KhataEngine"],
+            path: "Tests/KhataTestSupport"
+        ),
+        .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "KhataStorageTests", dependencies: ["KhataStorage", "KhataCore", "KhataTestSupport"]),
+        .testTarget(name: "KhataEngineTests", dependencies: ["KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]),
+        .testTarget(
+            name: "KhataCommandsTests",
+            dependencies: ["KhataCommands", "KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]
+        ),
+    ]
+)

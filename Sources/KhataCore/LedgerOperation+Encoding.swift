@@ -1,0 +1,114 @@
+// The canonical binary form of operations (docs/ENCODING.md, "Operations").
+
+extension ByteWriter {
+    public mutating func write(operation: LedgerOperation) {
+        write(operation.tag.rawValue)
+        switch operation {
+        case .createAccount(let op):
+            write(id: op.account)
+            write(op.zone)
+            write(op.kycTier)
+            write(keySet: op.controllers)
+        case .registerAsset(let op):
+            write(asset: op.asset)
+            write(op.kind.rawValue)
+            write(op.scale)
+            write(id: op.issuer)
+            write(id: op.issuanceAccount)
+        case .transfer(let op):
+            write(transfer: op)
+        case .pendingTransfer(let op):
+            write(transfer: op.transfer)
+            write(op.timeoutSeconds)
+        case .postPending(let op):
+            write(pending: op.pending)
+            write(op.amount.units)
+        case .voidPending(let op):
+            write(pending: op.pending)
+        case .changeControllers(let op):
+            write(id: op.account)
+            write(keySet: op.controllers)
+        case .closeAccount(let op):
+            write(id: op.account)
+        }
+    }
+
+    mutating func write(transfer: Transfer) {
+        write(asset: transfer.asset)
+        write(id: transfer.debit)
+        write(id: transfer.credit)
+        write(transfer.amount.units)
+        writeShortBytes(Array(transfer.memo.utf8))
+    }
+
+    mutating func write(pending: PendingID) {
+        write(id: pending.transaction)
+        write(pending.operation)
+    }
+}
+
+extension ByteReader {
+    public mutating func readOperation() throws(MalformedInput) -> LedgerOperation {
+        let tagByte = try readUInt8("operation tag")
+        guard let tag = LedgerOperation.Tag(rawValue: tagByte) else {
+            throw MalformedInput(.unknownTag, "unknown operation tag \(tagByte) at byte \(offset - 1)")
+        }
+        switch tag {
+        case .createAccount:
+            let account = try readID(AccountID.self, "account id")
+            let zone = try readUInt16("zone")
+            let tier = try readUInt8("KYC tier")
+            let controllers = try readKeySet()
+            return .createAccount(CreateAccount(account: account, controllers: controllers, zone: zone, kycTier: tier))
+        case .registerAsset:
+            let asset = try readAssetCode()
+            let kindByte = try readUInt8("asset kind")
+            guard let kind = AssetKind(rawValue: kindByte) else {
+                throw MalformedInput(.unknownTag, "unknown asset kind \(kindByte)")
+            }
+            let scale = try readUInt8("asset scale")
+            guard scale <= Limits.maxAssetScale else {
+                throw MalformedInput(.limitExceeded, "asset scale \(scale) exceeds \(Limits.maxAssetScale)")
+            }
+            let issuer = try readID(AccountID.self, "issuer account")
+            let issuance = try readID(AccountID.self, "issuance account")
+            return .registerAsset(RegisterAsset(asset: asset, kind: kind, scale: scale, issuer: issuer, issuanceAccount: issuance))
+        case .transfer:
+            return .transfer(try readTransfer())
+        case .pendingTransfer:
+            let transfer = try readTransfer()
+            let timeout = try readUInt32("timeout")
+            guard (1...Limits.maxPendingTimeoutSeconds).contains(timeout) else {
+                throw MalformedInput(.limitExceeded, "a pending timeout is 1 to \(Limits.maxPendingTimeoutSeconds) seconds, got \(timeout)")
+            }
+            return .pendingTransfer(PendingTransfer(transfer: transfer, timeoutSeconds: timeout))
+        case .postPending:
+            let pending = try readPendingID()
+            return .postPending(PostPending(pending: pending, amount: Amount(try readUInt64("amount"))))
+        case .voidPending:
+            return .voidPending(VoidPending(pending: try readPendingID()))
+        case .changeControllers:
+            let account = try readID(AccountID.self, "account id")
+            return .changeControllers(ChangeControllers(account: account, controllers: try readKeySet()))
+        case .closeAccount:
+            return .closeAccount(CloseAccount(account: try readID(AccountID.self, "account id")))
+        }
+    }
+
+    mutating func readTransfer() throws(MalformedInput) -> Transfer {
+        let asset = try readAssetCode()
+        let debit = try readID(AccountID.self, "debit account")
+        let credit = try readID(AccountID.self, "credit account")
+        let amount = Amount(try readUInt64("amount"))
+        let memoBytes = try readShortBytes(limit: Limits.maxMemoBytes, "memo")
+        guard let memo = String(validating: memoBytes, as: UTF8.self) else {
+            throw MalformedInput(.invalidValue, "memo is not valid UTF-8")
+        }
+        return Transfer(asset: asset, debit: debit, credit: credit, amount: amount, memo: memo)
+    }
+
+    mutating func readPendingID() throws(MalformedInput) -> PendingID {
+        let transaction = try readID(TransactionID.self, "pending transaction id")
+        return PendingID(transaction: transaction, operation: try readUInt16("pending operation index"))
+    }
+}

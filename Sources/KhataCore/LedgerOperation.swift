@@ -1,0 +1,237 @@
+/// One step of a transaction. A transaction's operations commit together or not at all.
+///
+/// The tag of each case is its byte in the canonical encoding (docs/ENCODING.md);
+/// tags are stable and never reused.
+public enum LedgerOperation: Hashable, Sendable {
+    case createAccount(CreateAccount)
+    case registerAsset(RegisterAsset)
+    case transfer(Transfer)
+    case pendingTransfer(PendingTransfer)
+    case postPending(PostPending)
+    case voidPending(VoidPending)
+    case changeControllers(ChangeControllers)
+    case closeAccount(CloseAccount)
+
+    public enum Tag: UInt8, Sendable, CaseIterable {
+        case createAccount = 1
+        case registerAsset = 2
+        case transfer = 3
+        case pendingTransfer = 4
+        case postPending = 5
+        case voidPending = 6
+        case changeControllers = 7
+        case closeAccount = 8
+
+        /// The name used in JSON (`"type"`) and in messages.
+        public var name: String {
+            switch self {
+            case .createAccount: "create_account"
+            case .registerAsset: "register_asset"
+            case .transfer: "transfer"
+            case .pendingTransfer: "pending_transfer"
+            case .postPending: "post_pending"
+            case .voidPending: "void_pending"
+            case .changeControllers: "change_controllers"
+            case .closeAccount: "close_account"
+            }
+        }
+    }
+
+    public var tag: Tag {
+        switch self {
+        case .createAccount: .createAccount
+        case .registerAsset: .registerAsset
+        case .transfer: .transfer
+        case .pendingTransfer: .pendingTransfer
+        case .postPending: .postPending
+        case .voidPending: .voidPending
+        case .changeControllers: .changeControllers
+        case .closeAccount: .closeAccount
+        }
+    }
+}
+
+/// Opens an account controlled by `controllers`. Authorised by the new
+/// controllers themselves (their threshold must sign), which proves that the
+/// creator holds the keys it names.
+public struct CreateAccount: Hashable, Sendable, Codable {
+    public var account: AccountID
+    public var controllers: KeySet
+    /// The account's zone (0 = the mainland). Rules per zone come with smart laws.
+    public var zone: UInt16
+    /// The account's KYC tier (0 = minimum). Limits per tier come with smart laws.
+    public var kycTier: UInt8
+
+    public init(account: AccountID, controllers: KeySet, zone: UInt16 = 0, kycTier: UInt8 = 0) {
+        self.account = account
+        self.controllers = controllers
+        self.zone = zone
+        self.kycTier = kycTier
+    }
+}
+
+/// The kind of an asset. Raw values are encoded bytes.
+public enum AssetKind: UInt8, Hashable, Sendable, Codable, CaseIterable {
+    case currency = 1
+    case reserve = 2
+    case equity = 3
+    case bond = 4
+
+    public var name: String {
+        switch self {
+        case .currency: "currency"
+        case .reserve: "reserve"
+        case .equity: "equity"
+        case .bond: "bond"
+        }
+    }
+
+    public init?(name: String) {
+        guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = kind
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let kind = AssetKind(name: name) else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: "asset kind is currency, reserve, equity or bond"))
+        }
+        self = kind
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+}
+
+/// Registers an asset and opens its issuance account, which may go negative and
+/// carries the negative side of the supply. Authorised by the ledger's issuer
+/// keys (set at genesis). Minting is a transfer from the issuance account and is
+/// authorised by the controllers of the `issuer` account.
+public struct RegisterAsset: Hashable, Sendable, Codable {
+    public var asset: AssetCode
+    public var kind: AssetKind
+    /// Minor-unit digits: 2 for INR (paise), 8 for BTC (satoshis), 0 for XAU in milligrams.
+    public var scale: UInt8
+    /// The account whose controllers authorise minting (debits of the issuance account).
+    public var issuer: AccountID
+    /// The id of the new issuance account.
+    public var issuanceAccount: AccountID
+
+    public init(asset: AssetCode, kind: AssetKind, scale: UInt8, issuer: AccountID, issuanceAccount: AccountID) {
+        self.asset = asset
+        self.kind = kind
+        self.scale = scale
+        self.issuer = issuer
+        self.issuanceAccount = issuanceAccount
+    }
+}
+
+/// Moves `amount` of `asset` from `debit` to `credit` at once. Authorised by the
+/// debit account's controllers.
+public struct Transfer: Hashable, Sendable, Codable {
+    public var asset: AssetCode
+    public var debit: AccountID
+    public var credit: AccountID
+    public var amount: Amount
+    /// Free text for the parties (UTF-8, at most `Limits.maxMemoBytes` bytes).
+    public var memo: String
+
+    public init(asset: AssetCode, debit: AccountID, credit: AccountID, amount: Amount, memo: String = "") {
+        self.asset = asset
+        self.debit = debit
+        self.credit = credit
+        self.amount = amount
+        self.memo = memo
+    }
+}
+
+/// Reserves `amount` from `debit` for `credit` until posted, voided or expired
+/// `timeoutSeconds` after the entry's time. Authorised by the debit account's
+/// controllers. Its id is the transaction id and this operation's index.
+public struct PendingTransfer: Hashable, Sendable, Codable {
+    public var transfer: Transfer
+    public var timeoutSeconds: UInt32
+
+    public init(transfer: Transfer, timeoutSeconds: UInt32) {
+        self.transfer = transfer
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+/// Names a pending transfer: the transaction that created it and the index of the
+/// operation in it. Written `<transaction id hex>/<operation index>`.
+public struct PendingID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let transaction: TransactionID
+    public let operation: UInt16
+
+    public init(transaction: TransactionID, operation: UInt16) {
+        self.transaction = transaction
+        self.operation = operation
+    }
+
+    public init?(text: some StringProtocol) {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let id = TransactionID(hex: parts[0]), let operation = UInt16(parts[1]) else { return nil }
+        self.init(transaction: id, operation: operation)
+    }
+
+    public var description: String { "\(transaction.hex)/\(operation)" }
+    public static func < (a: Self, b: Self) -> Bool { (a.transaction, a.operation) < (b.transaction, b.operation) }
+}
+
+extension PendingID: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = PendingID(text: text) else {
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: decoder.codingPath, debugDescription: "a pending id is <32 hex digits>/<operation index>"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Completes a pending transfer with `amount` (at most the pending amount); the
+/// rest returns to the debit account. Authorised by the debit account's controllers.
+public struct PostPending: Hashable, Sendable, Codable {
+    public var pending: PendingID
+    public var amount: Amount
+
+    public init(pending: PendingID, amount: Amount) {
+        self.pending = pending
+        self.amount = amount
+    }
+}
+
+/// Cancels a pending transfer, returning the whole amount to the debit account.
+/// Authorised by the credit account's controllers: the payee gives up the hold
+/// it was promised (the payer alone cannot take it back before it expires).
+public struct VoidPending: Hashable, Sendable, Codable {
+    public var pending: PendingID
+    public init(pending: PendingID) { self.pending = pending }
+}
+
+/// Replaces an account's controllers. Authorised by its current controllers.
+public struct ChangeControllers: Hashable, Sendable, Codable {
+    public var account: AccountID
+    public var controllers: KeySet
+
+    public init(account: AccountID, controllers: KeySet) {
+        self.account = account
+        self.controllers = controllers
+    }
+}
+
+/// Closes an account that holds nothing and has nothing pending; a closed account
+/// takes no further debits or credits. Authorised by its controllers.
+public struct CloseAccount: Hashable, Sendable, Codable {
+    public var account: AccountID
+    public init(account: AccountID) { self.account = account }
+}

@@ -1,0 +1,342 @@
+// The state machine's transitions. Every rejection returns before any change is
+// kept: operations record what they overwrite in an undo log, and a failing
+// operation rolls back the ones before it, so a transaction commits whole or not at all.
+
+extension LedgerState {
+    /// Applies one sequenced transaction at log position `index`, stamped `time`.
+    ///
+    /// The caller (the sequencer, or replay) has already checked the signatures
+    /// cryptographically; here they are only counted against the keys each
+    /// operation needs. `contentDigest` is `transaction.contentDigest`, passed in
+    /// because the caller has usually computed it already.
+    ///
+    /// An id already in the log gets `idReusedWithDifferentContent` (the sequencer
+    /// answers an exact retry with the original receipt and never sequences it).
+    public mutating func apply(
+        _ transaction: Transaction, contentDigest: Digest32, index: LeafIndex, time: Timestamp
+    ) -> Outcome {
+        precondition(index.value == size, "LedgerState.apply: index \(index) but \(size) entries applied")
+        precondition(time >= self.time, "LedgerState.apply: time \(time) before \(self.time)")
+        expirePending(upTo: time)
+        size += 1
+        self.time = time
+        if transactions[transaction.id] != nil {
+            return .rejected(.idReusedWithDifferentContent, operation: nil)
+        }
+        let outcome = applyOperations(
+            transaction.operations, transaction: transaction.id, signers: transaction.signers, index: index, time: time)
+        transactions[transaction.id] = TransactionRecord(contentDigest: contentDigest, index: index, outcome: outcome)
+        return outcome
+    }
+
+    /// Releases every pending transfer whose expiry is at or before `time`, oldest
+    /// first. Expiry is driven by the stamped time of the next entry, so replay
+    /// expires exactly what the sequencer expired.
+    mutating func expirePending(upTo time: Timestamp) {
+        while let next = expiries.minimum, next.at <= time {
+            _ = expiries.popMinimum()
+            guard var record = pendings[next.pending], record.state == .pending else { continue }
+            release(record.transfer)
+            record.state = .expired
+            pendings[next.pending] = record
+        }
+    }
+
+    /// Applies `operations` all or none. `signers` nil means genesis authority.
+    mutating func applyOperations(
+        _ operations: [LedgerOperation], transaction: TransactionID, signers: [PublicKey]?, index: LeafIndex, time: Timestamp
+    ) -> Outcome {
+        var context = ApplyContext(signers: signers, transaction: transaction, index: index, time: time)
+        for (position, operation) in operations.enumerated() {
+            context.operation = UInt16(position)
+            if let code = apply(operation, &context) {
+                rollBack(context.undo)
+                return .rejected(code, operation: UInt16(position))
+            }
+        }
+        for expiry in context.newExpiries { expiries.push(expiry) }
+        return .committed
+    }
+
+    private mutating func apply(_ operation: LedgerOperation, _ context: inout ApplyContext) -> RejectionCode? {
+        switch operation {
+        case .createAccount(let op): createAccount(op, &context)
+        case .registerAsset(let op): registerAsset(op, &context)
+        case .transfer(let op): transfer(op, &context)
+        case .pendingTransfer(let op): pendingTransfer(op, &context)
+        case .postPending(let op): postPending(op, &context)
+        case .voidPending(let op): voidPending(op, &context)
+        case .changeControllers(let op): changeControllers(op, &context)
+        case .closeAccount(let op): closeAccount(op, &context)
+        }
+    }
+
+    // MARK: - Operations
+
+    private mutating func createAccount(_ op: CreateAccount, _ context: inout ApplyContext) -> RejectionCode? {
+        guard accounts[op.account] == nil else { return .accountExists }
+        // The new controllers sign for themselves: nobody can open an account
+        // under keys they do not hold.
+        guard context.isAuthorized(by: op.controllers) else { return .insufficientSignatures }
+        context.undo.append(.account(op.account, nil))
+        accounts[op.account] = Account(
+            id: op.account, controllers: op.controllers, issuedAsset: nil, isClosed: false,
+            zone: op.zone, kycTier: op.kycTier, createdAt: context.index, assets: [])
+        return nil
+    }
+
+    private mutating func registerAsset(_ op: RegisterAsset, _ context: inout ApplyContext) -> RejectionCode? {
+        guard context.isAuthorized(by: issuerKeys) else { return .insufficientSignatures }
+        guard assets[op.asset] == nil else { return .assetExists }
+        guard let issuer = accounts[op.issuer] else { return .accountNotFound }
+        guard !issuer.isClosed else { return .accountClosed }
+        guard accounts[op.issuanceAccount] == nil else { return .accountExists }
+        context.undo.append(.asset(op.asset))
+        context.undo.append(.account(op.issuanceAccount, nil))
+        assets[op.asset] = Asset(
+            code: op.asset, kind: op.kind, scale: op.scale, issuer: op.issuer,
+            issuanceAccount: op.issuanceAccount, registeredAt: context.index)
+        accounts[op.issuanceAccount] = Account(
+            id: op.issuanceAccount, controllers: nil, issuedAsset: op.asset, isClosed: false,
+            zone: 0, kycTier: 0, createdAt: context.index, assets: [])
+        return nil
+    }
+
+    private mutating func transfer(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+        if let code = checkTransfer(op, &context) { return code }
+        let debitKey = BalanceKey(account: op.debit, asset: op.asset)
+        let creditKey = BalanceKey(account: op.credit, asset: op.asset)
+        var debit = balances[debitKey] ?? Balance()
+        var credit = balances[creditKey] ?? Balance()
+        guard let debits = add(debit.debitsPosted, op.amount), let credits = add(credit.creditsPosted, op.amount) else {
+            return .amountOverflow
+        }
+        debit.debitsPosted = debits
+        credit.creditsPosted = credits
+        if let code = hold(op, &context) { return code }
+        store(debitKey, debit, &context)
+        store(creditKey, credit, &context)
+        return nil
+    }
+
+    private mutating func pendingTransfer(_ op: PendingTransfer, _ context: inout ApplyContext) -> RejectionCode? {
+        let transfer = op.transfer
+        if let code = checkTransfer(transfer, &context) { return code }
+        let debitKey = BalanceKey(account: transfer.debit, asset: transfer.asset)
+        let creditKey = BalanceKey(account: transfer.credit, asset: transfer.asset)
+        var debit = balances[debitKey] ?? Balance()
+        var credit = balances[creditKey] ?? Balance()
+        guard let debits = add(debit.debitsPending, transfer.amount),
+              let credits = add(credit.creditsPending, transfer.amount)
+        else { return .amountOverflow }
+        debit.debitsPending = debits
+        credit.creditsPending = credits
+        if let code = hold(transfer, &context) { return code }
+        store(debitKey, debit, &context)
+        store(creditKey, credit, &context)
+        let id = PendingID(transaction: context.transaction, operation: context.operation)
+        let expiresAt = context.time.adding(seconds: op.timeoutSeconds)
+        context.undo.append(.pending(id, nil))
+        pendings[id] = PendingRecord(id: id, transfer: transfer, expiresAt: expiresAt, state: .pending, postedAmount: .zero)
+        context.newExpiries.append(Expiry(at: expiresAt, pending: id))
+        return nil
+    }
+
+    private mutating func postPending(_ op: PostPending, _ context: inout ApplyContext) -> RejectionCode? {
+        guard let record = pendings[op.pending] else { return .pendingNotFound }
+        if let code = record.state.rejectionOfResolving { return code }
+        guard !op.amount.isZero else { return .amountZero }
+        guard op.amount <= record.transfer.amount else { return .exceedsPendingAmount }
+        // The payer confirms the payment.
+        guard context.isAuthorized(by: authority(of: record.transfer.debit)) else { return .insufficientSignatures }
+        return resolve(record, as: .posted, posting: op.amount, &context)
+    }
+
+    private mutating func voidPending(_ op: VoidPending, _ context: inout ApplyContext) -> RejectionCode? {
+        guard let record = pendings[op.pending] else { return .pendingNotFound }
+        if let code = record.state.rejectionOfResolving { return code }
+        // The payee gives up the hold it was promised.
+        guard context.isAuthorized(by: authority(of: record.transfer.credit)) else { return .insufficientSignatures }
+        return resolve(record, as: .voided, posting: .zero, &context)
+    }
+
+    /// Ends a pending transfer: its whole hold is released and `posting` of it
+    /// (zero for a void) moves from payer to payee.
+    private mutating func resolve(
+        _ record: PendingRecord, as state: PendingState, posting: Amount, _ context: inout ApplyContext
+    ) -> RejectionCode? {
+        let transfer = record.transfer
+        let debitKey = BalanceKey(account: transfer.debit, asset: transfer.asset)
+        let creditKey = BalanceKey(account: transfer.credit, asset: transfer.asset)
+        // A pending transfer's balances exist: it created them, and accounts with
+        // pending amounts cannot be closed.
+        var debit = balances[debitKey]!
+        var credit = balances[creditKey]!
+        guard let debits = add(debit.debitsPosted, posting), let credits = add(credit.creditsPosted, posting) else {
+            return .amountOverflow
+        }
+        debit.debitsPending -= transfer.amount.units
+        credit.creditsPending -= transfer.amount.units
+        debit.debitsPosted = debits
+        credit.creditsPosted = credits
+        store(debitKey, debit, &context)
+        store(creditKey, credit, &context)
+        var resolved = record
+        resolved.state = state
+        resolved.postedAmount = posting
+        context.undo.append(.pending(record.id, record))
+        pendings[record.id] = resolved
+        return nil
+    }
+
+    private mutating func changeControllers(_ op: ChangeControllers, _ context: inout ApplyContext) -> RejectionCode? {
+        guard var account = accounts[op.account] else { return .accountNotFound }
+        guard account.issuedAsset == nil else { return .issuanceAccountRestricted }
+        guard !account.isClosed else { return .accountClosed }
+        guard context.isAuthorized(by: account.controllers) else { return .insufficientSignatures }
+        context.undo.append(.account(op.account, account))
+        account.controllers = op.controllers
+        accounts[op.account] = account
+        // Later operations of this transaction must be authorised by the new keys.
+        context.authorizedAccounts.removeAll()
+        return nil
+    }
+
+    private mutating func closeAccount(_ op: CloseAccount, _ context: inout ApplyContext) -> RejectionCode? {
+        guard var account = accounts[op.account] else { return .accountNotFound }
+        guard account.issuedAsset == nil else { return .issuanceAccountRestricted }
+        guard !account.isClosed else { return .accountClosed }
+        guard context.isAuthorized(by: account.controllers) else { return .insufficientSignatures }
+        for asset in account.assets where !balance(of: op.account, in: asset).isEmpty {
+            return .accountNotEmpty
+        }
+        context.undo.append(.account(op.account, account))
+        account.isClosed = true
+        accounts[op.account] = account
+        return nil
+    }
+
+    // MARK: - Shared checks
+
+    /// The checks every transfer and pending transfer makes, in a fixed order:
+    /// amount, accounts, asset, authorisation, then the debit account's funds.
+    private func checkTransfer(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+        guard !op.amount.isZero else { return .amountZero }
+        guard op.debit != op.credit else { return .sameAccount }
+        guard let debit = accounts[op.debit], let credit = accounts[op.credit] else { return .accountNotFound }
+        guard assets[op.asset] != nil else { return .assetNotFound }
+        guard !debit.isClosed && !credit.isClosed else { return .accountClosed }
+        for account in [debit, credit] where account.issuedAsset != nil && account.issuedAsset != op.asset {
+            return .assetMismatch
+        }
+        if !context.authorizedAccounts.contains(op.debit) {
+            guard context.isAuthorized(by: authority(of: op.debit)) else { return .insufficientSignatures }
+            context.authorizedAccounts.append(op.debit)
+        }
+        if !debit.mayGoNegative {
+            let available = balance(of: op.debit, in: op.asset).available
+            guard available >= Int128(op.amount.units) else { return .exceedsAvailableBalance }
+        }
+        return nil
+    }
+
+    /// Records that both accounts of a transfer hold its asset, within the limit.
+    private mutating func hold(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+        for id in [op.debit, op.credit] {
+            var account = accounts[id]!
+            guard !account.assets.contains(op.asset) else { continue }
+            guard account.assets.count < Limits.maxAssetsPerAccount else { return .limitExceeded }
+            context.undo.append(.account(id, account))
+            let position = account.assets.firstIndex(where: { $0 > op.asset }) ?? account.assets.count
+            account.assets.insert(op.asset, at: position)
+            accounts[id] = account
+        }
+        return nil
+    }
+
+    private mutating func store(_ key: BalanceKey, _ balance: Balance, _ context: inout ApplyContext) {
+        context.undo.append(.balance(key, balances[key]))
+        balances[key] = balance
+    }
+
+    /// Returns a pending transfer's amount to its payer (void or expiry).
+    private mutating func release(_ transfer: Transfer) {
+        let debitKey = BalanceKey(account: transfer.debit, asset: transfer.asset)
+        let creditKey = BalanceKey(account: transfer.credit, asset: transfer.asset)
+        balances[debitKey]!.debitsPending -= transfer.amount.units
+        balances[creditKey]!.creditsPending -= transfer.amount.units
+    }
+
+    /// The keys that authorise debits of an account: its controllers, or for an
+    /// issuance account the controllers of its asset's issuer account.
+    func authority(of id: AccountID) -> KeySet? {
+        guard let account = accounts[id] else { return nil }
+        guard let asset = account.issuedAsset else { return account.controllers }
+        guard let issuer = assets[asset].flatMap({ accounts[$0.issuer] }), !issuer.isClosed else { return nil }
+        return issuer.controllers
+    }
+
+    private func add(_ counter: UInt64, _ amount: Amount) -> UInt64? {
+        let (sum, overflow) = counter.addingReportingOverflow(amount.units)
+        return overflow ? nil : sum
+    }
+
+    private mutating func rollBack(_ undo: [Undo]) {
+        for record in undo.reversed() {
+            switch record {
+            case .balance(let key, let old): balances[key] = old
+            case .account(let id, let old): accounts[id] = old
+            case .asset(let code): assets[code] = nil
+            case .pending(let id, let old): pendings[id] = old
+            }
+        }
+    }
+}
+
+/// What one transaction's application carries from operation to operation.
+struct ApplyContext {
+    /// The verified signers; nil for genesis, whose operations need no signatures.
+    let signers: [PublicKey]?
+    let transaction: TransactionID
+    let index: LeafIndex
+    let time: Timestamp
+    var operation: UInt16 = 0
+    var undo: [Undo] = []
+    var newExpiries: [Expiry] = []
+    /// Debit accounts already found authorised in this transaction, so that a
+    /// batch of transfers from one account counts its signatures once.
+    var authorizedAccounts: [AccountID] = []
+
+    init(signers: [PublicKey]?, transaction: TransactionID, index: LeafIndex, time: Timestamp) {
+        self.signers = signers
+        self.transaction = transaction
+        self.index = index
+        self.time = time
+    }
+
+    func isAuthorized(by keys: KeySet?) -> Bool {
+        guard let signers else { return true }
+        guard let keys else { return false }
+        return keys.isSatisfied(by: signers)
+    }
+}
+
+/// What an operation overwrote, so that a failing transaction can be undone.
+enum Undo {
+    case balance(BalanceKey, Balance?)
+    case account(AccountID, Account?)
+    case asset(AssetCode)
+    case pending(PendingID, PendingRecord?)
+}
+
+extension PendingState {
+    /// Why a pending transfer in this state cannot be posted or voided, if it cannot.
+    var rejectionOfResolving: RejectionCode? {
+        switch self {
+        case .pending: nil
+        case .posted: .pendingAlreadyPosted
+        case .voided: .pendingAlreadyVoided
+        case .expired: .pendingExpired
+        }
+    }
+}

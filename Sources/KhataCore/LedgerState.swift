@@ -1,0 +1,111 @@
+/// The whole state of a ledger: a pure function of its log.
+///
+/// This is Khata's state machine. It is deterministic: no clock (time is the
+/// sequencer's stamp in each entry), no randomness, no floating point, no
+/// dependence on hash-table iteration order. Applying the same entries in the
+/// same order always yields the same state and the same `digest`.
+///
+/// - `apply(genesis:time:)` starts a ledger (entry 0);
+/// - `apply(_:contentDigest:index:time:)` applies one sequenced transaction and
+///   returns its outcome (LedgerState+Apply.swift);
+/// - `replay(_:)` re-applies a logged entry and checks its logged outcome;
+/// - `encodedSnapshot()` / `init(snapshot:)` / `digest` (LedgerState+Snapshot.swift).
+public struct LedgerState: Sendable {
+    public internal(set) var origin: String
+    public internal(set) var ledgerKey: PublicKey
+    /// The keys that may register assets.
+    public internal(set) var issuerKeys: KeySet
+    public internal(set) var accounts: [AccountID: Account] = [:]
+    public internal(set) var balances: [BalanceKey: Balance] = [:]
+    public internal(set) var assets: [AssetCode: Asset] = [:]
+    public internal(set) var pendings: [PendingID: PendingRecord] = [:]
+    public internal(set) var transactions: [TransactionID: TransactionRecord] = [:]
+    var expiries = Heap<Expiry>()
+    /// The number of entries applied: the index the next entry must have.
+    public internal(set) var size: UInt64 = 0
+    /// The time of the last entry applied.
+    public internal(set) var time = Timestamp(milliseconds: 0)
+
+    /// The state after the genesis entry, or the rejection of the genesis operation
+    /// that failed (a genesis must commit whole).
+    public static func genesis(_ genesis: Genesis, time: Timestamp) -> (LedgerState, Outcome) {
+        var state = LedgerState(origin: genesis.origin, ledgerKey: genesis.ledgerKey, issuerKeys: genesis.issuer)
+        let outcome = state.applyOperations(
+            genesis.operations, transaction: TransactionID(high: 0, low: 0), signers: nil,
+            index: LeafIndex(0), time: time)
+        state.size = 1
+        state.time = time
+        return (state, outcome)
+    }
+
+    init(origin: String, ledgerKey: PublicKey, issuerKeys: KeySet) {
+        self.origin = origin
+        self.ledgerKey = ledgerKey
+        self.issuerKeys = issuerKeys
+    }
+
+    /// The balance of `account` in `asset` (all counters zero if never held).
+    public func balance(of account: AccountID, in asset: AssetCode) -> Balance {
+        balances[BalanceKey(account: account, asset: asset)] ?? Balance()
+    }
+
+    /// The record of a sequenced transaction id, if any.
+    public func record(of id: TransactionID) -> TransactionRecord? { transactions[id] }
+
+    /// The accounts whose balances or settings an operation list touches, ascending
+    /// and without repeats. Used to index history; pending ids are resolved to
+    /// their accounts.
+    public func accountsTouched(by operations: [LedgerOperation]) -> [AccountID] {
+        var touched = Set<AccountID>()
+        for operation in operations {
+            switch operation {
+            case .createAccount(let op): touched.insert(op.account)
+            case .registerAsset(let op): touched.formUnion([op.issuer, op.issuanceAccount])
+            case .transfer(let op): touched.formUnion([op.debit, op.credit])
+            case .pendingTransfer(let op): touched.formUnion([op.transfer.debit, op.transfer.credit])
+            case .postPending(let op):
+                if let record = pendings[op.pending] { touched.formUnion([record.transfer.debit, record.transfer.credit]) }
+            case .voidPending(let op):
+                if let record = pendings[op.pending] { touched.formUnion([record.transfer.debit, record.transfer.credit]) }
+            case .changeControllers(let op): touched.insert(op.account)
+            case .closeAccount(let op): touched.insert(op.account)
+            }
+        }
+        return touched.sorted()
+    }
+
+    /// The supply of an asset: what its issuance account has issued net of what
+    /// came back. Zero for an unknown asset.
+    public func supply(of code: AssetCode) -> UInt64 {
+        guard let asset = assets[code] else { return 0 }
+        let net = balance(of: asset.issuanceAccount, in: code).posted
+        return net < 0 ? UInt64(-net) : 0
+    }
+
+    /// Checks the conservation invariants: for each asset the balances sum to
+    /// exactly zero, and no account that may not go negative is negative (nor
+    /// has pending debits beyond its balance). Returns the violations found.
+    /// Costs O(balances).
+    public func invariantViolations() -> [String] {
+        var sums: [AssetCode: Int128] = [:]
+        var pendingDebits: [AssetCode: Int128] = [:]
+        var pendingCredits: [AssetCode: Int128] = [:]
+        var violations: [String] = []
+        for (key, balance) in balances {
+            sums[key.asset, default: 0] += balance.posted
+            pendingDebits[key.asset, default: 0] += Int128(balance.debitsPending)
+            pendingCredits[key.asset, default: 0] += Int128(balance.creditsPending)
+            let account = accounts[key.account]
+            if account?.mayGoNegative != true && balance.available < 0 {
+                violations.append("account \(key.account) is negative in \(key.asset): \(balance.available)")
+            }
+        }
+        for (asset, sum) in sums.sorted(by: { $0.key < $1.key }) where sum != 0 {
+            violations.append("balances of \(asset) sum to \(sum), not 0")
+        }
+        for (asset, debits) in pendingDebits where debits != pendingCredits[asset] {
+            violations.append("pending debits of \(asset) (\(debits)) differ from pending credits (\(pendingCredits[asset] ?? 0))")
+        }
+        return violations
+    }
+}

@@ -1,0 +1,38 @@
+/// Every bound Khata enforces, in one place.
+///
+/// Each limit is checked where input enters (decoding, the command line, later
+/// the HTTP server). `LimitsTests` checks that the limits fit together, for
+/// example that the largest transaction still fits in the largest entry.
+public enum Limits {
+    /// The largest encoded log entry: the C2SP tlog-tiles entry bundle limit.
+    public static let maxEntryBytes = 65_535
+    /// Bytes an entry adds around its payload: version, index, time, kind,
+    /// payload length, and the longest outcome.
+    public static let entryOverheadBytes = 1 + 8 + 8 + 1 + 2 + Outcome.maxEncodedBytes
+    /// The largest encoded transaction (body and signatures), so that its entry fits.
+    public static let maxTransactionBytes = maxEntryBytes - entryOverheadBytes
+    /// Operations in one transaction.
+    public static let maxOperations = 1_024
+    /// Signatures on one transaction.
+    public static let maxSignatures = 16
+    /// Keys in one controller set (the n of m-of-n).
+    public static let maxControllers = 16
+    /// Bytes of a transfer memo.
+    public static let maxMemoBytes = 64
+    /// Bytes of a ledger origin (the checkpoint's first line).
+    public static let maxOriginBytes = 128
+    /// Characters of an asset code.
+    public static let maxAssetCodeBytes = 12
+    /// Minor-unit digits of an asset (10^18 still fits in 64 bits).
+    public static let maxAssetScale: UInt8 = 18
+    /// Different assets one account may hold at once.
+    public static let maxAssetsPerAccount = 64
+    /// The longest timeout of a pending transfer: 366 days, in seconds.
+    public static let maxPendingTimeoutSeconds: UInt32 = 366 * 24 * 3600
+    /// Transactions in one submitted batch (and so in one group commit).
+    public static let maxBatchTransactions = 8_192
+    /// Entries a caller may read in one call (log listing, history pages).
+    public static let maxPageEntries = 1_000
+    /// The latest sequencer time accepted, so that time plus any timeout never overflows.
+    public static let maxTimestampMilliseconds: UInt64 = 1 << 62
+}

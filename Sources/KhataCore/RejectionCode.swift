@@ -1,0 +1,167 @@
+/// Why the state machine refused a transaction. A closed list with stable numbers:
+/// a number is never reused or renumbered, new codes are appended.
+///
+/// A rejection is a business outcome, not an error: the transaction is sequenced
+/// and logged with its code, changes no balance, and its id stays failed forever.
+/// docs/REJECTIONS.md lists every code with when it happens.
+public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
+    /// A debit would take a non-negative account below zero (posted minus pending).
+    case exceedsAvailableBalance = 1
+    /// An account named by the operation does not exist.
+    case accountNotFound = 2
+    /// The asset named by the operation is not registered.
+    case assetNotFound = 3
+    /// An issuance account was asked to carry an asset other than its own.
+    case assetMismatch = 4
+    /// The signers do not meet the threshold of the keys that must authorise the operation.
+    case insufficientSignatures = 5
+    /// No pending transfer has this id.
+    case pendingNotFound = 6
+    /// The pending transfer was already posted.
+    case pendingAlreadyPosted = 7
+    /// The pending transfer was already voided.
+    case pendingAlreadyVoided = 8
+    /// The pending transfer expired before this entry's time.
+    case pendingExpired = 9
+    /// A transfer or post of zero.
+    case amountZero = 10
+    /// A balance counter would pass 2^64 − 1.
+    case amountOverflow = 11
+    /// An account named by the operation is closed.
+    case accountClosed = 12
+    /// This transaction id was already used for a transaction with other content.
+    case idReusedWithDifferentContent = 13
+    /// The account would hold more than `Limits.maxAssetsPerAccount` assets.
+    case limitExceeded = 14
+    /// An account with this id already exists.
+    case accountExists = 15
+    /// An asset with this code is already registered.
+    case assetExists = 16
+    /// Debit and credit are the same account.
+    case sameAccount = 17
+    /// An account with a balance or a pending amount cannot be closed.
+    case accountNotEmpty = 18
+    /// A post larger than the pending amount.
+    case exceedsPendingAmount = 19
+    /// The operation is not allowed on an issuance account (changing its controllers, closing it).
+    case issuanceAccountRestricted = 20
+
+    /// The snake_case name used in JSON and API problem codes.
+    public var name: String {
+        switch self {
+        case .exceedsAvailableBalance: "exceeds_available_balance"
+        case .accountNotFound: "account_not_found"
+        case .assetNotFound: "asset_not_found"
+        case .assetMismatch: "asset_mismatch"
+        case .insufficientSignatures: "insufficient_signatures"
+        case .pendingNotFound: "pending_not_found"
+        case .pendingAlreadyPosted: "pending_already_posted"
+        case .pendingAlreadyVoided: "pending_already_voided"
+        case .pendingExpired: "pending_expired"
+        case .amountZero: "amount_zero"
+        case .amountOverflow: "amount_overflow"
+        case .accountClosed: "account_closed"
+        case .idReusedWithDifferentContent: "id_reused_with_different_content"
+        case .limitExceeded: "limit_exceeded"
+        case .accountExists: "account_exists"
+        case .assetExists: "asset_exists"
+        case .sameAccount: "same_account"
+        case .accountNotEmpty: "account_not_empty"
+        case .exceedsPendingAmount: "exceeds_pending_amount"
+        case .issuanceAccountRestricted: "issuance_account_restricted"
+        }
+    }
+
+    public init?(name: String) {
+        guard let code = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = code
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let name = try decoder.singleValueContainer().decode(String.self)
+        guard let code = RejectionCode(name: name) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown rejection code \(name)"))
+        }
+        self = code
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+}
+
+/// What became of a sequenced transaction.
+public enum Outcome: Hashable, Sendable {
+    case committed
+    /// Refused with `code`; `operation` is the index of the failing operation, or
+    /// nil when the transaction as a whole was refused (a reused id).
+    case rejected(RejectionCode, operation: UInt16?)
+
+    /// `u8 0` or `u8 1 ‖ u16 code ‖ u16 operation (0xFFFF: the whole transaction)`.
+    public static let maxEncodedBytes = 5
+
+    public var isCommitted: Bool { self == .committed }
+}
+
+extension ByteWriter {
+    public mutating func write(outcome: Outcome) {
+        switch outcome {
+        case .committed:
+            write(UInt8(0))
+        case .rejected(let code, let operation):
+            write(UInt8(1))
+            write(code.rawValue)
+            write(operation ?? 0xFFFF)
+        }
+    }
+}
+
+extension ByteReader {
+    public mutating func readOutcome() throws(MalformedInput) -> Outcome {
+        switch try readUInt8("outcome") {
+        case 0:
+            return .committed
+        case 1:
+            let raw = try readUInt16("rejection code")
+            guard let code = RejectionCode(rawValue: raw) else {
+                throw MalformedInput(.unknownTag, "unknown rejection code \(raw)")
+            }
+            let operation = try readUInt16("failing operation")
+            return .rejected(code, operation: operation == 0xFFFF ? nil : operation)
+        case let other:
+            throw MalformedInput(.unknownTag, "unknown outcome \(other)")
+        }
+    }
+}
+
+extension Outcome: Codable {
+    private enum CodingKeys: String, CodingKey { case status, code, operation }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        switch try container.decode(String.self, forKey: .status) {
+        case "committed":
+            self = .committed
+        case "rejected":
+            self = .rejected(
+                try container.decode(RejectionCode.self, forKey: .code),
+                operation: try container.decodeIfPresent(UInt16.self, forKey: .operation))
+        case let other:
+            throw DecodingError.dataCorruptedError(
+                forKey: .status, in: container, debugDescription: "status is committed or rejected, not \(other)")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .committed:
+            try container.encode("committed", forKey: .status)
+        case .rejected(let code, let operation):
+            try container.encode("rejected", forKey: .status)
+            try container.encode(code, forKey: .code)
+            try container.encodeIfPresent(operation, forKey: .operation)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import KhataCore
+import KhataStorage
+
+/// Why the engine could not open a ledger or take a batch.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The stored log does not replay to a consistent state.
+        public static let corrupt = Code(rawValue: "corrupt")
+        /// The genesis is invalid or does not commit.
+        public static let invalidGenesis = Code(rawValue: "invalid_genesis")
+        /// A batch larger than `Limits.maxBatchTransactions`.
+        public static let batchTooLarge = Code(rawValue: "batch_too_large")
+        /// An earlier write failed; memory may be ahead of disk, so the ledger
+        /// refuses everything until it is reopened (which replays from disk).
+        public static let halted = Code(rawValue: "halted")
+        public static let storage = Code(rawValue: "storage")
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    init(_ error: StorageError) {
+        self.init(error.code == .corrupt || error.code == .foreign ? .corrupt : .storage, error.message)
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,108 @@
+import Dispatch
+import KhataCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A transaction whose signatures were all checked against this ledger's origin.
+/// Only `SignatureVerifier` makes one, so the sequencer cannot be handed an
+/// unchecked transaction by mistake.
+public struct VerifiedTransaction: Sendable {
+    public let transaction: Transaction
+    /// The canonical encoding, the payload of its log entry.
+    public let encoded: [UInt8]
+    public let contentDigest: Digest32
+
+    fileprivate init(_ transaction: Transaction) {
+        self.transaction = transaction
+        encoded = transaction.encoded
+        contentDigest = transaction.contentDigest
+    }
+}
+
+/// The stateless stage of the write path: decodes, bounds and checks signatures,
+/// spread over every core. Nothing here reads ledger state, so it runs in
+/// parallel and ahead of the sequencer.
+public enum SignatureVerifier {
+    /// Checks each transaction's signatures for the ledger named `origin`, using up
+    /// to `workers` threads. Costs one Ed25519 verification per signature, plus
+    /// one SHA-256 of each body (the content digest), done here rather than in the
+    /// sequencer.
+    public static func verify(
+        _ transactions: [Transaction], origin: String, workers: Int = activeProcessorCount
+    ) -> [Result<VerifiedTransaction, MalformedInput>] {
+        parallelMap(transactions, workers: workers) { transaction in
+            do throws(MalformedInput) {
+                try transaction.verifySignatures(origin: origin)
+                return .success(VerifiedTransaction(transaction))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Decodes canonical encodings and checks their signatures, in parallel.
+    public static func decodeAndVerify(
+        _ encodings: [[UInt8]], origin: String, workers: Int = activeProcessorCount
+    ) -> [Result<VerifiedTransaction, MalformedInput>] {
+        parallelMap(encodings, workers: workers) { bytes in
+            do throws(MalformedInput) {
+                let transaction = try Transaction(decoding: bytes)
+                try transaction.verifySignatures(origin: origin)
+                return .success(VerifiedTransaction(transaction))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// The number of cores this process may use.
+    public static var activeProcessorCount: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 2
+        #endif
+    }
+}
+
+/// Maps `input` through `transform` on up to `workers` threads, in contiguous
+/// chunks, keeping the order of the input.
+func parallelMap<Input: Sendable, Output: Sendable>(
+    _ input: [Input], workers: Int, _ transform: @Sendable (Input) -> Output
+) -> [Output] {
+    let chunks = max(1, min(workers, input.count / 8))
+    guard chunks > 1 else { return input.map(transform) }
+    let results = ResultSlots<Output>(count: input.count)
+    let chunkSize = (input.count + chunks - 1) / chunks
+    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let start = chunk * chunkSize
+        for index in start..<min(input.count, start + chunkSize) {
+            results.set(index, transform(input[index]))
+        }
+    }
+    return results.values()
+}
+
+/// Result slots that parallel workers fill, each slot written by exactly one
+/// worker. Raw memory rather than an array, so that concurrent writes to distinct
+/// slots do not trip Swift's exclusivity checks on a shared property.
+private final class ResultSlots<Value>: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<Value?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+
+    func set(_ index: Int, _ value: Value) { slots[index] = value }
+    func values() -> [Value] { (0..<count).map { slots[$0]! } }
+}

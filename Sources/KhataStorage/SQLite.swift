@@ -1,0 +1,149 @@
+import CSQLite
+import KhataCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// SQLITE_TRANSIENT: SQLite copies bound bytes before the call returns.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// One SQLite connection. Thin and internal: `SQLiteJournal` is its only user.
+final class SQLiteConnection {
+    let handle: OpaquePointer
+
+    init(path: String, create: Bool) throws(StorageError) {
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "status \(status)"
+            sqlite3_close(handle)
+            throw StorageError(.io, "cannot open \(path): \(message)")
+        }
+        self.handle = handle
+        sqlite3_busy_timeout(handle, 5_000)
+    }
+
+    deinit { sqlite3_close_v2(handle) }
+
+    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+
+    func execute(_ sql: String) throws(StorageError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard status == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? lastError
+            sqlite3_free(message)
+            throw StorageError(Self.code(status), "SQLite: \(text)")
+        }
+    }
+
+    func prepare(_ sql: String) throws(StorageError) -> SQLiteStatement {
+        var statement: OpaquePointer?
+        let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK, let statement else {
+            throw StorageError(Self.code(status), "SQLite: \(lastError)")
+        }
+        return SQLiteStatement(statement, connection: self)
+    }
+
+    func scalarInt(_ sql: String) throws(StorageError) -> Int64 {
+        var value: Int64 = 0
+        try prepare(sql).forEachRow { row in value = row.int(0) }
+        return value
+    }
+
+    func scalarText(_ sql: String) throws(StorageError) -> String? {
+        var value: String?
+        try prepare(sql).forEachRow { row in value = row.text(0) }
+        return value
+    }
+
+    func metaText(_ key: String) throws(StorageError) -> String? {
+        let select = try prepare("SELECT CAST(value AS TEXT) FROM khata_meta WHERE key = ?")
+        select.bind(text: key, at: 1)
+        var value: String?
+        try select.forEachRow { row in value = row.text(0) }
+        return value
+    }
+
+    static func code(_ status: Int32) -> StorageError.Code {
+        switch status & 0xff {
+        case SQLITE_CORRUPT: .corrupt
+        case SQLITE_NOTADB: .foreign
+        default: .io
+        }
+    }
+}
+
+/// A prepared statement, reset after each use so that it can be reused.
+final class SQLiteStatement {
+    private let statement: OpaquePointer
+    private unowned let connection: SQLiteConnection
+
+    init(_ statement: OpaquePointer, connection: SQLiteConnection) {
+        self.statement = statement
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(statement) }
+
+    func bind(int value: Int64, at index: Int32) { sqlite3_bind_int64(statement, index, value) }
+
+    func bind(text value: String, at index: Int32) { sqlite3_bind_text(statement, index, value, -1, transient) }
+
+    func bind(blob value: [UInt8], at index: Int32) {
+        value.withUnsafeBytes { raw in
+            _ = sqlite3_bind_blob(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), transient)
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    func run() throws(StorageError) {
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        let status = sqlite3_step(statement)
+        guard status == SQLITE_DONE || status == SQLITE_ROW else {
+            throw StorageError(SQLiteConnection.code(status), "SQLite: \(connection.lastError)")
+        }
+    }
+
+    /// Calls `body` for each row.
+    func forEachRow(_ body: (SQLiteRow) throws(StorageError) -> Void) throws(StorageError) {
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else {
+                throw StorageError(SQLiteConnection.code(status), "SQLite: \(connection.lastError)")
+            }
+            try body(SQLiteRow(statement: statement))
+        }
+    }
+}
+
+/// The current row of a statement; valid only inside `forEachRow`.
+struct SQLiteRow {
+    let statement: OpaquePointer
+
+    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+
+    func text(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(statement, column) else { return nil }
+        return String(cString: pointer)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+}

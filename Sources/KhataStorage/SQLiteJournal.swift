@@ -1,0 +1,211 @@
+import CSQLite
+import KhataCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The embedded journal: one SQLite file per ledger, in WAL mode with
+/// `synchronous=FULL`, so that a committed append survives power loss.
+///
+/// Layout (docs/OPERATIONS.md, "The ledger file"):
+/// - `khata_meta(key, value)`: format name and version, origin, entry count;
+/// - `entries(idx, leaf_hash, data)`: the log, one row per entry;
+/// - `snapshots(size, digest, data)`: the two latest state snapshots;
+/// - `history(account, idx)`: which entries touched which account.
+///
+/// The file is marked with SQLite's `application_id` so that a foreign file is
+/// recognised before anything else is read. Opening checks the file's integrity
+/// (`PRAGMA quick_check`), the format, and that the entry count recorded with
+/// every commit matches the entries present.
+public final class SQLiteJournal: JournalStore {
+    /// `application_id` of every Khata journal: "KHTA".
+    public static let applicationID: Int32 = 0x4B48_5441
+    public static let formatVersion = 1
+
+    public let path: String
+    public let origin: String
+    public private(set) var entryCount: UInt64
+    private let db: SQLiteConnection
+    private let insertEntry: SQLiteStatement
+    private let insertHistory: SQLiteStatement
+    private let updateCount: SQLiteStatement
+    private let selectEntries: SQLiteStatement
+
+    /// Creates a new journal file for a ledger named `origin`. Fails if the file exists.
+    public static func create(path: String, origin: String) throws(StorageError) -> SQLiteJournal {
+        if fileExists(path) {
+            throw StorageError(.exists, "\(path) already exists; choose another directory or remove it to start over")
+        }
+        let db = try SQLiteConnection(path: path, create: true)
+        try db.execute("""
+            PRAGMA application_id = \(applicationID);
+            PRAGMA journal_mode = WAL;
+            BEGIN;
+            CREATE TABLE khata_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+            CREATE TABLE entries (idx INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL, data BLOB NOT NULL);
+            CREATE TABLE snapshots (size INTEGER PRIMARY KEY, digest BLOB NOT NULL, data BLOB NOT NULL);
+            CREATE TABLE history (account BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (account, idx)) WITHOUT ROWID;
+            INSERT INTO khata_meta VALUES ('format', 'khata-journal'), ('format_version', \(formatVersion)), ('entry_count', 0);
+            """)
+        let insert = try db.prepare("INSERT INTO khata_meta VALUES ('origin', ?)")
+        insert.bind(text: origin, at: 1)
+        try insert.run()
+        try db.execute("COMMIT")
+        return try SQLiteJournal(db: db, path: path)
+    }
+
+    /// Opens an existing journal, checking that it is a Khata journal of a known
+    /// version and undamaged. Cost: reads the whole file once (`quick_check`).
+    public static func open(path: String) throws(StorageError) -> SQLiteJournal {
+        guard fileExists(path) else {
+            throw StorageError(.notFound, "no ledger at \(path); create one with `khata init`")
+        }
+        let db = try SQLiteConnection(path: path, create: false)
+        let appID: Int64
+        do throws(StorageError) {
+            appID = try db.scalarInt("PRAGMA application_id")
+        } catch {
+            throw StorageError(.foreign, "\(path) is not a Khata ledger file (\(error.message))")
+        }
+        guard appID == Int64(applicationID) else {
+            throw StorageError(.foreign, "\(path) is an SQLite database of another program (application_id \(appID)), not a Khata ledger")
+        }
+        do throws(StorageError) {
+            let check = try db.scalarText("PRAGMA quick_check")
+            guard check == "ok" else { throw StorageError(.corrupt, check ?? "no answer from quick_check") }
+        } catch {
+            throw StorageError(.corrupt, "\(path) is damaged (\(error.message)); restore it from a backup")
+        }
+        try db.execute("PRAGMA journal_mode = WAL")
+        return try SQLiteJournal(db: db, path: path)
+    }
+
+    private init(db: SQLiteConnection, path: String) throws(StorageError) {
+        self.db = db
+        self.path = path
+        try db.execute("PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000;")
+        let format = try db.metaText("format")
+        guard format == "khata-journal" else {
+            throw StorageError(.foreign, "\(path) has format \(format ?? "none"), not khata-journal")
+        }
+        let version = Int(try db.metaText("format_version") ?? "") ?? 0
+        guard version == SQLiteJournal.formatVersion else {
+            throw StorageError(.unsupportedVersion, "\(path) has journal format \(version); this build reads \(SQLiteJournal.formatVersion)")
+        }
+        guard let origin = try db.metaText("origin") else { throw StorageError(.corrupt, "\(path) has no origin") }
+        self.origin = origin
+        guard let count = UInt64(try db.metaText("entry_count") ?? "") else {
+            throw StorageError(.corrupt, "\(path) has no entry count")
+        }
+        entryCount = count
+        let present = try db.scalarInt("SELECT COUNT(*) FROM entries WHERE idx >= \(max(0, Int64(count) - 1))")
+        let beyond = try db.scalarInt("SELECT COUNT(*) FROM entries WHERE idx >= \(Int64(count))")
+        guard beyond == 0, count == 0 || present == 1 else {
+            throw StorageError(.corrupt, "\(path) records \(count) entries but its entries table disagrees: the journal was truncated or altered")
+        }
+        insertEntry = try db.prepare("INSERT INTO entries (idx, leaf_hash, data) VALUES (?, ?, ?)")
+        insertHistory = try db.prepare("INSERT OR IGNORE INTO history (account, idx) VALUES (?, ?)")
+        updateCount = try db.prepare("UPDATE khata_meta SET value = ? WHERE key = 'entry_count'")
+        selectEntries = try db.prepare("SELECT idx, leaf_hash, data FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?")
+    }
+
+    public func append(_ entries: [StoredEntry], history: [HistoryRow]) throws(StorageError) {
+        guard !entries.isEmpty else { return }
+        for (offset, entry) in entries.enumerated() where entry.index.value != entryCount + UInt64(offset) {
+            throw StorageError(.outOfOrder, "entry \(entry.index) does not continue a log of \(entryCount + UInt64(offset))")
+        }
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            for entry in entries {
+                insertEntry.bind(int: Int64(entry.index.value), at: 1)
+                insertEntry.bind(blob: entry.leafHash.bytes, at: 2)
+                insertEntry.bind(blob: entry.bytes, at: 3)
+                try insertEntry.run()
+            }
+            for row in history {
+                insertHistory.bind(blob: accountKey(row.account), at: 1)
+                insertHistory.bind(int: Int64(row.index.value), at: 2)
+                try insertHistory.run()
+            }
+            let newCount = entryCount + UInt64(entries.count)
+            updateCount.bind(text: String(newCount), at: 1)
+            try updateCount.run()
+            try db.execute("COMMIT")
+            entryCount = newCount
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func entries(from start: LeafIndex, limit: Int) throws(StorageError) -> [StoredEntry] {
+        selectEntries.bind(int: Int64(clamping: start.value), at: 1)
+        selectEntries.bind(int: Int64(limit), at: 2)
+        var result: [StoredEntry] = []
+        try selectEntries.forEachRow { row throws(StorageError) in
+            let index = LeafIndex(UInt64(row.int(0)))
+            guard let hash = Digest32(bytes: row.blob(1)) else {
+                throw StorageError(.corrupt, "entry \(index) has a malformed leaf hash")
+            }
+            result.append(try StoredEntry(index: index, bytes: row.blob(2), leafHash: hash).verified())
+        }
+        for (offset, entry) in result.enumerated() where entry.index.value != start.value + UInt64(offset) {
+            throw StorageError(.corrupt, "entry \(start.value + UInt64(offset)) is missing from \(path)")
+        }
+        return result
+    }
+
+    public func saveSnapshot(_ snapshot: StoredSnapshot) throws(StorageError) {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let insert = try db.prepare("INSERT OR REPLACE INTO snapshots (size, digest, data) VALUES (?, ?, ?)")
+            insert.bind(int: Int64(snapshot.size), at: 1)
+            insert.bind(blob: snapshot.digest.bytes, at: 2)
+            insert.bind(blob: snapshot.bytes, at: 3)
+            try insert.run()
+            // Keep the previous snapshot too, so that one damaged snapshot is not fatal.
+            try db.execute("DELETE FROM snapshots WHERE size NOT IN (SELECT size FROM snapshots ORDER BY size DESC LIMIT 2)")
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func latestSnapshot() throws(StorageError) -> StoredSnapshot? {
+        let select = try db.prepare("SELECT size, digest, data FROM snapshots ORDER BY size DESC LIMIT 1")
+        var found: StoredSnapshot?
+        try select.forEachRow { row throws(StorageError) in
+            let size = UInt64(row.int(0))
+            let data = row.blob(2)
+            guard let digest = Digest32(bytes: row.blob(1)), Digest32.sha256(data) == digest else {
+                throw StorageError(.corrupt, "the snapshot after \(size) entries does not match its digest")
+            }
+            found = StoredSnapshot(size: size, digest: digest, bytes: data)
+        }
+        return found
+    }
+
+    public func history(of account: AccountID, before: LeafIndex?, limit: Int) throws(StorageError) -> [LeafIndex] {
+        let select = try db.prepare("SELECT idx FROM history WHERE account = ? AND idx < ? ORDER BY idx DESC LIMIT ?")
+        select.bind(blob: accountKey(account), at: 1)
+        select.bind(int: Int64(clamping: before?.value ?? UInt64(Int64.max)), at: 2)
+        select.bind(int: Int64(limit), at: 3)
+        var result: [LeafIndex] = []
+        try select.forEachRow { row throws(StorageError) in result.append(LeafIndex(UInt64(row.int(0)))) }
+        return result
+    }
+
+    private func accountKey(_ id: AccountID) -> [UInt8] {
+        var writer = ByteWriter(capacity: 16)
+        writer.write(id: id)
+        return writer.bytes
+    }
+
+    private static func fileExists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+}

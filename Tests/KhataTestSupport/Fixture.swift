@@ -1,0 +1,111 @@
+import Foundation
+import KhataCore
+import KhataEngine
+import KhataStorage
+
+/// A key derived from one byte, so that tests and golden vectors are reproducible.
+public func testKey(_ n: UInt8) -> SigningKey { SigningKey(seed: Array(repeating: n, count: 32))! }
+
+public func accountID(_ n: UInt64) -> AccountID { AccountID(high: 0, low: n) }
+public func transactionID(_ n: UInt64) -> TransactionID { TransactionID(high: 0xA, low: n) }
+
+public let inr = AssetCode("INR")!
+public let btc = AssetCode("BTC")!
+
+/// A small ledger: a central bank that issues INR and BTC, and three people.
+public enum Fixture {
+    public static let origin = "khata.test/ledger"
+    public static let ledgerKey = testKey(100)
+    public static let issuerKey = testKey(1)
+    public static let aliceKey = testKey(2)
+    public static let bobKey = testKey(3)
+    public static let carolKeys = [testKey(4), testKey(5), testKey(6)]
+
+    public static let centralBank = accountID(1)
+    public static let alice = accountID(2)
+    public static let bob = accountID(3)
+    /// A 2-of-3 account.
+    public static let carol = accountID(4)
+    public static let inrIssuance = accountID(0x100)
+    public static let btcIssuance = accountID(0x101)
+    public static let aliceOpeningINR: UInt64 = 1_000_000
+
+    public static var genesis: Genesis {
+        let carolSet = try! KeySet(threshold: 2, keys: carolKeys.map(\.publicKey))
+        return try! Genesis(
+            origin: origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: issuerKey.publicKey),
+            operations: [
+                .createAccount(CreateAccount(account: centralBank, controllers: KeySet(single: issuerKey.publicKey))),
+                .createAccount(CreateAccount(account: alice, controllers: KeySet(single: aliceKey.publicKey))),
+                .createAccount(CreateAccount(account: bob, controllers: KeySet(single: bobKey.publicKey))),
+                .createAccount(CreateAccount(account: carol, controllers: carolSet)),
+                .registerAsset(RegisterAsset(asset: inr, kind: .currency, scale: 2, issuer: centralBank, issuanceAccount: inrIssuance)),
+                .registerAsset(RegisterAsset(asset: btc, kind: .reserve, scale: 8, issuer: centralBank, issuanceAccount: btcIssuance)),
+                .transfer(Transfer(asset: inr, debit: inrIssuance, credit: alice, amount: Amount(aliceOpeningINR), memo: "opening")),
+            ])
+    }
+
+    public static func genesisState(time: UInt64 = 1_000) -> LedgerState {
+        let (state, outcome) = LedgerState.genesis(genesis, time: Timestamp(milliseconds: time))
+        precondition(outcome == .committed, "fixture genesis: \(outcome)")
+        return state
+    }
+
+    /// A transaction signed by `signers` for the fixture's origin.
+    public static func transaction(_ id: UInt64, _ operations: [LedgerOperation], signedBy signers: [SigningKey]) -> Transaction {
+        try! Transaction(id: transactionID(id), operations: operations).signed(by: signers, origin: origin)
+    }
+
+    public static func transfer(_ amount: UInt64, from debit: AccountID, to credit: AccountID, asset: AssetCode = inr) -> LedgerOperation {
+        .transfer(Transfer(asset: asset, debit: debit, credit: credit, amount: Amount(amount)))
+    }
+}
+
+/// A clock that advances by a fixed step each time it is read.
+public final class SteppingClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var now: UInt64
+    private let step: UInt64
+
+    public init(start: UInt64 = 1_000, step: UInt64 = 1) {
+        now = start
+        self.step = step
+    }
+
+    public func read() -> Timestamp {
+        lock.lock()
+        defer { lock.unlock() }
+        now += step
+        return Timestamp(milliseconds: now)
+    }
+
+    public func advance(milliseconds: UInt64) {
+        lock.lock()
+        now += milliseconds
+        lock.unlock()
+    }
+}
+
+/// SplitMix64: a small seeded generator, so that random workloads are reproducible.
+public struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A fresh temporary directory, removed by the caller's `defer`.
+public func temporaryDirectory(_ name: String = #function) -> String {
+    let base = FileManager.default.temporaryDirectory.path
+    let clean = name.filter { $0.isLetter || $0.isNumber }
+    let path = "\(base)/khata-test-\(clean)-\(UInt64.random(in: 0...UInt64.max))"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+public func removeDirectory(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
