@@ -81,6 +81,9 @@ public final class Ledger {
 
     public var origin: String { state.origin }
 
+    /// Entries applied since the last snapshot (what the next open would replay).
+    public var entriesSinceSnapshot: UInt64 { state.size - lastSnapshotSize }
+
     /// Sequences a batch of verified transactions as one group commit and returns
     /// a receipt for each, in order, once the batch is durable.
     ///

@@ -24,6 +24,8 @@ public final class SQLiteJournal: JournalStore {
     /// `application_id` of every Khata journal: "KHTA".
     public static let applicationID: Int32 = 0x4B48_5441
     public static let formatVersion = 1
+    /// The version of the SQLite library in use.
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 
     public let path: String
     public let origin: String

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import KhataEngine
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Khata on this machine.",
+        subcommands: [Engine.self]
+    )
+
+    struct Engine: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Transfers per second: the state machine alone, and durably committed through the journal.",
+            discussion: """
+                Example:
+                  swift run -c release khata bench engine
+                  swift run -c release khata bench engine --json > bench.json
+                Runs in temporary ledgers under --directory (removed afterwards). Measures the Ed25519
+                verification rate on all cores in the same run and prints the ratio the goals use.
+                Build with -c release: a debug build is many times slower.
+                """
+        )
+
+        @Flag(help: "Print one JSON object instead of text.")
+        var json = false
+        @Option(help: "Multiply every run's size (0.05 for a quick look).")
+        var scale: Double = 1
+        @Option(help: "Where to make the temporary ledgers.")
+        var directory = FileManager.default.temporaryDirectory.path
+        @Option(help: "Group-commit sizes to measure (comma-separated).")
+        var groups = "1,100,8000"
+
+        func validate() throws {
+            guard scale > 0 && scale <= 10 else { throw ValidationError("--scale is between 0 and 10") }
+            guard parsedGroups.allSatisfy({ (1...8_192).contains($0) }), !parsedGroups.isEmpty else {
+                throw ValidationError("--groups are 1 to 8192, comma-separated")
+            }
+        }
+
+        var parsedGroups: [Int] { groups.split(separator: ",").compactMap { Int($0) } }
+
+        func run() throws {
+            var configuration = EngineBenchmark.Configuration(directory: directory)
+            configuration.scale = scale
+            configuration.groupSizes = parsedGroups
+            let report = try EngineBenchmark.run(configuration) { message in
+                FileHandle.standardError.write(Data("… \(message)\n".utf8))
+            }
+            if json { return try printJSON(report) }
+            let rate = { (value: Double) in String(Int(value.rounded())) }
+            print("Conditions: \(report.cores) cores, SQLite \(report.sqliteVersion), \(report.journal).")
+            print("Ed25519 verification, all cores: \(rate(report.ed25519VerificationsPerSecond))/s")
+            print("State machine alone: \(rate(report.stateMachineTransfersPerSecond["1_transfer_transactions"] ?? 0)) transfers/s (1 per transaction), "
+                + "\(rate(report.stateMachineTransfersPerSecond["100_transfer_transactions"] ?? 0)) transfers/s (100 per transaction)")
+            print("")
+            print(table([["transfers/tx", "group commit", "transactions", "seconds", "transactions/s", "transfers/s"]] + report.durable.map {
+                [String($0.transfersPerTransaction), String($0.groupCommit), String($0.transactions), String(format: "%.2f", $0.seconds),
+                 rate($0.transactionsPerSecond), rate($0.transfersPerSecond)]
+            }))
+            print("")
+            print(String(format: "Signed single transfers, durable, best / Ed25519 rate: %.2f (goal ≥ 0.70)", report.signedSingleToVerifyRatio))
+            print("100-transfer transactions, durable, best: \(rate(report.hundredTransferBest)) transfers/s (goal ≥ 300000)")
+        }
+    }
+}

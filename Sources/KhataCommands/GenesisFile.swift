@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+import KhataCore
+
+/// The JSON form of a genesis, read by `khata init --genesis FILE`.
+///
+/// ```json
+/// {
+///   "origin": "khata.example/dev",
+///   "ledger_key": "<64 hex: the key that will sign checkpoints>",
+///   "issuer": {"threshold": 1, "keys": ["<64 hex>"]},
+///   "operations": [{"type": "create_account", …}, …],
+///   "participants": [{"name": "asha", "role": "person", "account": "<32 hex>", "key": "keys/asha.key"}]
+/// }
+/// ```
+/// `participants` is optional: it only gives names to accounts for the command line.
+struct GenesisFile: Codable {
+    var origin: String
+    var ledgerKey: PublicKey
+    var issuer: KeySet
+    var operations: [LedgerOperation]
+    var participants: [Participants.Participant]?
+
+    enum CodingKeys: String, CodingKey {
+        case origin
+        case ledgerKey = "ledger_key"
+        case issuer, operations, participants
+    }
+
+    func genesis() throws -> Genesis {
+        do {
+            return try Genesis(origin: origin, ledgerKey: ledgerKey, issuer: issuer, operations: operations)
+        } catch {
+            throw CommandFailure("the genesis is invalid: \(error.message)")
+        }
+    }
+
+    static func read(_ path: String) throws -> GenesisFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read genesis file \(path)") }
+        do {
+            return try JSONDecoder().decode(GenesisFile.self, from: data)
+        } catch {
+            throw CommandFailure("\(path) is not a valid genesis file: \(describe(error))")
+        }
+    }
+}
+
+/// The development ledger: an issuer (the central bank), two banks, a custodian,
+/// a price oracle, a company and three people, with keys in `DIR/keys/`.
+enum DevGenesis {
+    struct Member {
+        let name: String
+        let role: String
+        /// Opening INR balance in paise.
+        let openingINR: UInt64
+    }
+
+    static let members = [
+        Member(name: "rbi", role: "issuer (central bank)", openingINR: 0),
+        Member(name: "bank-one", role: "bank", openingINR: 1_000_000_000),
+        Member(name: "bank-two", role: "bank", openingINR: 1_000_000_000),
+        Member(name: "vault", role: "custodian", openingINR: 0),
+        Member(name: "oracle", role: "price oracle", openingINR: 0),
+        Member(name: "acme", role: "company", openingINR: 50_000_000),
+        Member(name: "asha", role: "person", openingINR: 1_000_000),
+        Member(name: "ravi", role: "person", openingINR: 500_000),
+        Member(name: "meera", role: "person", openingINR: 250_000),
+    ]
+
+    /// A dev account's id: the first 16 bytes of SHA-256("khata/dev/" + name), so
+    /// that ids are stable across `init --dev` runs while keys are fresh.
+    static func account(_ name: String) -> AccountID {
+        let digest = Array(SHA256.hash(data: Array("khata/dev/\(name)".utf8)))
+        var reader = ByteReader(Array(digest.prefix(16)))
+        return try! reader.readID(AccountID.self, "dev account")
+    }
+
+    /// Writes fresh keys under `directory/keys` and returns the genesis file.
+    static func make(origin: String, directory: String) throws -> GenesisFile {
+        let keysDirectory = "\(directory)/keys"
+        try FileManager.default.createDirectory(atPath: keysDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let ledgerKey = SigningKey()
+        try KeyFile(name: "ledger", key: ledgerKey).write(to: "\(keysDirectory)/ledger.key")
+        var keys: [String: SigningKey] = [:]
+        var participants: [Participants.Participant] = []
+        var operations: [LedgerOperation] = []
+        for member in members {
+            let key = SigningKey()
+            keys[member.name] = key
+            try KeyFile(name: member.name, key: key).write(to: "\(keysDirectory)/\(member.name).key")
+            participants.append(.init(name: member.name, role: member.role, account: account(member.name), key: "keys/\(member.name).key"))
+            operations.append(.createAccount(CreateAccount(account: account(member.name), controllers: KeySet(single: key.publicKey))))
+        }
+        let issuer = account("rbi")
+        let assets: [(String, AssetKind, UInt8)] = [("INR", .currency, 2), ("BTC", .reserve, 8), ("XAU", .reserve, 0)]
+        for (code, kind, scale) in assets {
+            let issuance = account("issuance/\(code)")
+            operations.append(.registerAsset(RegisterAsset(asset: AssetCode(code)!, kind: kind, scale: scale, issuer: issuer, issuanceAccount: issuance)))
+            participants.append(.init(name: "issuance-\(code.lowercased())", role: "issuance account of \(code)", account: issuance, key: nil))
+        }
+        for member in members where member.openingINR > 0 {
+            operations.append(.transfer(Transfer(
+                asset: AssetCode("INR")!, debit: account("issuance/INR"), credit: account(member.name),
+                amount: Amount(member.openingINR), memo: "opening balance")))
+        }
+        return GenesisFile(
+            origin: origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: keys["rbi"]!.publicKey),
+            operations: operations, participants: participants)
+    }
+}

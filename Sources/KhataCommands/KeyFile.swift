@@ -1,0 +1,79 @@
+import Foundation
+import KhataCore
+
+/// A key file: a JSON object with the key's name, public key and 32-byte seed,
+/// written readable by its owner only (mode 0600).
+///
+/// ```json
+/// {"name": "asha", "public_key": "8139…", "seed": "0202…"}
+/// ```
+struct KeyFile: Codable {
+    var name: String
+    var publicKey: String
+    var seed: String
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case publicKey = "public_key"
+        case seed
+    }
+
+    init(name: String, key: SigningKey) {
+        self.name = name
+        publicKey = key.publicKey.hex
+        seed = Hex.encode(key.seed)
+    }
+
+    func signingKey(path: String) throws -> SigningKey {
+        guard let bytes = Hex.decode(seed), let key = SigningKey(seed: bytes) else {
+            throw CommandFailure("\(path): \"seed\" is not 64 hex digits; the key file is damaged")
+        }
+        guard key.publicKey.hex == publicKey.lowercased() else {
+            throw CommandFailure("\(path): the seed does not match \"public_key\"; the key file is damaged")
+        }
+        return key
+    }
+
+    static func read(_ path: String) throws -> KeyFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("cannot read key file \(path); create one with `khata keys new --out \(path)`")
+        }
+        do {
+            return try JSONDecoder().decode(KeyFile.self, from: data)
+        } catch {
+            throw CommandFailure("\(path) is not a Khata key file: \(describe(error))")
+        }
+    }
+
+    func write(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure("\(path) already exists; a key file is never overwritten — choose another path")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(self) + Data("\n".utf8)
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailure("cannot write \(path); check that its directory exists and is writable")
+        }
+    }
+}
+
+/// A readable message for a decoding error, naming the field.
+func describe(_ error: any Error) -> String {
+    switch error {
+    case DecodingError.dataCorrupted(let context):
+        return "\(path(context.codingPath))\(context.debugDescription)"
+    case DecodingError.keyNotFound(let key, let context):
+        return "\(path(context.codingPath + [key]))missing"
+    case DecodingError.typeMismatch(let type, let context):
+        return "\(path(context.codingPath))expected \(type)"
+    case DecodingError.valueNotFound(let type, let context):
+        return "\(path(context.codingPath))expected \(type), found null"
+    default:
+        return "\(error)"
+    }
+}
+
+private func path(_ keys: [any CodingKey]) -> String {
+    keys.isEmpty ? "" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + ": "
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import KhataCore
+
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys",
+        abstract: "Make and inspect Ed25519 signing keys.",
+        subcommands: [New.self, Show.self]
+    )
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a new Ed25519 key and write it to a key file (mode 0600).",
+            discussion: """
+                Example:
+                  khata keys new --name treasury --out treasury.key
+                Prints the public key, which is what goes into an account's controllers.
+                """
+        )
+
+        @Option(help: ArgumentHelp("Where to write the key file; it is never overwritten.", valueName: "file"))
+        var out: String
+
+        @Option(help: "A name for the key, stored in the file.")
+        var name: String?
+
+        func run() throws {
+            let key = SigningKey()
+            let name = name ?? URL(fileURLWithPath: out).deletingPathExtension().lastPathComponent
+            try KeyFile(name: name, key: key).write(to: out)
+            print(key.publicKey.hex)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the public key of a key file.",
+            discussion: "Example:\n  khata keys show treasury.key"
+        )
+
+        @Argument(help: ArgumentHelp("The key file.", valueName: "file"))
+        var file: String
+
+        func run() throws {
+            let key = try KeyFile.read(file).signingKey(path: file)
+            print(key.publicKey.hex)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import KhataCore
+import KhataEngine
+import KhataStorage
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "List and decode the ledger's log entries.",
+        subcommands: [List.self, Show.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List entries: index, time, outcome and what they did.",
+            discussion: "Example:\n  khata log list --data ./ledger --from 0 --limit 50"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: "The first index to list. Default: the last --limit entries.")
+        var from: UInt64?
+        @Option(help: "How many entries (at most 1000).")
+        var limit = 20
+
+        func validate() throws {
+            guard (1...Limits.maxPageEntries).contains(limit) else { throw ValidationError("--limit is 1 to \(Limits.maxPageEntries)") }
+        }
+
+        func run() throws {
+            let session = try ledger.openForReading()
+            let journal = session.ledger.journal
+            let start = from ?? UInt64(max(0, Int64(journal.entryCount) - Int64(limit)))
+            let stored: [StoredEntry]
+            do { stored = try journal.entries(from: LeafIndex(start), limit: limit) } catch { throw CommandFailure(error.message) }
+            let views = try stored.map { entry in
+                do { return EntryView(try Entry(decoding: entry.bytes), state: session.ledger.state, participants: ledger.participants) } catch {
+                    throw CommandFailure("entry \(entry.index) does not decode: \(error)")
+                }
+            }
+            if output.json { return try printJSON(views) }
+            if views.isEmpty { return print("no entries from \(start); the log has \(journal.entryCount)") }
+            for view in views { print(view.summary) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decode one entry in full: transaction, operations, signatures, outcome, leaf hash.",
+            discussion: "Example:\n  khata log show 7 --data ./ledger\n  khata log show 7 --data ./ledger --hex"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var output: OutputOptions
+        @Argument(help: "The entry's index.")
+        var index: UInt64
+        @Flag(help: "Print the entry's canonical bytes in hex.")
+        var hex = false
+
+        func run() throws {
+            let session = try ledger.openForReading()
+            let stored: StoredEntry
+            do { stored = try session.ledger.journal.entry(at: LeafIndex(index)) } catch { throw CommandFailure(error.message) }
+            if hex { return print(Hex.encode(stored.bytes)) }
+            let entry: Entry
+            do { entry = try Entry(decoding: stored.bytes) } catch { throw CommandFailure("entry \(index) does not decode: \(error)") }
+            var view = EntryView(entry, state: session.ledger.state, participants: ledger.participants)
+            view.leafHash = stored.leafHash
+            view.size = stored.bytes.count
+            try printJSON(view)
+        }
+    }
+}
+
+/// An entry for people: decoded, with names where the ledger directory knows them.
+struct EntryView: Encodable {
+    let index: LeafIndex
+    let time: String
+    let kind: String
+    let outcome: Outcome
+    var transaction: Transaction?
+    var genesis: GenesisSummary?
+    var leafHash: Digest32?
+    var size: Int?
+    let summary: String
+
+    struct GenesisSummary: Encodable {
+        let origin: String
+        let ledgerKey: PublicKey
+        let issuer: KeySet
+        let operations: [LedgerOperation]
+        enum CodingKeys: String, CodingKey {
+            case origin, issuer, operations
+            case ledgerKey = "ledger_key"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, time, kind, outcome, transaction, genesis, size
+        case leafHash = "leaf_hash"
+    }
+
+    init(_ entry: Entry, state: LedgerState, participants: Participants) {
+        index = entry.index
+        time = TimeText.format(entry.time)
+        outcome = entry.outcome
+        let name = { (id: AccountID) in participants.name(of: id) ?? String(id.hex.prefix(8)) + "…" }
+        switch entry.payload {
+        case .genesis(let genesis):
+            kind = "genesis"
+            self.genesis = GenesisSummary(origin: genesis.origin, ledgerKey: genesis.ledgerKey, issuer: genesis.issuer, operations: genesis.operations)
+            summary = "\(index)  \(time)  genesis of \(genesis.origin): \(genesis.operations.count) operations"
+        case .transaction(let transaction):
+            kind = "transaction"
+            self.transaction = transaction
+            let described = transaction.operations.prefix(3).map { describeOperation($0, state: state, name: name) }
+            let more = transaction.operations.count > 3 ? " … (+\(transaction.operations.count - 3))" : ""
+            summary = "\(index)  \(time)  \(entry.outcome.text)  \(transaction.id.hex.prefix(8))…  " + described.joined(separator: "; ") + more
+        }
+    }
+}
+
+func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (AccountID) -> String) -> String {
+    let amount = { (transfer: Transfer) in
+        "\(AmountText.format(transfer.amount, scale: state.assets[transfer.asset]?.scale ?? 0)) \(transfer.asset)"
+    }
+    switch operation {
+    case .createAccount(let op): return "create account \(name(op.account))"
+    case .registerAsset(let op): return "register \(op.asset) (\(op.kind.name)) issued by \(name(op.issuer))"
+    case .transfer(let op): return "\(name(op.debit)) → \(name(op.credit)) \(amount(op))"
+    case .pendingTransfer(let op): return "hold \(name(op.transfer.debit)) → \(name(op.transfer.credit)) \(amount(op.transfer)) for \(op.timeoutSeconds) s"
+    case .postPending(let op): return "post \(op.pending)"
+    case .voidPending(let op): return "void \(op.pending)"
+    case .changeControllers(let op): return "new controllers for \(name(op.account))"
+    case .closeAccount(let op): return "close \(name(op.account))"
+    }
+}

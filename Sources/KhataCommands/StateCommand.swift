@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import KhataCore
+import KhataEngine
+
+struct StateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Show the ledger's size, supply per asset and state digest.",
+        discussion: """
+            Example:
+              khata state --data ./ledger
+            The state digest is SHA-256 of the canonical state snapshot (docs/ENCODING.md):
+            two ledgers with the same digest hold exactly the same books.
+            """
+    )
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var output: OutputOptions
+
+    struct View: Encodable {
+        struct Supply: Encodable {
+            let asset: AssetCode
+            let kind: AssetKind
+            let supply: String
+            let units: String
+        }
+        let origin: String
+        let entries: UInt64
+        let time: String
+        let accounts: Int
+        let digest: Digest32
+        let assets: [Supply]
+    }
+
+    func run() throws {
+        let session = try ledger.openForReading()
+        let state = session.ledger.state
+        let supplies = state.assets.keys.sorted().map { code in
+            let asset = state.assets[code]!
+            let supply = state.supply(of: code)
+            return View.Supply(asset: code, kind: asset.kind, supply: AmountText.format(Amount(supply), scale: asset.scale), units: String(supply))
+        }
+        let view = View(origin: state.origin, entries: state.size, time: TimeText.format(state.time), accounts: state.accounts.count,
+                        digest: state.digest, assets: supplies)
+        if output.json { return try printJSON(view) }
+        print("origin    \(view.origin)")
+        print("entries   \(view.entries) (last at \(view.time))")
+        print("accounts  \(view.accounts)")
+        print("digest    \(view.digest)")
+        print("")
+        print(table([["asset", "kind", "supply"]] + supplies.map { [$0.asset.description, $0.kind.name, $0.supply] }))
+    }
+}

@@ -1,0 +1,353 @@
+import ArgumentParser
+import Foundation
+import KhataCore
+import KhataEngine
+
+struct TxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tx",
+        abstract: "Build, sign and submit transactions.",
+        discussion: """
+            Each subcommand builds a one-operation transaction from flags, signs it with the
+            --key files (or participant names) and submits it to the ledger in --data.
+            `khata tx submit FILE` submits transactions written as JSON (docs/ENCODING.md).
+            Exit status: 0 committed, 3 rejected by the ledger (the receipt says why), 1 error.
+            """,
+        subcommands: [
+            Transfer.self, Pending.self, Post.self, Void.self, CreateAccountCommand.self, RegisterAsset.self,
+            Controllers.self, Close.self, Submit.self,
+        ]
+    )
+
+    /// Exit status of a transaction the ledger rejected.
+    static let rejectedExitCode: Int32 = 3
+
+    struct Transfer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move an amount of an asset from one account to another.",
+            discussion: """
+                Example (₹250.00 from Asha to Ravi in the dev ledger):
+                  khata tx transfer --data ./ledger --key asha --from asha --to ravi --asset INR --amount 250.00
+                Minting is a transfer from the asset's issuance account, signed by the issuer:
+                  khata tx transfer --data ./ledger --key rbi --from issuance-inr --to asha --asset INR --amount 1000.00
+                """
+        )
+        @OptionGroup var common: TransactionOptions
+        @OptionGroup var movement: MovementOptions
+
+        func run() throws {
+            try common.submit { state, participants in
+                [.transfer(try movement.transfer(state: state, participants: participants))]
+            }
+        }
+    }
+
+    struct Pending: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hold an amount for a payee until it is posted, voided or expires.",
+            discussion: """
+                Example (hold ₹100.00 for Ravi for ten minutes):
+                  khata tx pending --data ./ledger --key asha --from asha --to ravi --asset INR --amount 100.00 --timeout 600
+                The receipt names the pending transfer as <transaction id>/0, for `tx post` and `tx void`.
+                """
+        )
+        @OptionGroup var common: TransactionOptions
+        @OptionGroup var movement: MovementOptions
+        @Option(help: "Seconds until the hold expires (1 to 31622400).")
+        var timeout: UInt32
+
+        func run() throws {
+            try common.submit { state, participants in
+                [.pendingTransfer(PendingTransfer(transfer: try movement.transfer(state: state, participants: participants), timeoutSeconds: timeout))]
+            }
+        }
+    }
+
+    struct Post: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Complete a pending transfer, in full or in part; the rest returns to the payer.",
+            discussion: "Example:\n  khata tx post --data ./ledger --key asha --pending 5f0c…9a21/0 --amount 60.00"
+        )
+        @OptionGroup var common: TransactionOptions
+        @Option(help: "The pending transfer: <transaction id>/<operation index>.")
+        var pending: String
+        @Option(help: "The amount to post (minor units, or with a decimal point). Default: all of it.")
+        var amount: String?
+
+        func run() throws {
+            try common.submit { state, _ in
+                let id = try parsePending(pending)
+                guard let record = state.pendings[id] else { throw CommandFailure("no pending transfer \(pending) in this ledger") }
+                let scale = state.assets[record.transfer.asset]?.scale ?? 0
+                let posted = try amount.map { try AmountText.parse($0, scale: scale) } ?? record.transfer.amount
+                return [.postPending(PostPending(pending: id, amount: posted))]
+            }
+        }
+    }
+
+    struct Void: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a pending transfer (signed by the payee); the amount returns to the payer.",
+            discussion: "Example:\n  khata tx void --data ./ledger --key ravi --pending 5f0c…9a21/0"
+        )
+        @OptionGroup var common: TransactionOptions
+        @Option(help: "The pending transfer: <transaction id>/<operation index>.")
+        var pending: String
+
+        func run() throws {
+            try common.submit { _, _ in [.voidPending(VoidPending(pending: try parsePending(pending)))] }
+        }
+    }
+
+    struct CreateAccountCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create-account",
+            abstract: "Open an account controlled by m of n keys (the keys themselves must sign).",
+            discussion: """
+                Example:
+                  khata keys new --out dev.key
+                  khata tx create-account --data ./ledger --key dev.key --controller dev.key
+                Prints the new account's id (random unless --account is given).
+                """
+        )
+        @OptionGroup var common: TransactionOptions
+        @Option(help: "The new account's id (32 hex digits). Default: random.")
+        var account: String?
+        @OptionGroup var controllers: ControllerOptions
+        @Option(help: "The account's zone (0 is the mainland).")
+        var zone: UInt16 = 0
+        @Option(name: .customLong("kyc-tier"), help: "The account's KYC tier.")
+        var kycTier: UInt8 = 0
+
+        func run() throws {
+            let id = try account.map { text -> AccountID in
+                guard let id = AccountID(hex: text) else { throw CommandFailure("--account must be 32 hex digits") }
+                return id
+            } ?? AccountID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+            try common.submit { _, participants in
+                [.createAccount(CreateAccount(account: id, controllers: try controllers.keySet(participants: participants), zone: zone, kycTier: kycTier))]
+            }
+        }
+    }
+
+    struct RegisterAsset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "register-asset",
+            abstract: "Register an asset and open its issuance account (signed by the ledger's issuer keys).",
+            discussion: """
+                Example (a share of Acme, whole shares, issued by Acme's account):
+                  khata tx register-asset --data ./ledger --key rbi --asset ACME --kind equity --scale 0 --issuer acme
+                """
+        )
+        @OptionGroup var common: TransactionOptions
+        @Option(help: "The asset code (1-12 of A-Z, 0-9, '-', '.').")
+        var asset: String
+        @Option(help: "currency, reserve, equity or bond.")
+        var kind: String
+        @Option(help: "Minor-unit digits (2 for paise, 8 for satoshis, 0 for whole shares).")
+        var scale: UInt8
+        @Option(help: "The account whose keys authorise minting.")
+        var issuer: String
+        @Option(name: .customLong("issuance-account"), help: "The new issuance account's id. Default: random.")
+        var issuanceAccount: String?
+
+        func run() throws {
+            try common.submit { _, participants in
+                guard let code = AssetCode(asset) else { throw CommandFailure("\"\(asset)\" is not an asset code (1-12 of A-Z, 0-9, '-', '.')") }
+                guard let kind = AssetKind(name: kind) else { throw CommandFailure("--kind is currency, reserve, equity or bond") }
+                let issuance = try issuanceAccount.map { try participants.account($0) }
+                    ?? AccountID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+                return [.registerAsset(KhataCore.RegisterAsset(
+                    asset: code, kind: kind, scale: scale, issuer: try participants.account(issuer), issuanceAccount: issuance))]
+            }
+        }
+    }
+
+    struct Controllers: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace an account's controllers (signed by its current controllers).",
+            discussion: "Example (rotate Asha's key):\n  khata keys new --out asha2.key\n  khata tx controllers --data ./ledger --key asha --account asha --controller asha2.key"
+        )
+        @OptionGroup var common: TransactionOptions
+        @Option(help: "The account (id or participant name).")
+        var account: String
+        @OptionGroup var controllers: ControllerOptions
+
+        func run() throws {
+            try common.submit { _, participants in
+                [.changeControllers(ChangeControllers(account: try participants.account(account), controllers: try controllers.keySet(participants: participants)))]
+            }
+        }
+    }
+
+    struct Close: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close an account that holds nothing and has nothing pending.",
+            discussion: "Example:\n  khata tx close --data ./ledger --key meera --account meera"
+        )
+        @OptionGroup var common: TransactionOptions
+        @Option(help: "The account (id or participant name).")
+        var account: String
+
+        func run() throws {
+            try common.submit { _, participants in [.closeAccount(CloseAccount(account: try participants.account(account)))] }
+        }
+    }
+
+    struct Submit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign and submit transactions written as JSON (one object, or an array as one batch).",
+            discussion: """
+                Example:
+                  khata tx transfer --data ./ledger --key asha --from asha --to ravi --amount 5 --asset INR --dry-run > tx.json
+                  khata tx submit tx.json --data ./ledger
+                --key adds signatures to those already in the file. `-` reads standard input.
+                """
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @Option(name: .customLong("key"), help: "A key file or participant name to sign with (repeatable).")
+        var keys: [String] = []
+        @OptionGroup var output: OutputOptions
+        @Argument(help: ArgumentHelp("The JSON file, or - for standard input.", valueName: "file"))
+        var file: String
+
+        func run() throws {
+            let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+            guard let data else { throw CommandFailure("cannot read \(file)") }
+            var transactions: [Transaction]
+            do {
+                let single = try? JSONDecoder().decode(Transaction.self, from: data)
+                transactions = try single.map { [$0] } ?? JSONDecoder().decode([Transaction].self, from: data)
+            } catch {
+                throw CommandFailure("\(file) is not a transaction or an array of transactions: \(describe(error))")
+            }
+            guard transactions.count <= Limits.maxBatchTransactions else {
+                throw CommandFailure("a batch has at most \(Limits.maxBatchTransactions) transactions; split \(file)")
+            }
+            let session = try ledger.openForWriting()
+            let participants = ledger.participants
+            let signers = try keys.map { try participants.signingKey($0, directory: ledger.data) }
+            if !signers.isEmpty {
+                transactions = try transactions.map { transaction in
+                    do throws(MalformedInput) { return try transaction.signed(by: signers, origin: session.ledger.origin) } catch { throw CommandFailure(error.message) }
+                }
+            }
+            let receipts = try sequence(transactions, on: session.ledger)
+            try report(receipts, json: output.json)
+        }
+    }
+}
+
+/// Options every transaction-building subcommand shares.
+struct TransactionOptions: ParsableArguments {
+    @OptionGroup var ledger: LedgerOptions
+    @Option(name: .customLong("key"), help: "A key file or participant name to sign with (repeatable).")
+    var keys: [String] = []
+    @Option(help: "The transaction id (32 hex digits); a retry with the same id and content returns the first receipt. Default: random.")
+    var id: String?
+    @Flag(name: .customLong("dry-run"), help: "Print the signed transaction as JSON instead of submitting it.")
+    var dryRun = false
+    @OptionGroup var output: OutputOptions
+
+    /// Builds the operations against the current state, signs, submits and reports.
+    func submit(_ build: (LedgerState, Participants) throws -> [LedgerOperation]) throws {
+        guard !keys.isEmpty else { throw CommandFailure("pass at least one --key to sign with") }
+        let session = dryRun ? try ledger.openForReading() : try ledger.openForWriting()
+        let participants = ledger.participants
+        let operations = try build(session.ledger.state, participants)
+        let transactionID: TransactionID
+        if let id {
+            guard let parsed = TransactionID(hex: id) else { throw CommandFailure("--id must be 32 hex digits") }
+            transactionID = parsed
+        } else {
+            transactionID = TransactionID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+        }
+        let signers = try keys.map { try participants.signingKey($0, directory: ledger.data) }
+        let transaction: Transaction
+        do {
+            transaction = try Transaction(id: transactionID, operations: operations).signed(by: signers, origin: session.ledger.origin)
+        } catch {
+            throw CommandFailure(error.message)
+        }
+        if dryRun {
+            try printJSON(transaction)
+            return
+        }
+        try report(try sequence([transaction], on: session.ledger), json: output.json)
+    }
+}
+
+/// The debit, credit, asset, amount and memo of a transfer.
+struct MovementOptions: ParsableArguments {
+    @Option(help: "The account paying (id or participant name).")
+    var from: String
+    @Option(help: "The account paid (id or participant name).")
+    var to: String
+    @Option(help: "The asset code, for example INR.")
+    var asset: String
+    @Option(help: "Minor units (250) or major units with a decimal point (2.50).")
+    var amount: String
+    @Option(help: "A note for the parties (at most 64 bytes).")
+    var memo: String = ""
+
+    func transfer(state: LedgerState, participants: Participants) throws -> KhataCore.Transfer {
+        guard let code = AssetCode(asset) else { throw CommandFailure("\"\(asset)\" is not an asset code") }
+        let scale = state.assets[code]?.scale ?? 0
+        return KhataCore.Transfer(
+            asset: code, debit: try participants.account(from), credit: try participants.account(to),
+            amount: try AmountText.parse(amount, scale: scale), memo: memo)
+    }
+}
+
+/// `--controller KEY… --threshold M`.
+struct ControllerOptions: ParsableArguments {
+    @Option(name: .customLong("controller"), help: "A controlling key: a key file, participant name or 64-hex public key (repeatable).")
+    var controllers: [String]
+    @Option(help: "How many controllers must sign.")
+    var threshold: UInt8 = 1
+
+    func keySet(participants: Participants) throws -> KeySet {
+        let keys = try controllers.map { text -> PublicKey in
+            if let key = PublicKey(hex: text) { return key }
+            return try participants.signingKey(text, directory: nil).publicKey
+        }
+        do { return try KeySet(threshold: threshold, keys: keys) } catch { throw CommandFailure(error.message) }
+    }
+}
+
+func parsePending(_ text: String) throws -> PendingID {
+    guard let id = PendingID(text: text) else { throw CommandFailure("--pending is <32 hex digits>/<operation index>, got \"\(text)\"") }
+    return id
+}
+
+/// Verifies and sequences transactions as one batch.
+func sequence(_ transactions: [Transaction], on ledger: Ledger) throws -> [Receipt] {
+    var verified: [VerifiedTransaction] = []
+    for (position, result) in SignatureVerifier.verify(transactions, origin: ledger.origin).enumerated() {
+        switch result {
+        case .success(let transaction): verified.append(transaction)
+        case .failure(let error):
+            throw CommandFailure("transaction \(position) (\(transactions[position].id)) was not submitted: \(error.message)")
+        }
+    }
+    return try engine { () throws(EngineError) in try ledger.submit(verified) }
+}
+
+func report(_ receipts: [Receipt], json: Bool) throws {
+    if json {
+        try printJSON(receipts.count == 1 ? AnyEncodable(receipts[0]) : AnyEncodable(receipts))
+    } else {
+        for receipt in receipts {
+            let retry = receipt.isRetry ? " (a retry: this is the original receipt)" : ""
+            print("\(receipt.transaction): \(receipt.outcome.text) — entry \(receipt.index) at \(TimeText.format(receipt.time))\(retry)")
+            print("  leaf hash \(receipt.leafHash)")
+        }
+    }
+    if receipts.contains(where: { !$0.outcome.isCommitted }) { throw ExitCode(TxCommand.rejectedExitCode) }
+}
+
+struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}

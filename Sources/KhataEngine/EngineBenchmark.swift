@@ -1,0 +1,204 @@
+import Dispatch
+import Foundation
+import KhataCore
+import KhataStorage
+
+/// `khata bench engine`: how fast the state machine applies transfers, and how
+/// fast transfers are durably committed through the SQLite journal with
+/// signature verification on every core, at several group-commit sizes.
+public enum EngineBenchmark {
+    public struct Configuration: Sendable {
+        /// Where temporary ledgers are made (each run gets a fresh one).
+        public var directory: String
+        /// Multiplies every run's transaction count (0.01 for a smoke test).
+        public var scale: Double = 1
+        public var groupSizes = [1, 100, 8_000]
+        public var workers = SignatureVerifier.activeProcessorCount
+
+        public init(directory: String) { self.directory = directory }
+    }
+
+    public struct DurableRun: Codable, Sendable {
+        public let transfersPerTransaction: Int
+        public let groupCommit: Int
+        public let transactions: Int
+        public let transfers: Int
+        public let seconds: Double
+        public let transactionsPerSecond: Double
+        public let transfersPerSecond: Double
+        /// Entries in the journal after the run, checked against what was sent.
+        public let entries: UInt64
+    }
+
+    public struct Report: Codable, Sendable {
+        public let cores: Int
+        public let sqliteVersion: String
+        public let journal: String
+        public let ed25519VerificationsPerSecond: Double
+        public let stateMachineTransfersPerSecond: [String: Double]
+        public let durable: [DurableRun]
+        /// Best durable rate of individually signed single transfers, divided by the
+        /// Ed25519 verification rate on all cores (goal: ≥ 0.70).
+        public let signedSingleToVerifyRatio: Double
+        /// Best durable rate of transfers in 100-transfer transactions (goal: ≥ 300,000/s).
+        public let hundredTransferBest: Double
+    }
+
+    public static func run(_ configuration: Configuration, progress: (String) -> Void) throws -> Report {
+        let workload = Workload()
+        progress("measuring Ed25519 verification on \(configuration.workers) cores")
+        let verifyRate = measureVerification(workers: configuration.workers)
+        progress("state machine alone")
+        let single = measureStateMachine(workload.unsignedTransactions(count: 200_000, transfersEach: 1, scale: configuration.scale), workload)
+        let hundred = measureStateMachine(workload.unsignedTransactions(count: 10_000, transfersEach: 100, scale: configuration.scale), workload)
+        var durable: [DurableRun] = []
+        for transfersEach in [1, 100] {
+            for group in configuration.groupSizes {
+                let base = transfersEach == 1 ? [1: 2_000, 100: 20_000][group] ?? 48_000 : [1: 1_000, 100: 5_000][group] ?? 16_000
+                let count = max(group, Int(Double(base) * configuration.scale) / group * group)
+                progress("durable: \(count) transactions of \(transfersEach) transfer\(transfersEach == 1 ? "" : "s"), group commit \(group)")
+                durable.append(try measureDurable(workload, transfersEach: transfersEach, count: count, group: group, configuration: configuration))
+            }
+        }
+        let bestSingle = durable.filter { $0.transfersPerTransaction == 1 }.map(\.transactionsPerSecond).max() ?? 0
+        return Report(
+            cores: SignatureVerifier.activeProcessorCount, sqliteVersion: SQLiteJournal.libraryVersion,
+            journal: "SQLite WAL, synchronous=FULL (fsync before every receipt)",
+            ed25519VerificationsPerSecond: verifyRate,
+            stateMachineTransfersPerSecond: ["1_transfer_transactions": single, "100_transfer_transactions": hundred],
+            durable: durable, signedSingleToVerifyRatio: bestSingle / verifyRate,
+            hundredTransferBest: durable.filter { $0.transfersPerTransaction == 100 }.map(\.transfersPerSecond).max() ?? 0)
+    }
+
+    /// Ed25519 verifications per second with `workers` threads, over 2 seconds of work.
+    static func measureVerification(workers: Int) -> Double {
+        let key = SigningKey()
+        let messages = (0..<4_000).map { i in Array("khata bench message \(i)".utf8) }
+        let signed = messages.map { ($0, key.sign($0)) }
+        let publicKey = key.publicKey
+        var total = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed: UInt64 = 0
+        while elapsed < 2_000_000_000 {
+            let results = parallelMap(signed, workers: workers) { publicKey.isValidSignature($0.1, for: $0.0) }
+            precondition(results.allSatisfy { $0 }, "EngineBenchmark: a valid signature failed to verify")
+            total += results.count
+            elapsed = DispatchTime.now().uptimeNanoseconds - start
+        }
+        return Double(total) / (Double(elapsed) / 1e9)
+    }
+
+    /// Transfers per second applied by `LedgerState` alone: no signatures, no I/O.
+    static func measureStateMachine(_ transactions: [Transaction], _ workload: Workload) -> Double {
+        var state = workload.genesisState()
+        let digests = transactions.map(\.contentDigest)
+        let start = DispatchTime.now().uptimeNanoseconds
+        var transfers = 0
+        for (position, transaction) in transactions.enumerated() {
+            let outcome = state.apply(transaction, contentDigest: digests[position], index: LeafIndex(state.size), time: Timestamp(milliseconds: 2))
+            precondition(outcome == .committed, "EngineBenchmark: \(outcome)")
+            transfers += transaction.operations.count
+        }
+        return Double(transfers) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+
+    static func measureDurable(
+        _ workload: Workload, transfersEach: Int, count: Int, group: Int, configuration: Configuration
+    ) throws -> DurableRun {
+        let transactions = workload.signedTransactions(count: count, transfersEach: transfersEach, workers: configuration.workers)
+        let path = "\(configuration.directory)/bench-\(transfersEach)x\(group)-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ledger = try LedgerDirectory(path).create(genesis: workload.genesis)
+        ledger.snapshotInterval = .max
+        let batches = stride(from: 0, to: transactions.count, by: group).map { Array(transactions[$0..<min($0 + group, transactions.count)]) }
+        var committed = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let stats = try CommitPipeline.run(ledger: ledger, batches: batches, workers: configuration.workers) { receipts in
+            committed += receipts.filter { $0.outcome == .committed }.count
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        precondition(stats.refused == 0 && committed == count, "EngineBenchmark: \(stats.refused) refused, \(committed) of \(count) committed")
+        return DurableRun(
+            transfersPerTransaction: transfersEach, groupCommit: group, transactions: count, transfers: count * transfersEach,
+            seconds: seconds, transactionsPerSecond: Double(count) / seconds, transfersPerSecond: Double(count * transfersEach) / seconds,
+            entries: ledger.journal.entryCount)
+    }
+
+    /// The benchmark's ledger: 64 funded payers with their own keys and 800 payees.
+    struct Workload {
+        static let origin = "khata.bench/engine"
+        let inr = AssetCode("INR")!
+        let issuer = SigningKey()
+        let payerKeys = (0..<64).map { _ in SigningKey() }
+        let payeeKey = SigningKey()
+        let payeeCount = 800
+
+        func payer(_ n: Int) -> AccountID { AccountID(high: 1, low: UInt64(n)) }
+        func payee(_ n: Int) -> AccountID { AccountID(high: 2, low: UInt64(n)) }
+
+        var genesis: Genesis {
+            let central = AccountID(high: 0, low: 1)
+            let issuance = AccountID(high: 0, low: 2)
+            var operations: [LedgerOperation] = [
+                .createAccount(CreateAccount(account: central, controllers: KeySet(single: issuer.publicKey))),
+                .registerAsset(RegisterAsset(asset: inr, kind: .currency, scale: 2, issuer: central, issuanceAccount: issuance)),
+            ]
+            for (n, key) in payerKeys.enumerated() {
+                operations.append(.createAccount(CreateAccount(account: payer(n), controllers: KeySet(single: key.publicKey))))
+                operations.append(.transfer(Transfer(asset: inr, debit: issuance, credit: payer(n), amount: Amount(1 << 50))))
+            }
+            for n in 0..<payeeCount {
+                operations.append(.createAccount(CreateAccount(account: payee(n), controllers: KeySet(single: payeeKey.publicKey))))
+            }
+            return try! Genesis(origin: Workload.origin, ledgerKey: SigningKey().publicKey, issuer: KeySet(single: issuer.publicKey), operations: operations)
+        }
+
+        func genesisState() -> LedgerState { LedgerState.genesis(genesis, time: Timestamp(milliseconds: 1)).0 }
+
+        func operations(_ n: Int, transfersEach: Int) -> [LedgerOperation] {
+            (0..<transfersEach).map { k in
+                .transfer(Transfer(asset: inr, debit: payer(n % payerKeys.count), credit: payee((n &* 7 &+ k) % payeeCount), amount: Amount(UInt64(1 + (n + k) % 1_000))))
+            }
+        }
+
+        func id(_ n: Int) -> TransactionID { TransactionID(high: 0xBE0C, low: UInt64(n)) }
+
+        /// Transactions carrying the payer's key with a dummy signature: enough for
+        /// the state machine, which counts signers but never checks signatures.
+        func unsignedTransactions(count: Int, transfersEach: Int, scale: Double) -> [Transaction] {
+            let count = max(1, Int(Double(count) * scale))
+            return (0..<count).map { n in
+                let signature = TransactionSignature(key: payerKeys[n % payerKeys.count].publicKey, signature: Array(repeating: 0, count: 64))
+                return try! Transaction(id: id(n), operations: operations(n, transfersEach: transfersEach), signatures: [signature])
+            }
+        }
+
+        func signedTransactions(count: Int, transfersEach: Int, workers: Int) -> [Transaction] {
+            parallelMap(Array(0..<count), workers: workers) { n in
+                try! Transaction(id: id(n), operations: operations(n, transfersEach: transfersEach))
+                    .signed(by: [payerKeys[n % payerKeys.count]], origin: Workload.origin)
+            }
+        }
+    }
+}
+
+extension EngineBenchmark.DurableRun {
+    enum CodingKeys: String, CodingKey {
+        case transfersPerTransaction = "transfers_per_transaction"
+        case groupCommit = "group_commit"
+        case transactions, transfers, seconds, entries
+        case transactionsPerSecond = "transactions_per_second"
+        case transfersPerSecond = "transfers_per_second"
+    }
+}
+
+extension EngineBenchmark.Report {
+    enum CodingKeys: String, CodingKey {
+        case cores, journal, durable
+        case sqliteVersion = "sqlite_version"
+        case ed25519VerificationsPerSecond = "ed25519_verifications_per_second"
+        case stateMachineTransfersPerSecond = "state_machine_transfers_per_second"
+        case signedSingleToVerifyRatio = "signed_single_to_verify_ratio"
+        case hundredTransferBest = "hundred_transfer_best_transfers_per_second"
+    }
+}
