@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import KhataCore
+@testable import KhataCommands
+import KhataEngine
+import KhataTestSupport
+import Testing
+
+/// Runs `khata ARGS…` in-process and returns what it printed to standard output.
+@discardableResult
+func khata(_ arguments: [String]) throws -> String {
+    var command = try Khata.parseAsRoot(arguments)
+    return try captureStandardOutput { try command.run() }
+}
+
+/// Captures standard output (file descriptor 1) while `body` runs.
+func captureStandardOutput(_ body: () throws -> Void) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("khata-out-\(UInt64.random(in: 0...UInt64.max))").path
+    FileManager.default.createFile(atPath: path, contents: nil)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    fflush(nil)
+    let saved = dup(1)
+    let file = open(path, O_WRONLY)
+    dup2(file, 1)
+    close(file)
+    defer {
+        fflush(nil)
+        dup2(saved, 1)
+        close(saved)
+    }
+    do {
+        try body()
+    } catch {
+        fflush(nil)
+        throw error
+    }
+    fflush(nil)
+    return String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+}
+
+/// All the `khata` subcommands, leaves included.
+func allCommands(_ root: any ParsableCommand.Type = Khata.self) -> [any ParsableCommand.Type] {
+    [root] + root.configuration.subcommands.flatMap { allCommands($0) }
+}
+
+/// The command-line tests share stdout, so they run one at a time.
+@Suite("khata command line", .serialized)
+struct CommandTests {
+    /// The README's first steps: a dev ledger, a payment by names, balances that moved.
+    @Test func devLedgerPaymentByNames() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let created = try khata(["init", "--dev", "--data", directory])
+        #expect(created.contains("khata tx transfer"))
+        let receipt = try khata(["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "250.00", "--memo", "rent"])
+        #expect(receipt.contains("committed"))
+        let shown = try khata(["account", "show", "ravi", "--data", directory, "--json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])
+        let balances = try #require(json["balances"] as? [[String: Any]])
+        #expect(balances.first?["balance"] as? String == "5250.00")
+        let ledger = try LedgerDirectory(directory).open()
+        #expect(ledger.state.balance(of: DevGenesis.account("asha"), in: inr).posted == 1_000_000 - 25_000)
+        #expect(ledger.state.invariantViolations().isEmpty)
+        let history = try khata(["account", "history", "asha", "--data", directory])
+        #expect(history.contains("asha → ravi 250.00 INR"))
+        #expect(try khata(["log", "list", "--data", directory]).contains("genesis of khata.local/dev"))
+    }
+
+    /// A rejected transaction exits with status 3 and says why; nothing moves.
+    @Test func rejectionExitsWithStatusThree() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        try khata(["init", "--dev", "--data", directory])
+        #expect { try khata(["tx", "transfer", "--data", directory, "--key", "ravi", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1"]) } throws: {
+            ($0 as? ExitCode)?.rawValue == 3
+        }
+        let ledger = try LedgerDirectory(directory).open()
+        #expect(ledger.state.balance(of: DevGenesis.account("asha"), in: inr).posted == 1_000_000)
+        #expect(ledger.state.record(of: ledger.state.transactions.keys.first!)?.outcome == .rejected(.insufficientSignatures, operation: 0))
+    }
+
+    /// Bad input gets a message that says what was wrong, and changes nothing.
+    @Test func badInputIsExplained() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        try khata(["init", "--dev", "--data", directory])
+        let before = try LedgerDirectory(directory).open().state.digest
+        let cases: [([String], String)] = [
+            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "nobody", "--asset", "INR", "--amount", "1"], "neither an account id"),
+            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1.234"], "has 3 decimals"),
+            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1e5"], "must be digits"),
+            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "99999999999999999999"], "exceeds"),
+            (["tx", "transfer", "--data", directory, "--key", "nokey", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1"], "no key file"),
+            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1", "--memo", String(repeating: "m", count: 65)], "memo is at most 64 bytes"),
+            (["init", "--dev", "--data", directory], "already exists"),
+            (["account", "show", "asha", "--data", directory + "/missing"], "khata init"),
+        ]
+        for (arguments, message) in cases {
+            #expect("khata \(arguments.prefix(2).joined(separator: " ")) … should say \(message)", performing: { try khata(arguments) }, throws: { "\($0)".contains(message) })
+        }
+        #expect(try LedgerDirectory(directory).open().state.digest == before)
+    }
+
+    /// Keys made by `keys new` open an account; a JSON transaction built with
+    /// --dry-run is signed and submitted by `tx submit`; a retry returns the first receipt.
+    @Test func keysCreateAccountAndSubmitJSON() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        try khata(["init", "--dev", "--data", directory])
+        let keyPath = "\(directory)/new.key"
+        let publicKey = try khata(["keys", "new", "--out", keyPath]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try khata(["keys", "show", keyPath]).contains(publicKey))
+        #expect(throws: CommandFailure.self) { try khata(["keys", "new", "--out", keyPath]) }
+        let account = "000000000000000000000000000000ab"
+        try khata(["tx", "create-account", "--data", directory, "--key", keyPath, "--controller", keyPath, "--account", account])
+        let unsigned = try khata(["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", account, "--asset", "INR", "--amount", "7", "--id", "0000000000000000000000000000beef", "--dry-run"])
+        let file = "\(directory)/tx.json"
+        try unsigned.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try khata(["tx", "submit", file, "--data", directory]).contains("committed"))
+        #expect(try khata(["tx", "submit", file, "--data", directory]).contains("a retry"))
+        let ledger = try LedgerDirectory(directory).open()
+        #expect(ledger.state.balance(of: AccountID(hex: account)!, in: inr).posted == 7)
+    }
+
+    /// Pending, partial post and void through the command line.
+    @Test func pendingPostAndVoid() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        try khata(["init", "--dev", "--data", directory])
+        let id = "00000000000000000000000000000001"
+        try khata(["tx", "pending", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "100.00", "--timeout", "600", "--id", id])
+        try khata(["tx", "post", "--data", directory, "--key", "asha", "--pending", "\(id)/0", "--amount", "60.00"])
+        let second = "00000000000000000000000000000002"
+        try khata(["tx", "pending", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "5", "--timeout", "600", "--id", second])
+        try khata(["tx", "void", "--data", directory, "--key", "ravi", "--pending", "\(second)/0"])
+        let ledger = try LedgerDirectory(directory).open()
+        #expect(ledger.state.balance(of: DevGenesis.account("ravi"), in: inr) == Balance(debitsPosted: 0, creditsPosted: 500_000 + 6_000, debitsPending: 0, creditsPending: 0))
+    }
+
+    /// `init --genesis FILE` reads the documented genesis format.
+    @Test func initFromGenesisFile() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let genesis = """
+            {"origin": "khata.test/file", "ledger_key": "\(Fixture.ledgerKey.publicKey.hex)",
+             "issuer": {"threshold": 1, "keys": ["\(Fixture.issuerKey.publicKey.hex)"]},
+             "operations": [
+               {"type": "create_account", "account": "00000000000000000000000000000001", "controllers": {"keys": ["\(Fixture.issuerKey.publicKey.hex)"]}},
+               {"type": "register_asset", "asset": "INR", "kind": "currency", "scale": 2, "issuer": "00000000000000000000000000000001", "issuance_account": "00000000000000000000000000000002"}
+             ],
+             "participants": [{"name": "cb", "role": "issuer", "account": "00000000000000000000000000000001"}]}
+            """
+        try genesis.write(toFile: "\(directory)/genesis.json", atomically: true, encoding: .utf8)
+        try khata(["init", "--genesis", "\(directory)/genesis.json", "--data", "\(directory)/ledger"])
+        let state = try khata(["state", "--data", "\(directory)/ledger", "--json"])
+        #expect(state.contains("khata.test/file") && state.contains("\"INR\""))
+        #expect(try khata(["account", "show", "cb", "--data", "\(directory)/ledger"]).contains("(cb)"))
+        try "{\"origin\": \"bad origin\"}".write(toFile: "\(directory)/bad.json", atomically: true, encoding: .utf8)
+        #expect(performing: { try khata(["init", "--genesis", "\(directory)/bad.json", "--data", "\(directory)/other"]) }, throws: { "\($0)".contains("not a valid genesis file") })
+    }
+
+    /// Every command's help has an example.
+    @Test func everyCommandHasAnExample() {
+        for command in allCommands() where command.configuration.subcommands.isEmpty {
+            let help = Khata.helpMessage(for: command)
+            #expect(help.contains("Example") || help.contains("khata "), "\(command.configuration.commandName ?? "?") has no example")
+        }
+    }
+
+    /// A quick benchmark run works end to end and reports every configuration.
+    @Test func benchmarkSmokeRun() throws {
+        let output = try khata(["bench", "engine", "--scale", "0.01", "--groups", "1,100", "--json"])
+        let report = try JSONDecoder().decode(EngineBenchmark.Report.self, from: Data(output.utf8))
+        #expect(report.durable.count == 4)
+        #expect(report.durable.allSatisfy { $0.entries == UInt64($0.transactions) + 1 && $0.transfersPerSecond > 0 })
+    }
+}
+
+@Suite("Amounts in text")
+struct AmountTextTests {
+    @Test func formatsWithScale() {
+        #expect(AmountText.format(Amount(250), scale: 2) == "2.50")
+        #expect(AmountText.format(Amount(5), scale: 2) == "0.05")
+        #expect(AmountText.format(Amount(0), scale: 8) == "0.00000000")
+        #expect(AmountText.format(-Int128(UInt64.max), scale: 0) == "-18446744073709551615")
+    }
+
+    @Test func parsesExactly() throws {
+        #expect(try AmountText.parse("2.50", scale: 2) == Amount(250))
+        #expect(try AmountText.parse("2.5", scale: 2) == Amount(250))
+        #expect(try AmountText.parse("250", scale: 2) == Amount(250))
+        #expect(try AmountText.parse("0.00000001", scale: 8) == Amount(1))
+        for bad in ["", ".", "1.", "-1", "+1", "1.001", "1e2", "1,5", "184467440737095516.16"] {
+            #expect(throws: CommandFailure.self, "\(bad)") { try AmountText.parse(bad, scale: 2) }
+        }
+    }
+}
