@@ -37,9 +37,12 @@ struct AccountCommand: ParsableCommand {
             print("opened    at entry \(found.createdAt)")
             guard !view.balances.isEmpty else { return print("balances  none") }
             print("")
-            print(table([["asset", "balance", "available", "pending out", "pending in"]] + view.balances.map {
-                [$0.asset.description, $0.balance, $0.available, $0.pendingDebits, $0.pendingCredits]
-            }))
+            print(
+                table(
+                    [["asset", "balance", "available", "pending out", "pending in"]]
+                        + view.balances.map {
+                            [$0.asset.description, $0.balance, $0.available, $0.pendingDebits, $0.pendingCredits]
+                        }))
         }
     }
 

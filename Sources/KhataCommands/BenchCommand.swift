@@ -51,13 +51,20 @@ struct BenchCommand: ParsableCommand {
             let rate = { (value: Double) in String(Int(value.rounded())) }
             print("Conditions: \(report.cores) cores, SQLite \(report.sqliteVersion), \(report.journal).")
             print("Ed25519 verification, all cores: \(rate(report.ed25519VerificationsPerSecond))/s")
-            print("State machine alone: \(rate(report.stateMachineTransfersPerSecond["1_transfer_transactions"] ?? 0)) transfers/s (1 per transaction), "
-                + "\(rate(report.stateMachineTransfersPerSecond["100_transfer_transactions"] ?? 0)) transfers/s (100 per transaction)")
+            print(
+                "State machine alone: \(rate(report.stateMachineTransfersPerSecond["1_transfer_transactions"] ?? 0)) transfers/s (1 per transaction), "
+                    + "\(rate(report.stateMachineTransfersPerSecond["100_transfer_transactions"] ?? 0)) transfers/s (100 per transaction)")
             print("")
-            print(table([["transfers/tx", "group commit", "transactions", "seconds", "transactions/s", "transfers/s"]] + report.durable.map {
-                [String($0.transfersPerTransaction), String($0.groupCommit), String($0.transactions), String(format: "%.2f", $0.seconds),
-                 rate($0.transactionsPerSecond), rate($0.transfersPerSecond)]
-            }))
+            print(
+                table(
+                    [["transfers/tx", "group commit", "transactions", "seconds", "transactions/s", "transfers/s"]]
+                        + report.durable.map {
+                            [
+                                String($0.transfersPerTransaction), String($0.groupCommit), String($0.transactions),
+                                String(format: "%.2f", $0.seconds),
+                                rate($0.transactionsPerSecond), rate($0.transfersPerSecond),
+                            ]
+                        }))
             print("")
             print(String(format: "Signed single transfers, durable, best / Ed25519 rate: %.2f (goal ≥ 0.70)", report.signedSingleToVerifyRatio))
             print("100-transfer transactions, durable, best: \(rate(report.hundredTransferBest)) transfers/s (goal ≥ 300000)")

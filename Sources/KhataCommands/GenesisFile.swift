@@ -95,13 +95,16 @@ enum DevGenesis {
         let assets: [(String, AssetKind, UInt8)] = [("INR", .currency, 2), ("BTC", .reserve, 8), ("XAU", .reserve, 0)]
         for (code, kind, scale) in assets {
             let issuance = account("issuance/\(code)")
-            operations.append(.registerAsset(RegisterAsset(asset: AssetCode(code)!, kind: kind, scale: scale, issuer: issuer, issuanceAccount: issuance)))
+            operations.append(
+                .registerAsset(RegisterAsset(asset: AssetCode(code)!, kind: kind, scale: scale, issuer: issuer, issuanceAccount: issuance)))
             participants.append(.init(name: "issuance-\(code.lowercased())", role: "issuance account of \(code)", account: issuance, key: nil))
         }
         for member in members where member.openingINR > 0 {
-            operations.append(.transfer(Transfer(
-                asset: AssetCode("INR")!, debit: account("issuance/INR"), credit: account(member.name),
-                amount: Amount(member.openingINR), memo: "opening balance")))
+            operations.append(
+                .transfer(
+                    Transfer(
+                        asset: AssetCode("INR")!, debit: account("issuance/INR"), credit: account(member.name),
+                        amount: Amount(member.openingINR), memo: "opening balance")))
         }
         return GenesisFile(
             origin: origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: keys["rbi"]!.publicKey),

@@ -59,7 +59,8 @@ struct InitCommand: ParsableCommand {
         if !participants.participants.isEmpty { try participants.write(to: directory) }
         print("Created ledger \(made.origin) in \(directory) (\(made.state.accounts.count) accounts, \(made.state.assets.count) assets).")
         if dev {
-            print("""
+            print(
+                """
                 Keys are in \(directory)/keys/ and names in \(directory)/participants.json.
                 Make a first payment (₹250.00 from Asha to Ravi):
                   khata tx transfer --data \(directory) --key asha --from asha --to ravi --asset INR --amount 250.00

@@ -107,7 +107,8 @@ struct EntryView: Encodable {
         switch entry.payload {
         case .genesis(let genesis):
             kind = "genesis"
-            self.genesis = GenesisSummary(origin: genesis.origin, ledgerKey: genesis.ledgerKey, issuer: genesis.issuer, operations: genesis.operations)
+            self.genesis = GenesisSummary(
+                origin: genesis.origin, ledgerKey: genesis.ledgerKey, issuer: genesis.issuer, operations: genesis.operations)
             summary = "\(index)  \(time)  genesis of \(genesis.origin): \(genesis.operations.count) operations"
         case .transaction(let transaction):
             kind = "transaction"
@@ -127,7 +128,8 @@ func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (
     case .createAccount(let op): return "create account \(name(op.account))"
     case .registerAsset(let op): return "register \(op.asset) (\(op.kind.name)) issued by \(name(op.issuer))"
     case .transfer(let op): return "\(name(op.debit)) → \(name(op.credit)) \(amount(op))"
-    case .pendingTransfer(let op): return "hold \(name(op.transfer.debit)) → \(name(op.transfer.credit)) \(amount(op.transfer)) for \(op.timeoutSeconds) s"
+    case .pendingTransfer(let op):
+        return "hold \(name(op.transfer.debit)) → \(name(op.transfer.credit)) \(amount(op.transfer)) for \(op.timeoutSeconds) s"
     case .postPending(let op): return "post \(op.pending)"
     case .voidPending(let op): return "void \(op.pending)"
     case .changeControllers(let op): return "new controllers for \(name(op.account))"

@@ -30,11 +30,13 @@ final class LedgerSession {
     init(directory: LedgerDirectory, exclusive: Bool) throws {
         lock = try DirectoryLock(directory: directory.path, exclusive: exclusive)
         var reported = false
-        ledger = try engine { () throws(EngineError) in try directory.open(progress: { done, total in
-            guard total > 10_000 else { return }
-            reported = true
-            FileHandle.standardError.write(Data("\rreplaying the journal: \(done)/\(total) entries".utf8))
-        }) }
+        ledger = try engine { () throws(EngineError) in
+            try directory.open(progress: { done, total in
+                guard total > 10_000 else { return }
+                reported = true
+                FileHandle.standardError.write(Data("\rreplaying the journal: \(done)/\(total) entries".utf8))
+            })
+        }
         if reported { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 

@@ -19,7 +19,7 @@ struct Participants: Codable {
 
     static func load(from directory: String) -> Participants {
         guard let data = FileManager.default.contents(atPath: fileName(in: directory)),
-              let decoded = try? JSONDecoder().decode(Participants.self, from: data)
+            let decoded = try? JSONDecoder().decode(Participants.self, from: data)
         else { return Participants(participants: []) }
         return decoded
     }

@@ -40,8 +40,9 @@ struct StateCommand: ParsableCommand {
             let supply = state.supply(of: code)
             return View.Supply(asset: code, kind: asset.kind, supply: AmountText.format(Amount(supply), scale: asset.scale), units: String(supply))
         }
-        let view = View(origin: state.origin, entries: state.size, time: TimeText.format(state.time), accounts: state.accounts.count,
-                        digest: state.digest, assets: supplies)
+        let view = View(
+            origin: state.origin, entries: state.size, time: TimeText.format(state.time), accounts: state.accounts.count,
+            digest: state.digest, assets: supplies)
         if output.json { return try printJSON(view) }
         print("origin    \(view.origin)")
         print("entries   \(view.entries) (last at \(view.time))")

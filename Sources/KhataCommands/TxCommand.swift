@@ -58,7 +58,10 @@ struct TxCommand: ParsableCommand {
 
         func run() throws {
             try common.submit { state, participants in
-                [.pendingTransfer(PendingTransfer(transfer: try movement.transfer(state: state, participants: participants), timeoutSeconds: timeout))]
+                [
+                    .pendingTransfer(
+                        PendingTransfer(transfer: try movement.transfer(state: state, participants: participants), timeoutSeconds: timeout))
+                ]
             }
         }
     }
@@ -120,12 +123,16 @@ struct TxCommand: ParsableCommand {
         var kycTier: UInt8 = 0
 
         func run() throws {
-            let id = try account.map { text -> AccountID in
-                guard let id = AccountID(hex: text) else { throw CommandFailure("--account must be 32 hex digits") }
-                return id
-            } ?? AccountID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+            let id =
+                try account.map { text -> AccountID in
+                    guard let id = AccountID(hex: text) else { throw CommandFailure("--account must be 32 hex digits") }
+                    return id
+                } ?? AccountID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
             try common.submit { _, participants in
-                [.createAccount(CreateAccount(account: id, controllers: try controllers.keySet(participants: participants), zone: zone, kycTier: kycTier))]
+                [
+                    .createAccount(
+                        CreateAccount(account: id, controllers: try controllers.keySet(participants: participants), zone: zone, kycTier: kycTier))
+                ]
             }
         }
     }
@@ -155,10 +162,14 @@ struct TxCommand: ParsableCommand {
             try common.submit { _, participants in
                 guard let code = AssetCode(asset) else { throw CommandFailure("\"\(asset)\" is not an asset code (1-12 of A-Z, 0-9, '-', '.')") }
                 guard let kind = AssetKind(name: kind) else { throw CommandFailure("--kind is currency, reserve, equity or bond") }
-                let issuance = try issuanceAccount.map { try participants.account($0) }
+                let issuance =
+                    try issuanceAccount.map { try participants.account($0) }
                     ?? AccountID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
-                return [.registerAsset(KhataCore.RegisterAsset(
-                    asset: code, kind: kind, scale: scale, issuer: try participants.account(issuer), issuanceAccount: issuance))]
+                return [
+                    .registerAsset(
+                        KhataCore.RegisterAsset(
+                            asset: code, kind: kind, scale: scale, issuer: try participants.account(issuer), issuanceAccount: issuance))
+                ]
             }
         }
     }
@@ -166,7 +177,8 @@ struct TxCommand: ParsableCommand {
     struct Controllers: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace an account's controllers (signed by its current controllers).",
-            discussion: "Example (rotate Asha's key):\n  khata keys new --out asha2.key\n  khata tx controllers --data ./ledger --key asha --account asha --controller asha2.key"
+            discussion:
+                "Example (rotate Asha's key):\n  khata keys new --out asha2.key\n  khata tx controllers --data ./ledger --key asha --account asha --controller asha2.key"
         )
         @OptionGroup var common: TransactionOptions
         @Option(help: "The account (id or participant name).")
@@ -175,7 +187,11 @@ struct TxCommand: ParsableCommand {
 
         func run() throws {
             try common.submit { _, participants in
-                [.changeControllers(ChangeControllers(account: try participants.account(account), controllers: try controllers.keySet(participants: participants)))]
+                [
+                    .changeControllers(
+                        ChangeControllers(account: try participants.account(account), controllers: try controllers.keySet(participants: participants))
+                    )
+                ]
             }
         }
     }
@@ -229,7 +245,9 @@ struct TxCommand: ParsableCommand {
             let signers = try keys.map { try participants.signingKey($0, directory: ledger.data) }
             if !signers.isEmpty {
                 transactions = try transactions.map { transaction in
-                    do throws(MalformedInput) { return try transaction.signed(by: signers, origin: session.ledger.origin) } catch { throw CommandFailure(error.message) }
+                    do throws(MalformedInput) { return try transaction.signed(by: signers, origin: session.ledger.origin) } catch {
+                        throw CommandFailure(error.message)
+                    }
                 }
             }
             let receipts = try sequence(transactions, on: session.ledger)

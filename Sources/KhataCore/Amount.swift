@@ -23,17 +23,19 @@ extension Amount: Codable {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
             guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let units = UInt64(text) else {
-                throw DecodingError.dataCorrupted(.init(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "amount must be decimal digits within 0...\(UInt64.max), got \"\(text.prefix(40))\""))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "amount must be decimal digits within 0...\(UInt64.max), got \"\(text.prefix(40))\""))
             }
             self.units = units
         } else if let units = try? container.decode(UInt64.self) {
             self.units = units
         } else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "amount must be a string of digits (or an integer), never a fraction"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "amount must be a string of digits (or an integer), never a fraction"))
         }
     }
 
@@ -71,7 +73,8 @@ public struct AssetCode: Hashable, Comparable, Sendable, CustomStringConvertible
         }
         for (position, byte) in bytes.enumerated() {
             let isLetter = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")
-            let isOther = (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            let isOther =
+                (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
             guard isLetter || (position > 0 && isOther) else {
                 throw MalformedInput(.invalidValue, "an asset code is A-Z first, then A-Z, 0-9, '-' or '.'")
@@ -97,9 +100,10 @@ extension AssetCode: Codable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let code = AssetCode(text) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "\"\(text.prefix(40))\" is not an asset code (1-12 of A-Z, 0-9, '-', '.', starting with a letter)"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "\"\(text.prefix(40))\" is not an asset code (1-12 of A-Z, 0-9, '-', '.', starting with a letter)"))
         }
         self = code
     }

@@ -30,9 +30,10 @@ extension Identifier128 {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = Self(hex: text) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "expected 32 hex digits, got \"\(text.prefix(40))\""))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected 32 hex digits, got \"\(text.prefix(40))\""))
         }
         self = value
     }

@@ -43,8 +43,9 @@ extension PublicKey: Codable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let key = PublicKey(hex: text) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: "expected a 32-byte Ed25519 public key as 64 hex digits"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: "expected a 32-byte Ed25519 public key as 64 hex digits"))
         }
         self = key
     }

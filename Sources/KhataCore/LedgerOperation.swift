@@ -94,8 +94,9 @@ public enum AssetKind: UInt8, Hashable, Sendable, Codable, CaseIterable {
     public init(from decoder: any Decoder) throws {
         let name = try decoder.singleValueContainer().decode(String.self)
         guard let kind = AssetKind(name: name) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: "asset kind is currency, reserve, equity or bond"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: "asset kind is currency, reserve, equity or bond"))
         }
         self = kind
     }
@@ -186,8 +187,9 @@ extension PendingID: Codable {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = PendingID(text: text) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: "a pending id is <32 hex digits>/<operation index>"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath, debugDescription: "a pending id is <32 hex digits>/<operation index>"))
         }
         self = id
     }

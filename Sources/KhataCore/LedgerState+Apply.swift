@@ -127,7 +127,7 @@ extension LedgerState {
         var debit = balances[debitKey] ?? Balance()
         var credit = balances[creditKey] ?? Balance()
         guard let debits = add(debit.debitsPending, transfer.amount),
-              let credits = add(credit.creditsPending, transfer.amount)
+            let credits = add(credit.creditsPending, transfer.amount)
         else { return .amountOverflow }
         debit.debitsPending = debits
         credit.creditsPending = credits

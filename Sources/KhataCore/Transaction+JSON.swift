@@ -18,32 +18,38 @@ extension LedgerOperation: Codable {
         let type = try c.decode(String.self, forKey: .type)
         guard let tag = Tag.allCases.first(where: { $0.name == type }) else {
             let names = Tag.allCases.map(\.name).joined(separator: ", ")
-            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown operation type \"\(type.prefix(40))\"; expected one of \(names)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: c, debugDescription: "unknown operation type \"\(type.prefix(40))\"; expected one of \(names)")
         }
         switch tag {
         case .createAccount:
-            self = .createAccount(CreateAccount(
-                account: try c.decode(AccountID.self, forKey: .account),
-                controllers: try c.decode(KeySet.self, forKey: .controllers),
-                zone: try c.decodeIfPresent(UInt16.self, forKey: .zone) ?? 0,
-                kycTier: try c.decodeIfPresent(UInt8.self, forKey: .kycTier) ?? 0))
+            self = .createAccount(
+                CreateAccount(
+                    account: try c.decode(AccountID.self, forKey: .account),
+                    controllers: try c.decode(KeySet.self, forKey: .controllers),
+                    zone: try c.decodeIfPresent(UInt16.self, forKey: .zone) ?? 0,
+                    kycTier: try c.decodeIfPresent(UInt8.self, forKey: .kycTier) ?? 0))
         case .registerAsset:
-            self = .registerAsset(RegisterAsset(
-                asset: try c.decode(AssetCode.self, forKey: .asset), kind: try c.decode(AssetKind.self, forKey: .kind),
-                scale: try c.decode(UInt8.self, forKey: .scale), issuer: try c.decode(AccountID.self, forKey: .issuer),
-                issuanceAccount: try c.decode(AccountID.self, forKey: .issuanceAccount)))
+            self = .registerAsset(
+                RegisterAsset(
+                    asset: try c.decode(AssetCode.self, forKey: .asset), kind: try c.decode(AssetKind.self, forKey: .kind),
+                    scale: try c.decode(UInt8.self, forKey: .scale), issuer: try c.decode(AccountID.self, forKey: .issuer),
+                    issuanceAccount: try c.decode(AccountID.self, forKey: .issuanceAccount)))
         case .transfer:
             self = .transfer(try Self.decodeTransfer(c))
         case .pendingTransfer:
-            self = .pendingTransfer(PendingTransfer(
-                transfer: try Self.decodeTransfer(c), timeoutSeconds: try c.decode(UInt32.self, forKey: .timeoutSeconds)))
+            self = .pendingTransfer(
+                PendingTransfer(
+                    transfer: try Self.decodeTransfer(c), timeoutSeconds: try c.decode(UInt32.self, forKey: .timeoutSeconds)))
         case .postPending:
-            self = .postPending(PostPending(pending: try c.decode(PendingID.self, forKey: .pending), amount: try c.decode(Amount.self, forKey: .amount)))
+            self = .postPending(
+                PostPending(pending: try c.decode(PendingID.self, forKey: .pending), amount: try c.decode(Amount.self, forKey: .amount)))
         case .voidPending:
             self = .voidPending(VoidPending(pending: try c.decode(PendingID.self, forKey: .pending)))
         case .changeControllers:
-            self = .changeControllers(ChangeControllers(
-                account: try c.decode(AccountID.self, forKey: .account), controllers: try c.decode(KeySet.self, forKey: .controllers)))
+            self = .changeControllers(
+                ChangeControllers(
+                    account: try c.decode(AccountID.self, forKey: .account), controllers: try c.decode(KeySet.self, forKey: .controllers)))
         case .closeAccount:
             self = .closeAccount(CloseAccount(account: try c.decode(AccountID.self, forKey: .account)))
         }

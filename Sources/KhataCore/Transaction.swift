@@ -119,7 +119,8 @@ public struct Transaction: Hashable, Sendable {
         guard !signatures.isEmpty else { throw MalformedInput(.badSignature, "the transaction is not signed") }
         let message = signingBytes(origin: origin)
         for signature in signatures where !signature.key.isValidSignature(signature.signature, for: message) {
-            throw MalformedInput(.badSignature,
+            throw MalformedInput(
+                .badSignature,
                 "the signature by \(signature.key) does not match this transaction on ledger \"\(origin)\"")
         }
     }

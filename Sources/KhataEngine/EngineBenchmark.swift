@@ -150,14 +150,18 @@ public enum EngineBenchmark {
             for n in 0..<payeeCount {
                 operations.append(.createAccount(CreateAccount(account: payee(n), controllers: KeySet(single: payeeKey.publicKey))))
             }
-            return try! Genesis(origin: Workload.origin, ledgerKey: SigningKey().publicKey, issuer: KeySet(single: issuer.publicKey), operations: operations)
+            return try! Genesis(
+                origin: Workload.origin, ledgerKey: SigningKey().publicKey, issuer: KeySet(single: issuer.publicKey), operations: operations)
         }
 
         func genesisState() -> LedgerState { LedgerState.genesis(genesis, time: Timestamp(milliseconds: 1)).0 }
 
         func operations(_ n: Int, transfersEach: Int) -> [LedgerOperation] {
             (0..<transfersEach).map { k in
-                .transfer(Transfer(asset: inr, debit: payer(n % payerKeys.count), credit: payee((n &* 7 &+ k) % payeeCount), amount: Amount(UInt64(1 + (n + k) % 1_000))))
+                .transfer(
+                    Transfer(
+                        asset: inr, debit: payer(n % payerKeys.count), credit: payee((n &* 7 &+ k) % payeeCount),
+                        amount: Amount(UInt64(1 + (n + k) % 1_000))))
             }
         }
 

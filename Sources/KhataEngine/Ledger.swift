@@ -2,7 +2,7 @@ import KhataCore
 import KhataStorage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A ledger: the state machine, its journal, and the sequencer between them.
@@ -118,8 +118,9 @@ public final class Ledger {
                     history.append(HistoryRow(account: account, index: index))
                 }
             }
-            receipts.append(Receipt(
-                transaction: transaction.id, index: index, time: time, outcome: outcome, leafHash: leafHash, isRetry: false))
+            receipts.append(
+                Receipt(
+                    transaction: transaction.id, index: index, time: time, outcome: outcome, leafHash: leafHash, isRetry: false))
         }
         do {
             try journal.append(entries, history: history)

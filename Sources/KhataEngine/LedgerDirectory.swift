@@ -2,7 +2,7 @@ import KhataCore
 import KhataStorage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a ledger lives on disk: one directory holding `ledger.sqlite` (the

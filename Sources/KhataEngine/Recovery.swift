@@ -22,7 +22,8 @@ struct Recovery {
             throw EngineError(.corrupt, "the journal is for \(journal.origin) but its state is for \(state.origin)")
         }
         guard state.size <= count else {
-            throw EngineError(.corrupt,
+            throw EngineError(
+                .corrupt,
                 "a snapshot covers \(state.size) entries but the journal holds only \(count): the journal was truncated or rolled back")
         }
         while state.size < count {

@@ -2,7 +2,7 @@ import Dispatch
 import KhataCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A transaction whose signatures were all checked against this ledger's origin.
@@ -60,9 +60,9 @@ public enum SignatureVerifier {
     /// The number of cores this process may use.
     public static var activeProcessorCount: Int {
         #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+            return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
-        return 2
+            return 2
         #endif
     }
 }

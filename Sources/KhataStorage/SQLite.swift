@@ -2,9 +2,9 @@ import CSQLite
 import KhataCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// SQLITE_TRANSIENT: SQLite copies bound bytes before the call returns.

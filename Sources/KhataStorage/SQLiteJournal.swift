@@ -2,9 +2,9 @@ import CSQLite
 import KhataCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The embedded journal: one SQLite file per ledger, in WAL mode with
@@ -42,7 +42,8 @@ public final class SQLiteJournal: JournalStore {
             throw StorageError(.exists, "\(path) already exists; choose another directory or remove it to start over")
         }
         let db = try SQLiteConnection(path: path, create: true)
-        try db.execute("""
+        try db.execute(
+            """
             PRAGMA application_id = \(applicationID);
             PRAGMA journal_mode = WAL;
             BEGIN;

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Foundation
 import KhataCore
-@testable import KhataCommands
 import KhataEngine
 import KhataTestSupport
 import Testing
+
+@testable import KhataCommands
 
 /// Runs `khata ARGS…` in-process and returns what it printed to standard output.
 @discardableResult
@@ -52,7 +53,10 @@ struct CommandTests {
         defer { removeDirectory(directory) }
         let created = try khata(["init", "--dev", "--data", directory])
         #expect(created.contains("khata tx transfer"))
-        let receipt = try khata(["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "250.00", "--memo", "rent"])
+        let receipt = try khata([
+            "tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "250.00",
+            "--memo", "rent",
+        ])
         #expect(receipt.contains("committed"))
         let shown = try khata(["account", "show", "ravi", "--data", directory, "--json"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(shown.utf8)) as? [String: Any])
@@ -71,7 +75,9 @@ struct CommandTests {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
         try khata(["init", "--dev", "--data", directory])
-        #expect { try khata(["tx", "transfer", "--data", directory, "--key", "ravi", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1"]) } throws: {
+        #expect {
+            try khata(["tx", "transfer", "--data", directory, "--key", "ravi", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1"])
+        } throws: {
             ($0 as? ExitCode)?.rawValue == 3
         }
         let ledger = try LedgerDirectory(directory).open()
@@ -86,17 +92,41 @@ struct CommandTests {
         try khata(["init", "--dev", "--data", directory])
         let before = try LedgerDirectory(directory).open().state.digest
         let cases: [([String], String)] = [
-            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "nobody", "--asset", "INR", "--amount", "1"], "neither an account id"),
-            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1.234"], "has 3 decimals"),
-            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1e5"], "must be digits"),
-            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "99999999999999999999"], "exceeds"),
-            (["tx", "transfer", "--data", directory, "--key", "nokey", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1"], "no key file"),
-            (["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1", "--memo", String(repeating: "m", count: 65)], "memo is at most 64 bytes"),
+            (
+                ["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "nobody", "--asset", "INR", "--amount", "1"],
+                "neither an account id"
+            ),
+            (
+                ["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1.234"],
+                "has 3 decimals"
+            ),
+            (
+                ["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1e5"],
+                "must be digits"
+            ),
+            (
+                [
+                    "tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount",
+                    "99999999999999999999",
+                ], "exceeds"
+            ),
+            (
+                ["tx", "transfer", "--data", directory, "--key", "nokey", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1"],
+                "no key file"
+            ),
+            (
+                [
+                    "tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1",
+                    "--memo", String(repeating: "m", count: 65),
+                ], "memo is at most 64 bytes"
+            ),
             (["init", "--dev", "--data", directory], "already exists"),
             (["account", "show", "asha", "--data", directory + "/missing"], "khata init"),
         ]
         for (arguments, message) in cases {
-            #expect("khata \(arguments.prefix(2).joined(separator: " ")) … should say \(message)", performing: { try khata(arguments) }, throws: { "\($0)".contains(message) })
+            #expect(
+                "khata \(arguments.prefix(2).joined(separator: " ")) … should say \(message)", performing: { try khata(arguments) },
+                throws: { "\($0)".contains(message) })
         }
         #expect(try LedgerDirectory(directory).open().state.digest == before)
     }
@@ -113,7 +143,10 @@ struct CommandTests {
         #expect(throws: CommandFailure.self) { try khata(["keys", "new", "--out", keyPath]) }
         let account = "000000000000000000000000000000ab"
         try khata(["tx", "create-account", "--data", directory, "--key", keyPath, "--controller", keyPath, "--account", account])
-        let unsigned = try khata(["tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", account, "--asset", "INR", "--amount", "7", "--id", "0000000000000000000000000000beef", "--dry-run"])
+        let unsigned = try khata([
+            "tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", account, "--asset", "INR", "--amount", "7", "--id",
+            "0000000000000000000000000000beef", "--dry-run",
+        ])
         let file = "\(directory)/tx.json"
         try unsigned.write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try khata(["tx", "submit", file, "--data", directory]).contains("committed"))
@@ -128,13 +161,21 @@ struct CommandTests {
         defer { removeDirectory(directory) }
         try khata(["init", "--dev", "--data", directory])
         let id = "00000000000000000000000000000001"
-        try khata(["tx", "pending", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "100.00", "--timeout", "600", "--id", id])
+        try khata([
+            "tx", "pending", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "100.00",
+            "--timeout", "600", "--id", id,
+        ])
         try khata(["tx", "post", "--data", directory, "--key", "asha", "--pending", "\(id)/0", "--amount", "60.00"])
         let second = "00000000000000000000000000000002"
-        try khata(["tx", "pending", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "5", "--timeout", "600", "--id", second])
+        try khata([
+            "tx", "pending", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "5", "--timeout",
+            "600", "--id", second,
+        ])
         try khata(["tx", "void", "--data", directory, "--key", "ravi", "--pending", "\(second)/0"])
         let ledger = try LedgerDirectory(directory).open()
-        #expect(ledger.state.balance(of: DevGenesis.account("ravi"), in: inr) == Balance(debitsPosted: 0, creditsPosted: 500_000 + 6_000, debitsPending: 0, creditsPending: 0))
+        #expect(
+            ledger.state.balance(of: DevGenesis.account("ravi"), in: inr)
+                == Balance(debitsPosted: 0, creditsPosted: 500_000 + 6_000, debitsPending: 0, creditsPending: 0))
     }
 
     /// `init --genesis FILE` reads the documented genesis format.
@@ -156,7 +197,9 @@ struct CommandTests {
         #expect(state.contains("khata.test/file") && state.contains("\"INR\""))
         #expect(try khata(["account", "show", "cb", "--data", "\(directory)/ledger"]).contains("(cb)"))
         try "{\"origin\": \"bad origin\"}".write(toFile: "\(directory)/bad.json", atomically: true, encoding: .utf8)
-        #expect(performing: { try khata(["init", "--genesis", "\(directory)/bad.json", "--data", "\(directory)/other"]) }, throws: { "\($0)".contains("not a valid genesis file") })
+        #expect(
+            performing: { try khata(["init", "--genesis", "\(directory)/bad.json", "--data", "\(directory)/other"]) },
+            throws: { "\($0)".contains("not a valid genesis file") })
     }
 
     /// Every command's help has an example.

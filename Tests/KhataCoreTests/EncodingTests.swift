@@ -7,21 +7,27 @@ import Testing
 func everyOperation() -> Transaction {
     let pendingID = PendingID(transaction: transactionID(9), operation: 3)
     let twoOfThree = try! KeySet(threshold: 2, keys: Fixture.carolKeys.map(\.publicKey))
-    return Fixture.transaction(42, [
-        .createAccount(CreateAccount(account: accountID(70), controllers: twoOfThree, zone: 3, kycTier: 2)),
-        .registerAsset(RegisterAsset(asset: AssetCode("GOI-2033")!, kind: .bond, scale: 0, issuer: Fixture.centralBank, issuanceAccount: accountID(71))),
-        .transfer(Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(UInt64.max), memo: "चाय ☕")),
-        .pendingTransfer(PendingTransfer(transfer: Transfer(asset: btc, debit: Fixture.bob, credit: Fixture.alice, amount: Amount(1)), timeoutSeconds: 86_400)),
-        .postPending(PostPending(pending: pendingID, amount: Amount(5))),
-        .voidPending(VoidPending(pending: pendingID)),
-        .changeControllers(ChangeControllers(account: Fixture.alice, controllers: KeySet(single: Fixture.bobKey.publicKey))),
-        .closeAccount(CloseAccount(account: Fixture.bob)),
-    ], signedBy: [Fixture.aliceKey, Fixture.bobKey] + Fixture.carolKeys)
+    return Fixture.transaction(
+        42,
+        [
+            .createAccount(CreateAccount(account: accountID(70), controllers: twoOfThree, zone: 3, kycTier: 2)),
+            .registerAsset(
+                RegisterAsset(asset: AssetCode("GOI-2033")!, kind: .bond, scale: 0, issuer: Fixture.centralBank, issuanceAccount: accountID(71))),
+            .transfer(Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(UInt64.max), memo: "चाय ☕")),
+            .pendingTransfer(
+                PendingTransfer(transfer: Transfer(asset: btc, debit: Fixture.bob, credit: Fixture.alice, amount: Amount(1)), timeoutSeconds: 86_400)),
+            .postPending(PostPending(pending: pendingID, amount: Amount(5))),
+            .voidPending(VoidPending(pending: pendingID)),
+            .changeControllers(ChangeControllers(account: Fixture.alice, controllers: KeySet(single: Fixture.bobKey.publicKey))),
+            .closeAccount(CloseAccount(account: Fixture.bob)),
+        ], signedBy: [Fixture.aliceKey, Fixture.bobKey] + Fixture.carolKeys)
 }
 
 /// The worked example of docs/ENCODING.md: Alice pays Bob ₹2.50 for tea.
 func exampleTransaction() -> Transaction {
-    Fixture.transaction(1, [.transfer(Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(250), memo: "tea"))], signedBy: [Fixture.aliceKey])
+    Fixture.transaction(
+        1, [.transfer(Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(250), memo: "tea"))],
+        signedBy: [Fixture.aliceKey])
 }
 
 func exampleEntry(_ outcome: Outcome) -> Entry {
@@ -64,7 +70,9 @@ struct EncodingTests {
         let decoded = try Transaction(decoding: bytes)
         #expect(decoded == transaction)
         #expect(decoded.encoded == bytes)
-        let entry = Entry(index: LeafIndex(3), time: Timestamp(milliseconds: 99), payload: .transaction(transaction), outcome: .rejected(.amountOverflow, operation: 2))
+        let entry = Entry(
+            index: LeafIndex(3), time: Timestamp(milliseconds: 99), payload: .transaction(transaction),
+            outcome: .rejected(.amountOverflow, operation: 2))
         #expect(try Entry(decoding: entry.encoded) == entry)
         let genesisEntry = Entry(index: LeafIndex(0), time: Timestamp(milliseconds: 1), payload: .genesis(Fixture.genesis), outcome: .committed)
         #expect(try Entry(decoding: genesisEntry.encoded) == genesisEntry)
@@ -117,7 +125,9 @@ struct EncodingTests {
     @Test func unknownVersionsAndTagsAreRefused() {
         var bytes = exampleTransaction().encoded
         bytes[0] = 2
-        #expect(throws: MalformedInput(.unknownVersion, "transaction version 2 is not supported (this build reads 1)")) { try Transaction(decoding: bytes) }
+        #expect(throws: MalformedInput(.unknownVersion, "transaction version 2 is not supported (this build reads 1)")) {
+            try Transaction(decoding: bytes)
+        }
         bytes = exampleTransaction().encoded
         bytes[19] = 99  // version (1) + id (16) + count (2) → the first operation's tag
         #expect(throws: MalformedInput(.unknownTag, "unknown operation tag 99 at byte 19")) { try Transaction(decoding: bytes) }
@@ -149,13 +159,21 @@ struct EncodingTests {
         }
         // A memo over the limit cannot even be built.
         #expect(throws: MalformedInput.self) {
-            try Transaction(id: transactionID(1), operations: [.transfer(Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(1), memo: String(repeating: "x", count: 65)))])
+            try Transaction(
+                id: transactionID(1),
+                operations: [
+                    .transfer(
+                        Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(1), memo: String(repeating: "x", count: 65)))
+                ])
         }
         // An entry larger than 65,535 bytes.
-        #expect { try Entry(decoding: Array(repeating: 1, count: Limits.maxEntryBytes + 1)) } throws: { ($0 as? MalformedInput)?.code == .limitExceeded }
+        #expect { try Entry(decoding: Array(repeating: 1, count: Limits.maxEntryBytes + 1)) } throws: {
+            ($0 as? MalformedInput)?.code == .limitExceeded
+        }
         // A transaction too large to fit an entry cannot be built.
         let many = (0..<Limits.maxOperations).map { _ in
-            LedgerOperation.transfer(Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(1), memo: String(repeating: "m", count: 64)))
+            LedgerOperation.transfer(
+                Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(1), memo: String(repeating: "m", count: 64)))
         }
         #expect { try Transaction(id: transactionID(1), operations: many) } throws: { ($0 as? MalformedInput)?.code == .limitExceeded }
     }
@@ -175,12 +193,14 @@ struct EncodingTests {
     /// Amounts in JSON: digits only, within 64 bits, never a fraction.
     @Test(arguments: ["\"18446744073709551616\"", "1.5", "\"-1\"", "\"1e3\"", "\"\"", "-3"])
     func badJSONAmountsAreRefused(amount: String) {
-        let json = #"{"id":"0000000000000000000000000000000a","operations":[{"type":"transfer","asset":"INR","debit":"00000000000000000000000000000002","credit":"00000000000000000000000000000003","amount":\#(amount)}]}"#
+        let json =
+            #"{"id":"0000000000000000000000000000000a","operations":[{"type":"transfer","asset":"INR","debit":"00000000000000000000000000000002","credit":"00000000000000000000000000000003","amount":\#(amount)}]}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Transaction.self, from: Data(json.utf8)) }
     }
 
     @Test func jsonIntegerAmountIsAccepted() throws {
-        let json = #"{"id":"0000000000000000000000000000000a","operations":[{"type":"transfer","asset":"INR","debit":"00000000000000000000000000000002","credit":"00000000000000000000000000000003","amount":250}]}"#
+        let json =
+            #"{"id":"0000000000000000000000000000000a","operations":[{"type":"transfer","asset":"INR","debit":"00000000000000000000000000000002","credit":"00000000000000000000000000000003","amount":250}]}"#
         let transaction = try JSONDecoder().decode(Transaction.self, from: Data(json.utf8))
         guard case .transfer(let transfer) = transaction.operations[0] else { Issue.record("not a transfer"); return }
         #expect(transfer.amount == Amount(250))

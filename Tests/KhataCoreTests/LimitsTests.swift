@@ -1,3 +1,4 @@
+import Foundation
 import KhataCore
 import Testing
 
@@ -22,5 +23,17 @@ struct LimitsTests {
         // 10^scale fits in 64 bits.
         #expect(Limits.maxAssetScale <= 19)
         #expect(Limits.maxPageEntries <= Limits.maxBatchTransactions)
+    }
+}
+
+/// docs/REJECTIONS.md lists every rejection code with its stable number and name.
+@Suite("Documentation")
+struct RejectionDocumentationTests {
+    @Test func everyCodeIsDocumented() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/REJECTIONS.md")
+        let text = try String(contentsOf: path, encoding: .utf8)
+        for code in RejectionCode.allCases {
+            #expect(text.contains("| \(code.rawValue) | `\(code.name)` |"), "docs/REJECTIONS.md lacks \(code.name)")
+        }
     }
 }

@@ -12,14 +12,16 @@ struct SignatureTests {
 
     /// A transaction signed for another ledger is worthless here.
     @Test func anotherOriginIsRefused() throws {
-        let elsewhere = try Transaction(id: transactionID(1), operations: payment.operations).signed(by: [Fixture.aliceKey], origin: "khata.test/other")
+        let elsewhere = try Transaction(id: transactionID(1), operations: payment.operations).signed(
+            by: [Fixture.aliceKey], origin: "khata.test/other")
         #expect { try elsewhere.verifySignatures(origin: Fixture.origin) } throws: { ($0 as? MalformedInput)?.code == .badSignature }
     }
 
     /// A signature that claims one key but was made by another is refused before sequencing.
     @Test func signatureUnderWrongKeyIsRefused() throws {
         let forged = payment.signatures[0].signature
-        let claimed = try Transaction(id: payment.id, operations: payment.operations, signatures: [TransactionSignature(key: Fixture.bobKey.publicKey, signature: forged)])
+        let claimed = try Transaction(
+            id: payment.id, operations: payment.operations, signatures: [TransactionSignature(key: Fixture.bobKey.publicKey, signature: forged)])
         #expect { try claimed.verifySignatures(origin: Fixture.origin) } throws: { ($0 as? MalformedInput)?.code == .badSignature }
     }
 

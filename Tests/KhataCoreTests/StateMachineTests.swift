@@ -52,7 +52,8 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
     case .accountNotFound:
         return RejectionScenario(failing: F.transaction(1, [F.transfer(1, from: F.alice, to: accountID(999))], signedBy: [F.aliceKey]))
     case .assetNotFound:
-        return RejectionScenario(failing: F.transaction(1, [F.transfer(1, from: F.alice, to: F.bob, asset: AssetCode("EUR")!)], signedBy: [F.aliceKey]))
+        return RejectionScenario(
+            failing: F.transaction(1, [F.transfer(1, from: F.alice, to: F.bob, asset: AssetCode("EUR")!)], signedBy: [F.aliceKey]))
     case .assetMismatch:
         return RejectionScenario(failing: F.transaction(1, [F.transfer(1, from: F.btcIssuance, to: F.alice, asset: inr)], signedBy: [F.issuerKey]))
     case .insufficientSignatures:
@@ -88,16 +89,22 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
         for n in 0..<64 {
             let code = AssetCode("T\(n)")!
             let issuance = accountID(0x1000 + UInt64(n))
-            registrations.append(.registerAsset(RegisterAsset(asset: code, kind: .equity, scale: 0, issuer: F.centralBank, issuanceAccount: issuance)))
+            registrations.append(
+                .registerAsset(RegisterAsset(asset: code, kind: .equity, scale: 0, issuer: F.centralBank, issuanceAccount: issuance)))
             mints.append(.transfer(Transfer(asset: code, debit: issuance, credit: F.alice, amount: Amount(1))))
         }
         return RejectionScenario(
             setup: [(F.transaction(1, registrations + Array(mints.prefix(63)), signedBy: [F.issuerKey]), 1)],
             failing: F.transaction(2, [mints[63]], signedBy: [F.issuerKey]))
     case .accountExists:
-        return RejectionScenario(failing: F.transaction(1, [.createAccount(CreateAccount(account: F.alice, controllers: KeySet(single: F.bobKey.publicKey)))], signedBy: [F.bobKey]))
+        return RejectionScenario(
+            failing: F.transaction(
+                1, [.createAccount(CreateAccount(account: F.alice, controllers: KeySet(single: F.bobKey.publicKey)))], signedBy: [F.bobKey]))
     case .assetExists:
-        return RejectionScenario(failing: F.transaction(1, [.registerAsset(RegisterAsset(asset: inr, kind: .currency, scale: 2, issuer: F.centralBank, issuanceAccount: accountID(77)))], signedBy: [F.issuerKey]))
+        return RejectionScenario(
+            failing: F.transaction(
+                1, [.registerAsset(RegisterAsset(asset: inr, kind: .currency, scale: 2, issuer: F.centralBank, issuanceAccount: accountID(77)))],
+                signedBy: [F.issuerKey]))
     case .sameAccount:
         return RejectionScenario(failing: F.transaction(1, [F.transfer(1, from: F.alice, to: F.alice)], signedBy: [F.aliceKey]))
     case .accountNotEmpty:
@@ -137,11 +144,13 @@ struct StateMachineTests {
     @Test func transactionIsAtomic() {
         var state = F.genesisState()
         let before = Books(state)
-        let transaction = F.transaction(1, [
-            F.transfer(10, from: F.alice, to: F.bob),
-            .createAccount(CreateAccount(account: accountID(50), controllers: KeySet(single: F.aliceKey.publicKey))),
-            F.transfer(10, from: F.bob, to: accountID(999)),
-        ], signedBy: [F.aliceKey, F.bobKey])
+        let transaction = F.transaction(
+            1,
+            [
+                F.transfer(10, from: F.alice, to: F.bob),
+                .createAccount(CreateAccount(account: accountID(50), controllers: KeySet(single: F.aliceKey.publicKey))),
+                F.transfer(10, from: F.bob, to: accountID(999)),
+            ], signedBy: [F.aliceKey, F.bobKey])
         #expect(apply(&state, transaction) == .rejected(.accountNotFound, operation: 2))
         #expect(Books(state) == before)
     }
@@ -154,7 +163,8 @@ struct StateMachineTests {
         let id = PendingID(transaction: transactionID(1), operation: 0)
         let post = F.transaction(2, [.postPending(PostPending(pending: id, amount: Amount(120)))], signedBy: [F.aliceKey])
         #expect(apply(&state, post) == .committed)
-        #expect(state.balance(of: F.alice, in: inr) == Balance(debitsPosted: 120, creditsPosted: F.aliceOpeningINR, debitsPending: 0, creditsPending: 0))
+        #expect(
+            state.balance(of: F.alice, in: inr) == Balance(debitsPosted: 120, creditsPosted: F.aliceOpeningINR, debitsPending: 0, creditsPending: 0))
         #expect(state.balance(of: F.bob, in: inr) == Balance(debitsPosted: 0, creditsPosted: 120, debitsPending: 0, creditsPending: 0))
         #expect(state.pendings[id]?.postedAmount == Amount(120))
     }
@@ -182,8 +192,9 @@ struct StateMachineTests {
         #expect(state.supply(of: inr) == F.aliceOpeningINR + 300)
         #expect(state.balance(of: F.inrIssuance, in: inr).posted == -Int128(F.aliceOpeningINR + 300))
         // Only the issuer's keys may mint.
-        #expect(apply(&state, F.transaction(3, [F.transfer(1, from: F.inrIssuance, to: F.bob)], signedBy: [F.bobKey]))
-            == .rejected(.insufficientSignatures, operation: 0))
+        #expect(
+            apply(&state, F.transaction(3, [F.transfer(1, from: F.inrIssuance, to: F.bob)], signedBy: [F.bobKey]))
+                == .rejected(.insufficientSignatures, operation: 0))
     }
 
     /// After a controller change, the old key no longer authorises and the new one does.
@@ -192,8 +203,9 @@ struct StateMachineTests {
         let newKey = testKey(9)
         let change = ChangeControllers(account: F.alice, controllers: KeySet(single: newKey.publicKey))
         #expect(apply(&state, F.transaction(1, [.changeControllers(change)], signedBy: [F.aliceKey])) == .committed)
-        #expect(apply(&state, F.transaction(2, [F.transfer(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
-            == .rejected(.insufficientSignatures, operation: 0))
+        #expect(
+            apply(&state, F.transaction(2, [F.transfer(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
+                == .rejected(.insufficientSignatures, operation: 0))
         #expect(apply(&state, F.transaction(3, [F.transfer(1, from: F.alice, to: F.bob)], signedBy: [newKey])) == .committed)
     }
 
@@ -201,7 +213,8 @@ struct StateMachineTests {
     @Test func thresholdOfTwoIsMet() {
         var state = F.genesisState()
         apply(&state, F.transaction(1, [F.transfer(50, from: F.alice, to: F.carol)], signedBy: [F.aliceKey]))
-        #expect(apply(&state, F.transaction(2, [F.transfer(10, from: F.carol, to: F.bob)], signedBy: [F.carolKeys[0], F.carolKeys[2]])) == .committed)
+        #expect(
+            apply(&state, F.transaction(2, [F.transfer(10, from: F.carol, to: F.bob)], signedBy: [F.carolKeys[0], F.carolKeys[2]])) == .committed)
     }
 
     /// A failed id stays failed: the same id retried is a reuse, even after the

@@ -1,9 +1,10 @@
 import Foundation
 import KhataCore
-@testable import KhataEngine
-@testable import KhataStorage
 import KhataTestSupport
 import Testing
+
+@testable import KhataEngine
+@testable import KhataStorage
 
 func verified(_ transactions: [Transaction]) -> [VerifiedTransaction] {
     SignatureVerifier.verify(transactions, origin: Fixture.origin).map { try! $0.get() }
@@ -67,7 +68,8 @@ struct LedgerTests {
     /// Time in the log never goes back, even if the clock does.
     @Test func stampedTimeIsMonotonic() throws {
         let clock = SteppingClock(start: 10_000, step: 0)
-        let ledger = try Ledger.create(journal: MemoryJournal(origin: Fixture.origin), genesis: Fixture.genesis, clock: { Timestamp(milliseconds: 10_000) })
+        let ledger = try Ledger.create(
+            journal: MemoryJournal(origin: Fixture.origin), genesis: Fixture.genesis, clock: { Timestamp(milliseconds: 10_000) })
         _ = clock
         let receipt = try ledger.submit(verified([pay(1, 1)]))[0]
         #expect(receipt.time == Timestamp(milliseconds: 10_000))
@@ -88,8 +90,9 @@ struct LedgerTests {
     @Test func failingGenesisIsRefused() throws {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
-        let bad = try Genesis(origin: Fixture.origin, ledgerKey: Fixture.ledgerKey.publicKey, issuer: KeySet(single: Fixture.issuerKey.publicKey),
-                              operations: [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)])
+        let bad = try Genesis(
+            origin: Fixture.origin, ledgerKey: Fixture.ledgerKey.publicKey, issuer: KeySet(single: Fixture.issuerKey.publicKey),
+            operations: [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)])
         #expect { try LedgerDirectory(directory).create(genesis: bad) } throws: { ($0 as? EngineError)?.code == .invalidGenesis }
         #expect(!FileManager.default.fileExists(atPath: LedgerDirectory(directory).journalPath))
     }

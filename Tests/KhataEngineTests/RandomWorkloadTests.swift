@@ -127,7 +127,10 @@ struct RandomWorkloadTests {
             if !violations.isEmpty { return }
         }
         #expect(committed > 2_000, "outcomes: \(outcomes)")
-        for code: RejectionCode in [.exceedsAvailableBalance, .insufficientSignatures, .pendingExpired, .amountZero, .accountNotFound, .assetNotFound, .sameAccount, .pendingAlreadyPosted, .pendingAlreadyVoided, .exceedsPendingAmount, .accountNotEmpty] {
+        for code: RejectionCode in [
+            .exceedsAvailableBalance, .insufficientSignatures, .pendingExpired, .amountZero, .accountNotFound, .assetNotFound, .sameAccount,
+            .pendingAlreadyPosted, .pendingAlreadyVoided, .exceedsPendingAmount, .accountNotEmpty,
+        ] {
             #expect(outcomes[code, default: 0] > 0, "the workload never produced \(code.name): \(outcomes)")
         }
         let digest = ledger.state.digest
