@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // The module graph is the architecture (docs/ARCHITECTURE.md):
 //   KhataCore     pure ledger: types, limits, canonical encoding, state machine. No I/O, no clock.
+//   KhataLog      the verifiable log: RFC 6962 tree math and proofs, C2SP notes, checkpoints, tiles.
 //   KhataStorage  the journal behind the `JournalStore` protocol; SQLite driver; in-memory driver.
 //   KhataEngine   the sequencer: verifies signatures, applies in order, group-commits, recovers.
 //   KhataCommands the `khata` command line (swift-argument-parser), a library so tests can drive it.
@@ -30,12 +31,16 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "KhataLog",
+            dependencies: ["KhataCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "KhataStorage",
-            dependencies: ["KhataCore", "CSQLite"]
+            dependencies: ["KhataCore", "KhataLog", "CSQLite"]
         ),
         .target(
             name: "KhataEngine",
-            dependencies: ["KhataCore", "KhataStorage"]
+            dependencies: ["KhataCore", "KhataLog", "KhataStorage"]
         ),
         .target(
             name: "KhataCommands",
@@ -48,10 +53,11 @@ let package = Package(
         // Fixtures shared by the test targets: deterministic keys, a test genesis, a seeded generator.
         .target(
             name: "KhataTestSupport",
-            dependencies: ["KhataCore", "KhataStorage", "KhataEngine"],
+            dependencies: ["KhataCore", "KhataLog", "KhataStorage", "KhataEngine"],
             path: "Tests/KhataTestSupport"
         ),
         .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataStorageTests", dependencies: ["KhataStorage", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataEngineTests", dependencies: ["KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]),
         .testTarget(
