@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "KhataCommands",
             dependencies: [
-                "KhataCore", "KhataStorage", "KhataEngine",
+                "KhataCore", "KhataLog", "KhataStorage", "KhataEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

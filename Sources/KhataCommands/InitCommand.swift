@@ -31,6 +31,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: "The ledger's origin, with --dev.")
     var origin = "khata.local/dev"
 
+    @Option(name: .customLong("ledger-key"), help: ArgumentHelp("With --genesis: the ledger key file, to sign checkpoints.", valueName: "file"))
+    var ledgerKey: String?
+
     func validate() throws {
         guard (genesis == nil) != !dev else { throw ValidationError("pass either --genesis FILE or --dev") }
     }
@@ -57,7 +60,15 @@ struct InitCommand: ParsableCommand {
         let made = try engine { () throws(EngineError) in try LedgerDirectory(directory).create(genesis: genesis) }
         let participants = Participants(participants: file.participants ?? [])
         if !participants.participants.isEmpty { try participants.write(to: directory) }
+        let keyPath = dev ? "keys/ledger.key" : ledgerKey.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+        try NodeConfiguration(ledgerKey: keyPath).write(to: directory)
+        let vkey = try ledgerVerifierKey(made).vkey
+        try (vkey + "\n").write(toFile: "\(directory)/vkey", atomically: true, encoding: .utf8)
         print("Created ledger \(made.origin) in \(directory) (\(made.state.accounts.count) accounts, \(made.state.assets.count) assets).")
+        print("Its verifier key (also in \(directory)/vkey): \(vkey)")
+        if let signer = try NodeConfiguration.load(from: directory).checkpointSigner(directory: directory, ledger: made) {
+            try engine { () throws(EngineError) in try LedgerDirectory(directory).publishCheckpoint(made, signer: signer) }
+        }
         if dev {
             print(
                 """

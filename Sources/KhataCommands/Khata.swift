@@ -17,7 +17,7 @@ public struct Khata: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, KeysCommand.self, TxCommand.self, AccountCommand.self, LogCommand.self,
-            StateCommand.self, BenchCommand.self,
+            StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, BenchCommand.self,
         ]
     )
 

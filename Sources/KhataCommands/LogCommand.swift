@@ -8,7 +8,7 @@ struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "List and decode the ledger's log entries.",
-        subcommands: [List.self, Show.self]
+        subcommands: [List.self, Show.self, Export.self]
     )
 
     struct List: ParsableCommand {
@@ -67,6 +67,33 @@ struct LogCommand: ParsableCommand {
             view.leafHash = stored.leafHash
             view.size = stored.bytes.count
             try printJSON(view)
+        }
+    }
+}
+
+extension LogCommand {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the log as static files in the C2SP tlog-tiles layout.",
+            discussion: """
+                Example:
+                  khata log export ./public-log --data ./ledger
+                Writes `checkpoint`, `tile/<L>/<N>[.p/<W>]` and `tile/entries/<N>[.p/<W>]` for the latest
+                signed checkpoint. Full tiles are immutable and written once; run it again to add new ones.
+                Any static web server can then mirror the directory; `khata audit DIR` verifies it.
+                """
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @Argument(help: "The directory to write.")
+        var directory: String
+
+        func run() throws {
+            let session = try ledger.openForReading()
+            let summary = try LogExporter.export(journal: session.ledger.journal, to: directory) { done, total in
+                if total > 100_000 { FileHandle.standardError.write(Data("\rexported \(done)/\(total) entries".utf8)) }
+            }
+            print(
+                "exported \(summary.size) entries to \(directory): \(summary.tilesWritten) tiles and \(summary.bundlesWritten) entry bundles written")
         }
     }
 }

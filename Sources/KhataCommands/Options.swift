@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KhataCore
 import KhataEngine
+import KhataLog
 
 /// `--data DIR`: the ledger directory every command works on.
 struct LedgerOptions: ParsableArguments {
@@ -22,12 +23,14 @@ struct LedgerOptions: ParsableArguments {
 /// An open ledger and the directory lock that keeps other writers out.
 final class LedgerSession {
     let ledger: Ledger
+    let directory: LedgerDirectory
     private let lock: DirectoryLock
     /// Entries since the last snapshot beyond which closing takes a new snapshot,
     /// so that the next command replays little.
     static let snapshotAfter: UInt64 = 1_000
 
     init(directory: LedgerDirectory, exclusive: Bool) throws {
+        self.directory = directory
         lock = try DirectoryLock(directory: directory.path, exclusive: exclusive)
         var reported = false
         ledger = try engine { () throws(EngineError) in
@@ -38,6 +41,17 @@ final class LedgerSession {
             })
         }
         if reported { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    /// Signs and publishes a checkpoint of the ledger as it stands, if the
+    /// directory's configuration names the ledger key; asks the configured
+    /// witnesses to cosign it. Returns the published note.
+    @discardableResult
+    func publishCheckpoint() throws -> SignedCheckpoint? {
+        let configuration = try NodeConfiguration.load(from: directory.path)
+        guard let signer = try configuration.checkpointSigner(directory: directory.path, ledger: ledger) else { return nil }
+        let signed = try engine { () throws(EngineError) in try directory.publishCheckpoint(ledger, signer: signer) }
+        return try Cosigning.collect(signed, ledger: ledger, directory: directory, configuration: configuration)
     }
 
     deinit {

@@ -251,6 +251,7 @@ struct TxCommand: ParsableCommand {
                 }
             }
             let receipts = try sequence(transactions, on: session.ledger)
+            try session.publishCheckpoint()
             try report(receipts, json: output.json)
         }
     }
@@ -291,7 +292,9 @@ struct TransactionOptions: ParsableArguments {
             try printJSON(transaction)
             return
         }
-        try report(try sequence([transaction], on: session.ledger), json: output.json)
+        let receipts = try sequence([transaction], on: session.ledger)
+        try session.publishCheckpoint()
+        try report(receipts, json: output.json)
     }
 }
 

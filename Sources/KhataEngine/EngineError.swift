@@ -18,6 +18,8 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         /// refuses everything until it is reopened (which replays from disk).
         public static let halted = Code(rawValue: "halted")
         public static let storage = Code(rawValue: "storage")
+        /// A checkpoint signer or cosigned note that is not this ledger's.
+        public static let wrongKey = Code(rawValue: "wrong_key")
     }
 
     public let code: Code

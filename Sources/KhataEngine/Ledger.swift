@@ -1,4 +1,5 @@
 import KhataCore
+import KhataLog
 import KhataStorage
 
 #if canImport(Glibc)
@@ -16,6 +17,11 @@ import KhataStorage
 /// threads must go through whoever owns it.
 public final class Ledger {
     public private(set) var state: LedgerState
+    /// The right edge of the log's Merkle tree: its size and root, maintained as
+    /// entries are committed (about one SHA-256 per entry), never recomputed.
+    public private(set) var edge: TreeEdge
+    /// The latest checkpoint this ledger signed (with any cosignatures stored since).
+    public private(set) var latestCheckpoint: SignedCheckpoint?
     public let journal: any JournalStore
     /// Where the sequencer's time comes from; tests pass a fixed or stepping clock.
     public let clock: @Sendable () -> Timestamp
@@ -47,32 +53,40 @@ public final class Ledger {
         }
         let bytes = Entry(index: LeafIndex(0), time: time, payload: .genesis(genesis), outcome: outcome).encoded
         let history = state.accountsTouched(by: genesis.operations).map { HistoryRow(account: $0, index: LeafIndex(0)) }
+        var edge = TreeEdge()
+        let leafHash = Entry.leafHash(bytes)
+        edge.append(leafHash)
         do {
-            try journal.append([StoredEntry(index: LeafIndex(0), bytes: bytes, leafHash: Entry.leafHash(bytes))], history: history)
+            try journal.append([StoredEntry(index: LeafIndex(0), bytes: bytes, leafHash: leafHash)], history: history, treeHashes: [])
         } catch {
             throw EngineError(error)
         }
-        return Ledger(state: state, journal: journal, clock: clock, snapshotInterval: snapshotInterval, lastSnapshotSize: 0)
+        return Ledger(
+            state: state, edge: edge, checkpoint: nil, journal: journal, clock: clock, snapshotInterval: snapshotInterval, lastSnapshotSize: 0)
     }
 
-    /// Opens a ledger from its journal: loads the latest snapshot and replays the
-    /// entries after it, checking every leaf hash, signature and logged outcome.
-    /// Refuses (with `.corrupt`) a journal that does not replay consistently.
+    /// Opens a ledger from its journal, proving it sound first (see `Recovery`):
+    /// every leaf hash, tree hash and signed checkpoint is checked, and the entries
+    /// after the latest snapshot are replayed to their logged outcomes.
+    /// `externalCheckpoints` are signed checkpoint notes kept outside the journal,
+    /// so that a journal rolled back behind one of them is refused.
     public static func open(
-        journal: any JournalStore, clock: @escaping @Sendable () -> Timestamp = Ledger.systemClock,
+        journal: any JournalStore, externalCheckpoints: [String] = [], clock: @escaping @Sendable () -> Timestamp = Ledger.systemClock,
         snapshotInterval: UInt64 = 100_000, progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws(EngineError) -> Ledger {
-        let recovered = try Recovery(journal: journal, progress: progress).run()
+        let recovered = try Recovery(journal: journal, externalCheckpoints: externalCheckpoints, progress: progress).run()
         return Ledger(
-            state: recovered.state, journal: journal, clock: clock, snapshotInterval: snapshotInterval,
-            lastSnapshotSize: recovered.snapshotSize)
+            state: recovered.state, edge: recovered.edge, checkpoint: recovered.checkpoint, journal: journal, clock: clock,
+            snapshotInterval: snapshotInterval, lastSnapshotSize: recovered.snapshotSize)
     }
 
     private init(
-        state: LedgerState, journal: any JournalStore, clock: @escaping @Sendable () -> Timestamp,
-        snapshotInterval: UInt64, lastSnapshotSize: UInt64
+        state: LedgerState, edge: TreeEdge, checkpoint: SignedCheckpoint?, journal: any JournalStore,
+        clock: @escaping @Sendable () -> Timestamp, snapshotInterval: UInt64, lastSnapshotSize: UInt64
     ) {
         self.state = state
+        self.edge = edge
+        latestCheckpoint = checkpoint
         self.journal = journal
         self.clock = clock
         self.snapshotInterval = snapshotInterval
@@ -99,6 +113,7 @@ public final class Ledger {
         let time = stamp()
         var entries: [StoredEntry] = []
         var history: [HistoryRow] = []
+        var treeHashes: [TreeEdge.Completed] = []
         var receipts: [Receipt] = []
         entries.reserveCapacity(batch.count)
         receipts.reserveCapacity(batch.count)
@@ -113,6 +128,7 @@ public final class Ledger {
             let bytes = Entry.encode(index: index, time: time, kind: 1, payload: verified.encoded, outcome: outcome)
             let leafHash = Entry.leafHash(bytes)
             entries.append(StoredEntry(index: index, bytes: bytes, leafHash: leafHash))
+            treeHashes += edge.append(leafHash)
             if outcome == .committed {
                 for account in state.accountsTouched(by: transaction.operations) {
                     history.append(HistoryRow(account: account, index: index))
@@ -123,13 +139,75 @@ public final class Ledger {
                     transaction: transaction.id, index: index, time: time, outcome: outcome, leafHash: leafHash, isRetry: false))
         }
         do {
-            try journal.append(entries, history: history)
+            try journal.append(entries, history: history, treeHashes: treeHashes)
         } catch {
             halted = error.message
             throw EngineError(.halted, "the journal write failed (\(error.message)); the ledger halted, reopen it to recover")
         }
         if state.size - lastSnapshotSize >= snapshotInterval { try snapshot() }
         return receipts
+    }
+
+    /// The checkpoint of the log as it stands: origin, size, root.
+    public var checkpoint: Checkpoint { Checkpoint(origin: origin, size: edge.size, root: edge.root) }
+
+    /// Signs a checkpoint of the log as it stands with the ledger's key and stores
+    /// it. Before signing, proves the new tree consistent with the last signed
+    /// checkpoint (RFC 9162 consistency proof from stored hashes), so the ledger
+    /// can never sign two inconsistent checkpoints. Returns the existing note if
+    /// nothing changed since it was signed.
+    public func signCheckpoint(with signer: NoteSigner) throws(EngineError) -> SignedCheckpoint {
+        guard signer.verifierKey.name == origin, signer.verifierKey.publicKey == state.ledgerKey, signer.verifierKey.type == .ed25519 else {
+            throw EngineError(.wrongKey, "checkpoints of \(origin) must be signed by its ledger key \(state.ledgerKey) named \(origin)")
+        }
+        let next = checkpoint
+        if let last = latestCheckpoint?.checkpoint {
+            if last == next { return latestCheckpoint! }
+            try proveConsistent(from: last, to: next)
+        }
+        var note = SignedNote(text: next.text)
+        note.signatures = [signer.sign(next.text)]
+        let signed = SignedCheckpoint(checkpoint: next, note: note)
+        do { try journal.saveCheckpoint(note.formatted, size: next.size) } catch { throw EngineError(error) }
+        latestCheckpoint = signed
+        return signed
+    }
+
+    /// Replaces the latest checkpoint's note with one carrying witness cosignatures.
+    /// The note must be the same checkpoint, still signed by the ledger.
+    public func storeCosigned(_ note: SignedNote) throws(EngineError) {
+        guard let latest = latestCheckpoint, note.text == latest.note.text else {
+            throw EngineError(.wrongKey, "the cosigned note is not the latest checkpoint")
+        }
+        do {
+            let key = try NoteVerifierKey(name: origin, type: .ed25519, publicKey: state.ledgerKey)
+            let verified = try SignedCheckpoint(note: note.formatted, logKey: key)
+            try journal.saveCheckpoint(note.formatted, size: verified.checkpoint.size)
+            latestCheckpoint = verified
+        } catch let error as NoteError {
+            throw EngineError(.wrongKey, "the cosigned note does not verify: \(error)")
+        } catch let error as StorageError {
+            throw EngineError(error)
+        } catch {
+            throw EngineError(.storage, "\(error)")
+        }
+    }
+
+    /// Throws unless the stored tree of `next.size` extends the tree of `last`.
+    private func proveConsistent(from last: Checkpoint, to next: Checkpoint) throws(EngineError) {
+        guard last.size <= next.size else {
+            throw EngineError(.corrupt, "refusing to sign size \(next.size): a checkpoint of \(last.size) entries was already signed")
+        }
+        do {
+            let proof = try MerkleTree.consistencyProof(oldSize: last.size, newSize: next.size, reader: journal.hashReader)
+            if last.size == 0 {
+                guard last.root == RFC6962.emptyRoot else { throw TreeError.proofMismatch("the empty checkpoint has a non-empty root") }
+            } else {
+                try MerkleTree.verifyConsistency(oldSize: last.size, newSize: next.size, oldRoot: last.root, newRoot: next.root, proof: proof)
+            }
+        } catch {
+            throw EngineError(.corrupt, "refusing to sign: the log is not consistent with the checkpoint of \(last.size) entries (\(error))")
+        }
     }
 
     /// Stores a snapshot of the current state, so that the next open replays only

@@ -1,4 +1,5 @@
 import KhataCore
+import KhataLog
 import KhataStorage
 
 #if canImport(Glibc)
@@ -7,7 +8,9 @@ import KhataStorage
 
 /// Where a ledger lives on disk: one directory holding `ledger.sqlite` (the
 /// journal, its snapshots and read indexes, with SQLite's `-wal` and `-shm`
-/// files beside it while open).
+/// files beside it while open) and `checkpoint`, the latest signed checkpoint
+/// kept outside the journal file, so that a journal file rolled back behind it
+/// (restored from an old copy, say) is refused at start.
 public struct LedgerDirectory: Sendable {
     public static let journalFileName = "ledger.sqlite"
     public let path: String
@@ -15,6 +18,47 @@ public struct LedgerDirectory: Sendable {
     public init(_ path: String) { self.path = path }
 
     public var journalPath: String { "\(path)/\(LedgerDirectory.journalFileName)" }
+    public var checkpointPath: String { "\(path)/checkpoint" }
+
+    /// The signed checkpoint kept beside the journal, if any.
+    public func checkpointFile() -> String? {
+        guard let file = fopen(checkpointPath, "r") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+            if bytes.count > NoteLimits.maxNoteBytes { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Signs a checkpoint of the ledger as it stands and writes it beside the
+    /// journal (atomically: a temporary file renamed over the old one).
+    @discardableResult
+    public func publishCheckpoint(_ ledger: Ledger, signer: NoteSigner) throws(EngineError) -> SignedCheckpoint {
+        let signed = try ledger.signCheckpoint(with: signer)
+        try writeCheckpointFile(signed.note.formatted)
+        return signed
+    }
+
+    /// Writes a checkpoint note to `checkpoint` atomically, synced before the rename.
+    public func writeCheckpointFile(_ note: String) throws(EngineError) {
+        let temporary = checkpointPath + ".tmp"
+        guard let file = fopen(temporary, "w") else {
+            throw EngineError(.storage, "cannot write \(temporary): \(String(cString: strerror(errno)))")
+        }
+        let bytes = Array(note.utf8)
+        let written = fwrite(bytes, 1, bytes.count, file)
+        fflush(file)
+        fsync(fileno(file))
+        fclose(file)
+        guard written == bytes.count, rename(temporary, checkpointPath) == 0 else {
+            throw EngineError(.storage, "cannot write \(checkpointPath): \(String(cString: strerror(errno)))")
+        }
+    }
 
     /// Creates the directory if needed and starts a new ledger in it.
     public func create(
@@ -42,6 +86,6 @@ public struct LedgerDirectory: Sendable {
     ) throws(EngineError) -> Ledger {
         let journal: SQLiteJournal
         do { journal = try SQLiteJournal.open(path: journalPath) } catch { throw EngineError(error) }
-        return try Ledger.open(journal: journal, clock: clock, progress: progress)
+        return try Ledger.open(journal: journal, externalCheckpoints: checkpointFile().map { [$0] } ?? [], clock: clock, progress: progress)
     }
 }

@@ -1,16 +1,30 @@
 import KhataCore
+import KhataLog
 import KhataStorage
 
-/// Rebuilds a ledger's state from its journal at start: the latest snapshot, then
-/// every entry after it, each checked (leaf hash, decoding, signatures, order,
-/// logged outcome). Any inconsistency is an `EngineError.corrupt` naming the entry.
+/// Rebuilds a ledger at start and proves its journal sound, or refuses it.
+///
+/// Every entry is read and its leaf hash recomputed; the Merkle tree is rebuilt
+/// from the leaves and every stored tree hash compared with it; every signed
+/// checkpoint (from the journal and from outside it) must be signed by the
+/// ledger's key, must not be ahead of the journal (a rollback), and must match
+/// the rebuilt tree's root at its size. The state is the latest snapshot plus the
+/// entries after it, each decoded, signature-checked and replayed to its logged
+/// outcome. Any failure is an `EngineError.corrupt` that names the problem and
+/// the first bad entry. Cost: one pass over the journal (a SHA-256 per entry,
+/// one Ed25519 check per signature after the snapshot).
 struct Recovery {
     let journal: any JournalStore
+    /// Signed checkpoint notes to check besides the journal's own (the copy kept
+    /// outside the journal file, which a rolled-back file cannot roll back).
+    let externalCheckpoints: [String]
     let progress: ((UInt64, UInt64) -> Void)?
 
     struct Result {
         let state: LedgerState
+        let edge: TreeEdge
         let snapshotSize: UInt64
+        let checkpoint: SignedCheckpoint?
     }
 
     func run() throws(EngineError) -> Result {
@@ -26,15 +40,74 @@ struct Recovery {
                 .corrupt,
                 "a snapshot covers \(state.size) entries but the journal holds only \(count): the journal was truncated or rolled back")
         }
-        while state.size < count {
-            let page = try read(from: LeafIndex(state.size), limit: Limits.maxPageEntries)
-            let entries = try decode(page)
-            for entry in entries {
+        let checkpoints = try signedCheckpoints(ledgerKey: state.ledgerKey)
+        if let ahead = checkpoints.first(where: { $0.checkpoint.size > count }) {
+            throw EngineError(
+                .corrupt,
+                "the ledger signed a checkpoint of \(ahead.checkpoint.size) entries but the journal holds only \(count): the journal was truncated or rolled back"
+            )
+        }
+        var edge = TreeEdge()
+        var completed: [TreeEdge.Completed] = []
+        var rootsAt: [UInt64: Digest32] = [:]
+        let wanted = Set(checkpoints.map(\.checkpoint.size))
+        if wanted.contains(0) { rootsAt[0] = edge.root }
+        while edge.size < count {
+            let page = try read(from: LeafIndex(edge.size), limit: Limits.maxPageEntries)
+            let replayFrom = page.firstIndex { $0.index.value >= state.size } ?? page.count
+            for stored in page {
+                completed += edge.append(stored.leafHash)
+                if wanted.contains(edge.size) { rootsAt[edge.size] = edge.root }
+            }
+            for entry in try decode(Array(page[replayFrom...])) {
                 do { try state.replay(entry) } catch { throw EngineError(.corrupt, "\(error)") }
             }
-            progress?(state.size, count)
+            progress?(edge.size, count)
         }
-        return Result(state: state, snapshotSize: snapshotSize)
+        try compareTreeHashes(completed)
+        for signed in checkpoints where rootsAt[signed.checkpoint.size] != signed.checkpoint.root {
+            throw EngineError(
+                .corrupt,
+                "the signed checkpoint of \(signed.checkpoint.size) entries does not match the journal's tree: entries were altered after it was signed"
+            )
+        }
+        return Result(state: state, edge: edge, snapshotSize: snapshotSize, checkpoint: checkpoints.max { $0.checkpoint.size < $1.checkpoint.size })
+    }
+
+    /// The journal's and the external checkpoints, each verified with the ledger key.
+    private func signedCheckpoints(ledgerKey: PublicKey) throws(EngineError) -> [SignedCheckpoint] {
+        var notes = externalCheckpoints
+        do {
+            if let stored = try journal.latestCheckpoint() { notes.append(stored) }
+        } catch {
+            throw EngineError(error)
+        }
+        let key: NoteVerifierKey
+        do { key = try NoteVerifierKey(name: journal.origin, type: .ed25519, publicKey: ledgerKey) } catch {
+            throw EngineError(.corrupt, "the ledger's origin cannot name a note key: \(error)")
+        }
+        var result: [SignedCheckpoint] = []
+        for note in notes {
+            do { result.append(try SignedCheckpoint(note: note, logKey: key)) } catch {
+                throw EngineError(.corrupt, "a stored checkpoint is not validly signed by the ledger key: \(error)")
+            }
+        }
+        return result
+    }
+
+    /// Every stored tree hash must be exactly the one rebuilt from the leaves.
+    private func compareTreeHashes(_ rebuilt: [TreeEdge.Completed]) throws(EngineError) {
+        let stored: [TreeEdge.Completed]
+        do { stored = try journal.allTreeHashes() } catch { throw EngineError(error) }
+        let expected = Dictionary(uniqueKeysWithValues: rebuilt.map { ("\($0.level)/\($0.index)", $0.hash) })
+        for hash in stored where expected["\(hash.level)/\(hash.index)"] != hash.hash {
+            throw EngineError(
+                .corrupt,
+                "the stored tree hash at tile level \(hash.level), position \(hash.index) does not match the entries (altered or damaged)")
+        }
+        guard stored.count == rebuilt.count else {
+            throw EngineError(.corrupt, "the journal stores \(stored.count) tree hashes but its entries make \(rebuilt.count)")
+        }
     }
 
     private func startingState() throws(EngineError) -> (LedgerState, UInt64) {
@@ -62,28 +135,40 @@ struct Recovery {
         return entries
     }
 
-    /// Decodes entries and checks their transactions' signatures in parallel.
+    /// Decodes entries and checks their transactions' signatures, in parallel.
     private func decode(_ stored: [StoredEntry]) throws(EngineError) -> [Entry] {
-        let origin = journal.origin
-        let decoded = parallelMap(stored, workers: SignatureVerifier.activeProcessorCount) { stored -> Swift.Result<Entry, ReplayError> in
+        do { return try EntryDecoder.decode(stored.map { ($0.index, $0.bytes) }, origin: journal.origin) } catch {
+            throw EngineError(.corrupt, "\(error)")
+        }
+    }
+}
+
+/// Decodes logged entries and checks every transaction signature, on all cores.
+public enum EntryDecoder {
+    /// Decodes `(index, bytes)` pairs in order. Throws the first entry (lowest
+    /// index) that does not decode, is stored at the wrong index, or carries a bad
+    /// signature for `origin`.
+    public static func decode(_ stored: [(LeafIndex, [UInt8])], origin: String) throws(ReplayError) -> [Entry] {
+        let decoded = parallelMap(stored, workers: SignatureVerifier.activeProcessorCount) { index, bytes -> Swift.Result<Entry, ReplayError> in
             do throws(MalformedInput) {
-                let entry = try Entry(decoding: stored.bytes)
-                guard entry.index == stored.index else {
-                    return .failure(ReplayError(index: stored.index, "is stored at \(stored.index) but says it is \(entry.index)"))
+                let entry = try Entry(decoding: bytes)
+                guard entry.index == index else {
+                    return .failure(ReplayError(index: index, "is stored at \(index) but says it is \(entry.index)"))
                 }
                 if case .transaction(let transaction) = entry.payload {
                     try transaction.verifySignatures(origin: origin)
                 }
                 return .success(entry)
             } catch {
-                return .failure(ReplayError(index: stored.index, "\(error)"))
+                return .failure(ReplayError(index: index, "\(error)"))
             }
         }
         var entries: [Entry] = []
+        entries.reserveCapacity(decoded.count)
         for result in decoded {
             switch result {
             case .success(let entry): entries.append(entry)
-            case .failure(let error): throw EngineError(.corrupt, "\(error)")
+            case .failure(let error): throw error
             }
         }
         return entries

@@ -33,6 +33,12 @@ public struct TreeEdge: Sendable, Equatable {
         public let level: Int
         public let index: UInt64
         public let hash: Digest32
+
+        public init(level: Int, index: UInt64, hash: Digest32) {
+            self.level = level
+            self.index = index
+            self.hash = hash
+        }
     }
 
     /// Appends a leaf hash. Returns the hashes of tile levels ≥ 1 that it completed

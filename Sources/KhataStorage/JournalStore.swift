@@ -1,4 +1,5 @@
 import KhataCore
+import KhataLog
 
 /// One stored log entry: its canonical bytes and their leaf hash.
 public struct StoredEntry: Hashable, Sendable {
@@ -57,9 +58,25 @@ public protocol JournalStore: AnyObject {
     var entryCount: UInt64 { get }
 
     /// Appends entries, which must continue the log without a gap, with their
-    /// history rows, as one atomic write that is durable (synced to stable
-    /// storage) before this returns. On a thrown error nothing was appended.
-    func append(_ entries: [StoredEntry], history: [HistoryRow]) throws(StorageError)
+    /// history rows and the tree hashes (tile level ≥ 1) they completed, as one
+    /// atomic write that is durable (synced to stable storage) before this
+    /// returns. On a thrown error nothing was appended.
+    func append(_ entries: [StoredEntry], history: [HistoryRow], treeHashes: [TreeEdge.Completed]) throws(StorageError)
+
+    /// Up to `count` leaf hashes from `start` (tile level 0), as stored beside the entries.
+    func leafHashes(start: UInt64, count: Int) throws(StorageError) -> [Digest32]
+
+    /// Up to `count` stored hashes of tile level `level` ≥ 1 from position `start`.
+    func treeHashes(level: Int, start: UInt64, count: Int) throws(StorageError) -> [Digest32]
+
+    /// Every stored hash of tile level ≥ 1, for verification at start.
+    func allTreeHashes() throws(StorageError) -> [TreeEdge.Completed]
+
+    /// Stores `note` as the latest signed checkpoint (of `size` entries).
+    func saveCheckpoint(_ note: String, size: UInt64) throws(StorageError)
+
+    /// The latest signed checkpoint note, if any.
+    func latestCheckpoint() throws(StorageError) -> String?
 
     /// Up to `limit` entries from `start`, ascending, each checked against its leaf hash.
     func entries(from start: LeafIndex, limit: Int) throws(StorageError) -> [StoredEntry]
@@ -76,6 +93,9 @@ public protocol JournalStore: AnyObject {
 }
 
 extension JournalStore {
+    /// The store as a `TreeHashReader` for proofs and roots.
+    public var hashReader: JournalHashReader { JournalHashReader(store: self) }
+
     public func entry(at index: LeafIndex) throws(StorageError) -> StoredEntry {
         guard let entry = try entries(from: index, limit: 1).first, entry.index == index else {
             throw StorageError(.notFound, "no entry \(index); the log has \(entryCount) entries")
@@ -116,4 +136,16 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// Reads a journal's stored tree hashes for `MerkleTree`: level 0 from the
+/// entries' leaf hashes, higher levels from the stored tree hashes.
+public struct JournalHashReader: TreeHashReader {
+    let store: any JournalStore
+
+    public func hashes(level: Int, start: UInt64, count: Int) throws -> [Digest32] {
+        let found = level == 0 ? try store.leafHashes(start: start, count: count) : try store.treeHashes(level: level, start: start, count: count)
+        guard found.count == count else { throw TreeError.missingHash(level: level, index: start + UInt64(found.count)) }
+        return found
+    }
 }

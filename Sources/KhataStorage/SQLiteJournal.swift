@@ -1,5 +1,6 @@
 import CSQLite
 import KhataCore
+import KhataLog
 
 #if canImport(Glibc)
     import Glibc
@@ -14,7 +15,10 @@ import KhataCore
 /// - `khata_meta(key, value)`: format name and version, origin, entry count;
 /// - `entries(idx, leaf_hash, data)`: the log, one row per entry;
 /// - `snapshots(size, digest, data)`: the two latest state snapshots;
-/// - `history(account, idx)`: which entries touched which account.
+/// - `history(account, idx)`: which entries touched which account;
+/// - `tree_hashes(level, idx, hash)`: RFC 6962 subtree hashes of tile level ≥ 1
+///   (level 0 is `entries.leaf_hash`), written with the entries that complete them;
+/// - `checkpoints(size, note)`: the latest signed checkpoint notes.
 ///
 /// The file is marked with SQLite's `application_id` so that a foreign file is
 /// recognised before anything else is read. Opening checks the file's integrity
@@ -33,6 +37,9 @@ public final class SQLiteJournal: JournalStore {
     private let db: SQLiteConnection
     private let insertEntry: SQLiteStatement
     private let insertHistory: SQLiteStatement
+    private let insertTreeHash: SQLiteStatement
+    private let selectLeafHashes: SQLiteStatement
+    private let selectTreeHashes: SQLiteStatement
     private let updateCount: SQLiteStatement
     private let selectEntries: SQLiteStatement
 
@@ -51,6 +58,8 @@ public final class SQLiteJournal: JournalStore {
             CREATE TABLE entries (idx INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL, data BLOB NOT NULL);
             CREATE TABLE snapshots (size INTEGER PRIMARY KEY, digest BLOB NOT NULL, data BLOB NOT NULL);
             CREATE TABLE history (account BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (account, idx)) WITHOUT ROWID;
+            CREATE TABLE tree_hashes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+            CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
             INSERT INTO khata_meta VALUES ('format', 'khata-journal'), ('format_version', \(formatVersion)), ('entry_count', 0);
             """)
         let insert = try db.prepare("INSERT INTO khata_meta VALUES ('origin', ?)")
@@ -111,11 +120,14 @@ public final class SQLiteJournal: JournalStore {
         }
         insertEntry = try db.prepare("INSERT INTO entries (idx, leaf_hash, data) VALUES (?, ?, ?)")
         insertHistory = try db.prepare("INSERT OR IGNORE INTO history (account, idx) VALUES (?, ?)")
+        insertTreeHash = try db.prepare("INSERT INTO tree_hashes (level, idx, hash) VALUES (?, ?, ?)")
+        selectLeafHashes = try db.prepare("SELECT leaf_hash FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?")
+        selectTreeHashes = try db.prepare("SELECT hash FROM tree_hashes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?")
         updateCount = try db.prepare("UPDATE khata_meta SET value = ? WHERE key = 'entry_count'")
         selectEntries = try db.prepare("SELECT idx, leaf_hash, data FROM entries WHERE idx >= ? ORDER BY idx LIMIT ?")
     }
 
-    public func append(_ entries: [StoredEntry], history: [HistoryRow]) throws(StorageError) {
+    public func append(_ entries: [StoredEntry], history: [HistoryRow], treeHashes: [TreeEdge.Completed]) throws(StorageError) {
         guard !entries.isEmpty else { return }
         for (offset, entry) in entries.enumerated() where entry.index.value != entryCount + UInt64(offset) {
             throw StorageError(.outOfOrder, "entry \(entry.index) does not continue a log of \(entryCount + UInt64(offset))")
@@ -132,6 +144,12 @@ public final class SQLiteJournal: JournalStore {
                 insertHistory.bind(blob: accountKey(row.account), at: 1)
                 insertHistory.bind(int: Int64(row.index.value), at: 2)
                 try insertHistory.run()
+            }
+            for hash in treeHashes {
+                insertTreeHash.bind(int: Int64(hash.level), at: 1)
+                insertTreeHash.bind(int: Int64(hash.index), at: 2)
+                insertTreeHash.bind(blob: hash.hash.bytes, at: 3)
+                try insertTreeHash.run()
             }
             let newCount = entryCount + UInt64(entries.count)
             updateCount.bind(text: String(newCount), at: 1)
@@ -159,6 +177,52 @@ public final class SQLiteJournal: JournalStore {
             throw StorageError(.corrupt, "entry \(start.value + UInt64(offset)) is missing from \(path)")
         }
         return result
+    }
+
+    public func leafHashes(start: UInt64, count: Int) throws(StorageError) -> [Digest32] {
+        try readHashes(selectLeafHashes, [Int64(clamping: start), Int64(count)], "leaf hash")
+    }
+
+    public func treeHashes(level: Int, start: UInt64, count: Int) throws(StorageError) -> [Digest32] {
+        try readHashes(selectTreeHashes, [Int64(level), Int64(clamping: start), Int64(count)], "tree hash")
+    }
+
+    private func readHashes(_ statement: SQLiteStatement, _ parameters: [Int64], _ what: String) throws(StorageError) -> [Digest32] {
+        for (position, value) in parameters.enumerated() { statement.bind(int: value, at: Int32(position + 1)) }
+        var result: [Digest32] = []
+        try statement.forEachRow { row throws(StorageError) in
+            guard let hash = Digest32(bytes: row.blob(0)) else { throw StorageError(.corrupt, "a stored \(what) is not 32 bytes") }
+            result.append(hash)
+        }
+        return result
+    }
+
+    public func allTreeHashes() throws(StorageError) -> [TreeEdge.Completed] {
+        var result: [TreeEdge.Completed] = []
+        try db.prepare("SELECT level, idx, hash FROM tree_hashes ORDER BY level, idx").forEachRow { row throws(StorageError) in
+            guard let hash = Digest32(bytes: row.blob(2)) else { throw StorageError(.corrupt, "a stored tree hash is not 32 bytes") }
+            result.append(TreeEdge.Completed(level: Int(row.int(0)), index: UInt64(row.int(1)), hash: hash))
+        }
+        return result
+    }
+
+    public func saveCheckpoint(_ note: String, size: UInt64) throws(StorageError) {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let insert = try db.prepare("INSERT OR REPLACE INTO checkpoints (size, note) VALUES (?, ?)")
+            insert.bind(int: Int64(size), at: 1)
+            insert.bind(text: note, at: 2)
+            try insert.run()
+            try db.execute("DELETE FROM checkpoints WHERE size NOT IN (SELECT size FROM checkpoints ORDER BY size DESC LIMIT 2)")
+            try db.execute("COMMIT")
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    public func latestCheckpoint() throws(StorageError) -> String? {
+        try db.scalarText("SELECT note FROM checkpoints ORDER BY size DESC LIMIT 1")
     }
 
     public func saveSnapshot(_ snapshot: StoredSnapshot) throws(StorageError) {

@@ -29,12 +29,14 @@ struct JournalStoreTests {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
         let store = try driver.make(directory)
-        try store.append([storedEntry(0), storedEntry(1)], history: [])
+        try store.append([storedEntry(0), storedEntry(1)], history: [], treeHashes: [])
         #expect(store.entryCount == 2)
-        #expect { try store.append([storedEntry(3)], history: []) } throws: { ($0 as? StorageError)?.code == .outOfOrder }
-        #expect { try store.append([storedEntry(2), storedEntry(2)], history: []) } throws: { ($0 as? StorageError)?.code == .outOfOrder }
+        #expect { try store.append([storedEntry(3)], history: [], treeHashes: []) } throws: { ($0 as? StorageError)?.code == .outOfOrder }
+        #expect { try store.append([storedEntry(2), storedEntry(2)], history: [], treeHashes: []) } throws: {
+            ($0 as? StorageError)?.code == .outOfOrder
+        }
         #expect(store.entryCount == 2)
-        try store.append([storedEntry(2)], history: [])
+        try store.append([storedEntry(2)], history: [], treeHashes: [])
         #expect(try store.entries(from: LeafIndex(1), limit: 10).map(\.index.value) == [1, 2])
         #expect(try store.entries(from: LeafIndex(5), limit: 10).isEmpty)
         #expect(try store.entry(at: LeafIndex(2)) == storedEntry(2))
@@ -51,7 +53,7 @@ struct JournalStoreTests {
         let rows =
             (0..<10).filter { $0 % 3 == 0 }.map { HistoryRow(account: alice, index: LeafIndex(UInt64($0))) }
             + [HistoryRow(account: accountID(3), index: LeafIndex(4))]
-        try store.append(entries, history: rows)
+        try store.append(entries, history: rows, treeHashes: [])
         #expect(try store.history(of: alice, before: nil, limit: 10).map(\.value) == [9, 6, 3, 0])
         #expect(try store.history(of: alice, before: LeafIndex(6), limit: 1).map(\.value) == [3])
         #expect(try store.history(of: accountID(99), before: nil, limit: 10).isEmpty)
@@ -78,7 +80,7 @@ struct JournalStoreTests {
         let path = "\(directory)/j.sqlite"
         do {
             let store = try SQLiteJournal.create(path: path, origin: "khata.test/store")
-            try store.append([storedEntry(0), storedEntry(1)], history: [])
+            try store.append([storedEntry(0), storedEntry(1)], history: [], treeHashes: [])
         }
         let reopened = try SQLiteJournal.open(path: path)
         #expect(reopened.origin == "khata.test/store" && reopened.entryCount == 2)
