@@ -4,6 +4,7 @@
 //   KhataLog      the verifiable log: RFC 6962 tree math and proofs, C2SP notes, checkpoints, tiles.
 //   KhataStorage  the journal behind the `JournalStore` protocol; SQLite driver; in-memory driver.
 //   KhataEngine   the sequencer: verifies signatures, applies in order, group-commits, recovers.
+//   KhataWitness  a C2SP tlog-witness: HTTP service (Hummingbird) and the client a ledger uses.
 //   KhataCommands the `khata` command line (swift-argument-parser), a library so tests can drive it.
 //   khata         the executable: nothing but `Khata.main()`.
 import PackageDescription
@@ -19,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -43,9 +45,16 @@ let package = Package(
             dependencies: ["KhataCore", "KhataLog", "KhataStorage"]
         ),
         .target(
+            name: "KhataWitness",
+            dependencies: [
+                "KhataCore", "KhataLog", "KhataStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
             name: "KhataCommands",
             dependencies: [
-                "KhataCore", "KhataLog", "KhataStorage", "KhataEngine",
+                "KhataCore", "KhataLog", "KhataStorage", "KhataEngine", "KhataWitness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +69,10 @@ let package = Package(
         .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataStorageTests", dependencies: ["KhataStorage", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataEngineTests", dependencies: ["KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]),
+        .testTarget(
+            name: "KhataWitnessTests",
+            dependencies: ["KhataWitness", "KhataLog", "KhataStorage", "KhataCore", "KhataTestSupport"]
+        ),
         .testTarget(
             name: "KhataCommandsTests",
             dependencies: ["KhataCommands", "KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]

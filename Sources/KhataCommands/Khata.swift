@@ -1,7 +1,8 @@
 import ArgumentParser
 
 /// The `khata` command: the root of every subcommand.
-public struct Khata: ParsableCommand {
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+public struct Khata: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "khata",
         abstract: "An open, verifiable ledger for money and assets.",
@@ -17,7 +18,7 @@ public struct Khata: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, KeysCommand.self, TxCommand.self, AccountCommand.self, LogCommand.self,
-            StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, BenchCommand.self,
+            StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, WitnessCommand.self, BenchCommand.self,
         ]
     )
 
@@ -28,4 +29,21 @@ public struct Khata: ParsableCommand {
 public struct CommandFailure: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension Khata {
+    /// Parses the process's arguments and runs the command. Asynchronous, so that
+    /// commands that serve (`khata witness serve`) can run their servers.
+    public static func runFromCommandLine() async {
+        do {
+            var command = try parseAsRoot(nil)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import KhataCore
+import KhataLog
+import Logging
+import NIOCore
+
+/// A C2SP tlog-witness over HTTP (c2sp.org/tlog-witness): `POST <prefix>/add-checkpoint`,
+/// plus `GET <prefix>/` answering the witness's verifier key, for people.
+public enum WitnessServer {
+    /// The Hummingbird application serving `witness` at `host:port`.
+    /// `onRunning` receives the bound port (useful with port 0).
+    public static func application(
+        witness: TlogWitness, host: String, port: Int, prefix: String = "", logger: Logger = Logger(label: "khata.witness"),
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        let box = WitnessBox(witness)
+        let base = prefix.isEmpty ? "" : "/" + prefix.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        router.post("\(base)/add-checkpoint") { request, _ -> Response in
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: TlogWitness.maxRequestBytes)
+            } catch {
+                return response(TlogWitness.Response(status: 413, contentType: "text/plain; charset=utf-8", body: "the request is too large\n"))
+            }
+            let answer = box.addCheckpoint(Array(body.readableBytesView), time: UInt64(Date().timeIntervalSince1970))
+            logger.info("add-checkpoint", metadata: ["status": "\(answer.status)"])
+            return response(answer)
+        }
+        let vkey = witness.signer.verifierKey.vkey
+        router.get("\(base)/") { _, _ -> Response in
+            response(TlogWitness.Response(status: 200, contentType: "text/plain; charset=utf-8", body: vkey + "\n"))
+        }
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "khata-witness"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+    }
+
+    static func response(_ answer: TlogWitness.Response) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: answer.status),
+            headers: [.contentType: answer.contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+}
+
+/// Serialises requests: the witness's check-then-store is atomic in its store,
+/// and one lock here keeps its SQLite connection single-threaded.
+final class WitnessBox: @unchecked Sendable {
+    private let witness: TlogWitness
+    private let lock = NSLock()
+
+    init(_ witness: TlogWitness) { self.witness = witness }
+
+    func addCheckpoint(_ body: [UInt8], time: UInt64) -> TlogWitness.Response {
+        lock.lock()
+        defer { lock.unlock() }
+        return witness.addCheckpoint(body, time: time)
+    }
+}

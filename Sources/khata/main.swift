@@ -1,3 +1,0 @@
-import KhataCommands
-
-Khata.main()
