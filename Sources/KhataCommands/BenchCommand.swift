@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Khata on this machine.",
-        subcommands: [Engine.self]
+        subcommands: [Engine.self, Audit.self]
     )
 
     struct Engine: ParsableCommand {
@@ -68,6 +68,49 @@ struct BenchCommand: ParsableCommand {
             print("")
             print(String(format: "Signed single transfers, durable, best / Ed25519 rate: %.2f (goal ≥ 0.70)", report.signedSingleToVerifyRatio))
             print("100-transfer transactions, durable, best: \(rate(report.hundredTransferBest)) transfers/s (goal ≥ 300000)")
+        }
+    }
+
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Entries per second verified and replayed by `khata audit`.",
+            discussion: """
+                Example:
+                  swift run -c release khata bench audit --entries 100000
+                Builds a ledger of signed transactions in a temporary directory, signs a checkpoint,
+                exports it, then audits the export and the journal: checkpoint, tiles, every leaf hash,
+                every signature, a full replay and conservation.
+                """
+        )
+        @Flag(help: "Print one JSON object instead of text.")
+        var json = false
+        @Option(help: "Entries in the ledger.")
+        var entries = 100_000
+        @Option(name: .customLong("transfers-per-entry"), help: "Transfers per transaction (1 to 1000).")
+        var transfersPerEntry = 1
+        @Option(help: "Where to make the temporary ledger.")
+        var directory = FileManager.default.temporaryDirectory.path
+
+        func validate() throws {
+            guard (1...10_000_000).contains(entries) else { throw ValidationError("--entries is 1 to 10000000") }
+            guard (1...1_000).contains(transfersPerEntry) else { throw ValidationError("--transfers-per-entry is 1 to 1000") }
+        }
+
+        func run() throws {
+            let report = try AuditBenchmark.run(entries: entries, transfersEach: transfersPerEntry, directory: directory) { message in
+                FileHandle.standardError.write(Data("… \(message)\n".utf8))
+            }
+            if json { return try printJSON(report) }
+            print("Conditions: \(report.cores) cores; \(entries) entries of \(report.transfersPerEntry) transfer(s), one Ed25519 signature each.")
+            print(
+                table(
+                    [["source", "entries", "seconds", "entries/s", "transfers/s"]]
+                        + report.runs.map {
+                            [
+                                $0.source, String($0.entries), String(format: "%.2f", $0.seconds), String(Int($0.entriesPerSecond)),
+                                String(Int($0.transfersPerSecond)),
+                            ]
+                        }))
         }
     }
 }

@@ -129,6 +129,7 @@ public enum EngineBenchmark {
         static let origin = "khata.bench/engine"
         let inr = AssetCode("INR")!
         let issuer = SigningKey()
+        let ledgerKey = SigningKey()
         let payerKeys = (0..<64).map { _ in SigningKey() }
         let payeeKey = SigningKey()
         let payeeCount = 800
@@ -151,7 +152,7 @@ public enum EngineBenchmark {
                 operations.append(.createAccount(CreateAccount(account: payee(n), controllers: KeySet(single: payeeKey.publicKey))))
             }
             return try! Genesis(
-                origin: Workload.origin, ledgerKey: SigningKey().publicKey, issuer: KeySet(single: issuer.publicKey), operations: operations)
+                origin: Workload.origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: issuer.publicKey), operations: operations)
         }
 
         func genesisState() -> LedgerState { LedgerState.genesis(genesis, time: Timestamp(milliseconds: 1)).0 }

@@ -109,15 +109,6 @@ struct DamagedJournalTests {
         return directory
     }
 
-    func openError(_ directory: String) -> EngineError? {
-        do {
-            _ = try LedgerDirectory(directory).open()
-            return nil
-        } catch {
-            return error
-        }
-    }
-
     @Test func changedEntryByteIsDetected() throws {
         let directory = try makeLedger()
         defer { removeDirectory(directory) }
