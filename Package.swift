@@ -5,6 +5,9 @@
 //   KhataStorage  the journal behind the `JournalStore` protocol; SQLite driver; in-memory driver.
 //   KhataEngine   the sequencer: verifies signatures, applies in order, group-commits, recovers.
 //   KhataWitness  a C2SP tlog-witness: HTTP service (Hummingbird) and the client a ledger uses.
+//   KhataAPI      the JSON shapes of the HTTP API, shared by node and client.
+//   KhataClient   a Swift client that submits and verifies what a node tells it.
+//   KhataNode     the HTTP node: API, sequencer service, checkpoint publisher, explorer, metrics.
 //   KhataCommands the `khata` command line (swift-argument-parser), a library so tests can drive it.
 //   khata         the executable: nothing but `Khata.main()`.
 import PackageDescription
@@ -16,17 +19,25 @@ let package = Package(
         .executable(name: "khata", targets: ["khata"]),
         .library(name: "KhataCore", targets: ["KhataCore"]),
         .library(name: "KhataEngine", targets: ["KhataEngine"]),
+        .library(name: "KhataClient", targets: ["KhataClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
             name: "CSQLite",
             path: "Sources/CSQLite",
             providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
             name: "KhataCore",
@@ -52,10 +63,30 @@ let package = Package(
             ]
         ),
         .target(
+            name: "KhataAPI",
+            dependencies: ["KhataCore", "KhataLog"]
+        ),
+        .target(
+            name: "KhataClient",
+            dependencies: ["KhataCore", "KhataLog", "KhataAPI", "KhataEngine"]
+        ),
+        .target(
+            name: "KhataNode",
+            dependencies: [
+                "KhataCore", "KhataLog", "KhataAPI", "KhataStorage", "KhataEngine", "KhataWitness", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Explorer")]
+        ),
+        .target(
             name: "KhataCommands",
             dependencies: [
-                "KhataCore", "KhataLog", "KhataStorage", "KhataEngine", "KhataWitness",
+                "KhataCore", "KhataLog", "KhataAPI", "KhataClient", "KhataStorage", "KhataEngine", "KhataWitness", "KhataNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "khata", dependencies: ["KhataCommands"]),
@@ -72,6 +103,11 @@ let package = Package(
         .testTarget(
             name: "KhataWitnessTests",
             dependencies: ["KhataWitness", "KhataLog", "KhataStorage", "KhataCore", "KhataTestSupport"]
+        ),
+        .testTarget(
+            name: "KhataNodeTests",
+            dependencies: ["KhataNode", "KhataClient", "KhataAPI", "KhataEngine", "KhataLog", "KhataStorage", "KhataCore", "KhataTestSupport"],
+            resources: [.copy("Browser")]
         ),
         .testTarget(
             name: "KhataCommandsTests",

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataCore
 import KhataEngine
+import KhataNode
 import KhataStorage
 
 struct AccountCommand: ParsableCommand {
@@ -79,78 +81,6 @@ struct AccountCommand: ParsableCommand {
             if output.json { return try printJSON(views) }
             if views.isEmpty { return print("no entries") }
             for view in views { print(view.summary) }
-        }
-    }
-}
-
-/// An account as printed by `account show --json`.
-struct AccountView: Encodable {
-    struct Holding: Encodable {
-        let asset: AssetCode
-        let balance: String
-        let available: String
-        let pendingDebits: String
-        let pendingCredits: String
-        /// Minor units, exact.
-        let units: Units
-
-        enum CodingKeys: String, CodingKey {
-            case asset, balance, available, units
-            case pendingDebits = "pending_debits"
-            case pendingCredits = "pending_credits"
-        }
-    }
-
-    struct Units: Encodable {
-        let debitsPosted: String
-        let creditsPosted: String
-        let debitsPending: String
-        let creditsPending: String
-        enum CodingKeys: String, CodingKey {
-            case debitsPosted = "debits_posted"
-            case creditsPosted = "credits_posted"
-            case debitsPending = "debits_pending"
-            case creditsPending = "credits_pending"
-        }
-    }
-
-    let id: AccountID
-    let name: String?
-    let controllers: KeySet?
-    let issuedAsset: AssetCode?
-    let closed: Bool
-    let zone: UInt16
-    let kycTier: UInt8
-    let createdAt: LeafIndex
-    let balances: [Holding]
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, controllers, closed, zone, balances
-        case issuedAsset = "issued_asset"
-        case kycTier = "kyc_tier"
-        case createdAt = "created_at"
-    }
-
-    init(_ account: Account, state: LedgerState, name: String?) {
-        id = account.id
-        self.name = name
-        controllers = account.controllers
-        issuedAsset = account.issuedAsset
-        closed = account.isClosed
-        zone = account.zone
-        kycTier = account.kycTier
-        createdAt = account.createdAt
-        balances = account.assets.map { code in
-            let balance = state.balance(of: account.id, in: code)
-            let scale = state.assets[code]?.scale ?? 0
-            return Holding(
-                asset: code, balance: AmountText.format(balance.posted, scale: scale),
-                available: AmountText.format(balance.available, scale: scale),
-                pendingDebits: AmountText.format(Int128(balance.debitsPending), scale: scale),
-                pendingCredits: AmountText.format(Int128(balance.creditsPending), scale: scale),
-                units: Units(
-                    debitsPosted: String(balance.debitsPosted), creditsPosted: String(balance.creditsPosted),
-                    debitsPending: String(balance.debitsPending), creditsPending: String(balance.creditsPending)))
         }
     }
 }

@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
+import KhataClient
 import KhataCore
 import KhataEngine
 import KhataLog
+import KhataNode
 import KhataStorage
 
 struct AuditCommand: ParsableCommand {
@@ -14,14 +17,15 @@ struct AuditCommand: ParsableCommand {
               khata audit ./ledger --vkey "$(khata checkpoint --data ./ledger --vkey)"
               khata audit ./exported-log --vkey khata.local/dev+1a2b3c4d+AQ… --witness w1+…+BA… --quorum 1
               khata audit ./exported-log --vkey … --state audit.json    # continue where the last audit stopped
-            SOURCE is a ledger directory or a directory in the C2SP tlog-tiles layout (`khata log export`).
+            SOURCE is a ledger directory, a directory in the C2SP tlog-tiles layout (`khata log export`),
+            or a node's URL (its log under /log/).
             Checks: the checkpoint's signature and witness quorum; the tiles against the root; every entry
             against its leaf hash; every transaction signature; a replay from genesis to every logged
             outcome; conservation. Prints the state digest and a verdict; exits 1 naming the first bad entry.
             """
     )
 
-    @Argument(help: "A ledger directory or an exported log directory.")
+    @Argument(help: "A ledger directory, an exported log directory, or a node's URL.")
     var source: String
     @Option(help: "The ledger's verifier key (C2SP name+keyid+base64).")
     var vkey: String
@@ -39,7 +43,9 @@ struct AuditCommand: ParsableCommand {
             do { return try NoteVerifierKey(vkey: text) } catch { throw CommandFailure("--witness \(text.prefix(30)): \(error)") }
         }
         let logSource: any LogSource
-        if FileManager.default.fileExists(atPath: "\(source)/\(LedgerDirectory.journalFileName)") {
+        if source.hasPrefix("http://") || source.hasPrefix("https://") {
+            logSource = HTTPLogSource(baseURL: source)
+        } else if FileManager.default.fileExists(atPath: "\(source)/\(LedgerDirectory.journalFileName)") {
             let journal: SQLiteJournal
             do { journal = try SQLiteJournal.open(path: LedgerDirectory(source).journalPath) } catch { throw CommandFailure(error.message) }
             logSource = JournalLogSource(journal: journal)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KhataEngine
+import KhataNode
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

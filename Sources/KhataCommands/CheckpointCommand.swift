@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataCore
 import KhataEngine
 import KhataLog
+import KhataNode
 
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +26,7 @@ struct CheckpointCommand: ParsableCommand {
     func run() throws {
         if vkey {
             let session = try ledger.openForReading()
-            return print(try ledgerVerifierKey(session.ledger).vkey)
+            return print(try ledgerVerifierKey(origin: session.ledger.origin, key: session.ledger.state.ledgerKey).vkey)
         }
         let session = try ledger.openForWriting()
         guard let signed = try session.publishCheckpoint() else {

@@ -1,7 +1,9 @@
 import Foundation
+import KhataAPI
 import KhataCore
 import KhataEngine
 import KhataLog
+import KhataNode
 import KhataWitness
 
 /// Asks the configured witnesses to cosign a newly signed checkpoint, and stores

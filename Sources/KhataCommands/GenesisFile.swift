@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
+import KhataAPI
 import KhataCore
+import KhataNode
 
 /// The JSON form of a genesis, read by `khata init --genesis FILE`.
 ///

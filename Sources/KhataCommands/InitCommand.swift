@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataCore
 import KhataEngine
+import KhataNode
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,44 +41,56 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let directory = ledger.data
+        let keyPath = dev ? "keys/ledger.key" : ledgerKey.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+        let file = dev ? nil : try GenesisFile.read(genesis!)
+        let made = try InitCommand.create(directory: ledger.data, genesisFile: file, devOrigin: origin, ledgerKeyPath: keyPath)
+        if dev {
+            print(
+                """
+                Keys are in \(ledger.data)/keys/ and names in \(ledger.data)/participants.json.
+                Make a first payment (₹250.00 from Asha to Ravi):
+                  khata tx transfer --data \(ledger.data) --key asha --from asha --to ravi --asset INR --amount 250.00
+                  khata account show ravi --data \(ledger.data)
+                Or serve it: khata dev --data \(ledger.data)
+                """)
+        }
+        _ = made
+    }
+
+    /// Creates a ledger in `directory` from `genesisFile`, or (nil) a development
+    /// ledger with fresh keys; writes its configuration, verifier key and first
+    /// checkpoint. Shared by `khata init` and `khata dev`.
+    static func create(directory: String, genesisFile: GenesisFile?, devOrigin: String, ledgerKeyPath: String?) throws -> Ledger {
         if FileManager.default.fileExists(atPath: LedgerDirectory(directory).journalPath) {
             throw CommandFailure("a ledger already exists in \(directory); use another --data directory")
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let file: GenesisFile
-        if dev {
-            if FileManager.default.fileExists(atPath: "\(directory)/keys") {
-                throw CommandFailure("\(directory)/keys already exists; use an empty --data directory")
+        if let genesisFile {
+            file = genesisFile
+        } else {
+            if FileManager.default.fileExists(atPath: "\(directory)/keys/ledger.key") {
+                throw CommandFailure("\(directory)/keys already holds a ledger key; use an empty --data directory")
             }
-            file = try DevGenesis.make(origin: origin, directory: directory)
+            file = try DevGenesis.make(origin: devOrigin, directory: directory)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(file).write(to: URL(fileURLWithPath: "\(directory)/genesis.json"))
-        } else {
-            file = try GenesisFile.read(genesis!)
         }
         let genesis = try file.genesis()
         let made = try engine { () throws(EngineError) in try LedgerDirectory(directory).create(genesis: genesis) }
         let participants = Participants(participants: file.participants ?? [])
         if !participants.participants.isEmpty { try participants.write(to: directory) }
-        let keyPath = dev ? "keys/ledger.key" : ledgerKey.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
-        try NodeConfiguration(ledgerKey: keyPath).write(to: directory)
-        let vkey = try ledgerVerifierKey(made).vkey
+        var configuration = try NodeConfiguration.load(from: directory, environment: [:])
+        configuration.ledgerKey = ledgerKeyPath
+        try configuration.write(to: directory)
+        let vkey = try ledgerVerifierKey(origin: made.origin, key: made.state.ledgerKey).vkey
         try (vkey + "\n").write(toFile: "\(directory)/vkey", atomically: true, encoding: .utf8)
         print("Created ledger \(made.origin) in \(directory) (\(made.state.accounts.count) accounts, \(made.state.assets.count) assets).")
         print("Its verifier key (also in \(directory)/vkey): \(vkey)")
-        if let signer = try NodeConfiguration.load(from: directory).checkpointSigner(directory: directory, ledger: made) {
+        if let signer = try configuration.checkpointSigner(directory: directory, ledger: made) {
             try engine { () throws(EngineError) in try LedgerDirectory(directory).publishCheckpoint(made, signer: signer) }
         }
-        if dev {
-            print(
-                """
-                Keys are in \(directory)/keys/ and names in \(directory)/participants.json.
-                Make a first payment (₹250.00 from Asha to Ravi):
-                  khata tx transfer --data \(directory) --key asha --from asha --to ravi --asset INR --amount 250.00
-                  khata account show ravi --data \(directory)
-                """)
-        }
+        return made
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataCore
+import KhataNode
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

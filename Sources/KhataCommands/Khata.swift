@@ -17,7 +17,7 @@ public struct Khata: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InitCommand.self, KeysCommand.self, TxCommand.self, AccountCommand.self, LogCommand.self,
+            InitCommand.self, DevCommand.self, NodeCommand.self, KeysCommand.self, TxCommand.self, AccountCommand.self, LogCommand.self,
             StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, WitnessCommand.self, BenchCommand.self,
         ]
     )

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataCore
 import KhataEngine
+import KhataNode
 import KhataStorage
 
 struct LogCommand: ParsableCommand {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataCore
 import KhataEngine
 import KhataLog
+import KhataNode
 
 /// `--data DIR`: the ledger directory every command works on.
 struct LedgerOptions: ParsableArguments {

@@ -1,5 +1,7 @@
 import Foundation
+import KhataAPI
 import KhataCore
+import KhataNode
 
 /// The named participants of a ledger directory (`participants.json`), written by
 /// `khata init --dev` and by `--genesis` files that name their accounts. Lets the

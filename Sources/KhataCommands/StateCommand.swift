@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataCore
 import KhataEngine
+import KhataNode
 
 struct StateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
+import KhataClient
 import KhataCore
 import KhataEngine
+import KhataLog
+import KhataNode
 
 struct TxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,10 +84,13 @@ struct TxCommand: ParsableCommand {
         func run() throws {
             try common.submit { state, _ in
                 let id = try parsePending(pending)
-                guard let record = state.pendings[id] else { throw CommandFailure("no pending transfer \(pending) in this ledger") }
-                let scale = state.assets[record.transfer.asset]?.scale ?? 0
-                let posted = try amount.map { try AmountText.parse($0, scale: scale) } ?? record.transfer.amount
-                return [.postPending(PostPending(pending: id, amount: posted))]
+                if let record = state.pending(id) {
+                    let scale = state.scale(of: record.transfer.asset) ?? 0
+                    let posted = try amount.map { try AmountText.parse($0, scale: scale) } ?? record.transfer.amount
+                    return [.postPending(PostPending(pending: id, amount: posted))]
+                }
+                guard let amount else { throw CommandFailure("pass --amount (in minor units): the pending transfer \(pending) is not known here") }
+                return [.postPending(PostPending(pending: id, amount: try AmountText.parse(amount, scale: 0)))]
             }
         }
     }
@@ -267,10 +274,41 @@ struct TransactionOptions: ParsableArguments {
     @Flag(name: .customLong("dry-run"), help: "Print the signed transaction as JSON instead of submitting it.")
     var dryRun = false
     @OptionGroup var output: OutputOptions
+    @Option(
+        help: ArgumentHelp(
+            "Submit to a running node (its URL) instead of the ledger directory; --data still names keys and participants.", valueName: "url"))
+    var node: String?
+
+    /// Builds against a node's state, signs, submits over HTTP, waits until a
+    /// cosigned checkpoint covers the receipt, verifies it, and reports.
+    private func submit(to url: String, _ build: (any LedgerFacts, Participants) throws -> [LedgerOperation]) throws {
+        let client = try NodeClientOptions.client(url: url, directory: ledger.data)
+        let participants = ledger.participants
+        let operations = try build(NodeFacts(client: client), participants)
+        let signers = try keys.map { try participants.signingKey($0, directory: ledger.data) }
+        let transaction: Transaction
+        do {
+            let transactionID =
+                try id.map { text -> TransactionID in
+                    guard let parsed = TransactionID(hex: text) else { throw CommandFailure("--id must be 32 hex digits") }
+                    return parsed
+                } ?? .random()
+            transaction = try client.sign(operations, keys: signers, id: transactionID)
+        } catch let error as MalformedInput {
+            throw CommandFailure(error.message)
+        }
+        if dryRun { return try printJSON(transaction) }
+        let receipts = try client.submit([transaction])
+        let (verified, _, checkpoint) = try client.waitForVerifiedReceipt(transaction.id)
+        guard verified.outcome == receipts[0].outcome else { throw CommandFailure("the node's receipt and its log disagree") }
+        if !output.json { print("verified: included in the checkpoint of \(checkpoint.size) entries, cosigned by its witnesses") }
+        try report(receipts, json: output.json)
+    }
 
     /// Builds the operations against the current state, signs, submits and reports.
-    func submit(_ build: (LedgerState, Participants) throws -> [LedgerOperation]) throws {
+    func submit(_ build: (any LedgerFacts, Participants) throws -> [LedgerOperation]) throws {
         guard !keys.isEmpty else { throw CommandFailure("pass at least one --key to sign with") }
+        if let node { return try submit(to: node, build) }
         let session = dryRun ? try ledger.openForReading() : try ledger.openForWriting()
         let participants = ledger.participants
         let operations = try build(session.ledger.state, participants)
@@ -311,9 +349,9 @@ struct MovementOptions: ParsableArguments {
     @Option(help: "A note for the parties (at most 64 bytes).")
     var memo: String = ""
 
-    func transfer(state: LedgerState, participants: Participants) throws -> KhataCore.Transfer {
+    func transfer(state: any LedgerFacts, participants: Participants) throws -> KhataCore.Transfer {
         guard let code = AssetCode(asset) else { throw CommandFailure("\"\(asset)\" is not an asset code") }
-        let scale = state.assets[code]?.scale ?? 0
+        let scale = state.scale(of: code) ?? 0
         return KhataCore.Transfer(
             asset: code, debit: try participants.account(from), credit: try participants.account(to),
             amount: try AmountText.parse(amount, scale: scale), memo: memo)
@@ -371,4 +409,40 @@ struct AnyEncodable: Encodable {
     let value: any Encodable
     init(_ value: any Encodable) { self.value = value }
     func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
+
+/// What building a transaction needs to know of the ledger: asset scales and
+/// pending transfers. The ledger's state when working on a directory; a node's
+/// API (through `KhataClient`) when working with `--node`.
+protocol LedgerFacts {
+    func scale(of asset: AssetCode) -> UInt8?
+    func pending(_ id: PendingID) -> PendingRecord?
+}
+
+extension LedgerState: LedgerFacts {
+    func scale(of asset: AssetCode) -> UInt8? { assets[asset]?.scale }
+    func pending(_ id: PendingID) -> PendingRecord? { pendings[id] }
+}
+
+struct NodeFacts: LedgerFacts {
+    let client: KhataClient
+    func scale(of asset: AssetCode) -> UInt8? { (try? client.asset(asset))?.scale }
+    func pending(_ id: PendingID) -> PendingRecord? { nil }
+}
+
+/// How commands that talk to a node make their client: the ledger key pinned
+/// from `DIR/vkey`, the witnesses and quorum from `DIR/khata.json`.
+enum NodeClientOptions {
+    static func client(url: String, directory: String) throws -> KhataClient {
+        guard let text = try? String(contentsOfFile: "\(directory)/vkey", encoding: .utf8) else {
+            throw CommandFailure("\(directory)/vkey is missing: the ledger's verifier key must be pinned to talk to a node")
+        }
+        let key: NoteVerifierKey
+        do { key = try NoteVerifierKey(vkey: text.trimmingCharacters(in: .whitespacesAndNewlines)) } catch {
+            throw CommandFailure("\(directory)/vkey: \(error)")
+        }
+        let configuration = try NodeConfiguration.load(from: directory)
+        let witnesses = try configuration.witnessKeys()
+        return KhataClient(baseURL: url, ledgerKey: key, witnesses: witnesses, quorum: configuration.witnessQuorum ?? witnesses.count)
+    }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataCore
 import KhataLog
+import KhataNode
 import KhataStorage
 import KhataWitness
 

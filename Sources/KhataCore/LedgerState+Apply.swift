@@ -256,6 +256,14 @@ extension LedgerState {
 
     private mutating func store(_ key: BalanceKey, _ balance: Balance, _ context: inout ApplyContext) {
         context.undo.append(.balance(key, balances[key]))
+        setBalance(key, balance)
+    }
+
+    /// The one place balances are set, keeping the derived holder counts in step.
+    mutating func setBalance(_ key: BalanceKey, _ balance: Balance?) {
+        let held = (balances[key]?.posted ?? 0) > 0
+        let holds = (balance?.posted ?? 0) > 0
+        if held != holds { holders[key.asset, default: 0] += holds ? 1 : -1 }
         balances[key] = balance
     }
 
@@ -284,7 +292,7 @@ extension LedgerState {
     private mutating func rollBack(_ undo: [Undo]) {
         for record in undo.reversed() {
             switch record {
-            case .balance(let key, let old): balances[key] = old
+            case .balance(let key, let old): setBalance(key, old)
             case .account(let id, let old): accounts[id] = old
             case .asset(let code): assets[code] = nil
             case .pending(let id, let old): pendings[id] = old

@@ -63,7 +63,7 @@ extension LedgerState {
         }
         for _ in 0..<(try reader.readUInt32("balance count")) {
             let key = BalanceKey(account: try reader.readID(AccountID.self, "account"), asset: try reader.readAssetCode())
-            balances[key] = try reader.readBalance()
+            setBalance(key, try reader.readBalance())
         }
         for _ in 0..<(try reader.readUInt32("pending count")) {
             let record = try reader.readPendingRecord()

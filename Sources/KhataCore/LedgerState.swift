@@ -20,6 +20,10 @@ public struct LedgerState: Sendable {
     public internal(set) var assets: [AssetCode: Asset] = [:]
     public internal(set) var pendings: [PendingID: PendingRecord] = [:]
     public internal(set) var transactions: [TransactionID: TransactionRecord] = [:]
+    /// Per asset, how many accounts hold a positive posted balance. Derived from
+    /// `balances` (kept in step by `setBalance`, recomputed from a snapshot), so it
+    /// is not part of the snapshot or the digest.
+    public internal(set) var holders: [AssetCode: Int] = [:]
     var expiries = Heap<Expiry>()
     /// The number of entries applied: the index the next entry must have.
     public internal(set) var size: UInt64 = 0

@@ -95,10 +95,27 @@ public final class SQLiteJournal: JournalStore {
         return try SQLiteJournal(db: db, path: path)
     }
 
-    private init(db: SQLiteConnection, path: String) throws(StorageError) {
+    /// Opens a second, read-only connection to a journal that another connection
+    /// writes: for serving reads (tiles, entries, proofs, history) beside the
+    /// sequencer without ever taking its lock. Skips the integrity checks the
+    /// writer already made. `refresh()` picks up entries committed since.
+    public static func openForReading(path: String) throws(StorageError) -> SQLiteJournal {
+        guard fileExists(path) else { throw StorageError(.notFound, "no ledger at \(path)") }
+        return try SQLiteJournal(db: try SQLiteConnection(path: path, create: false, readOnly: true), path: path, readOnly: true)
+    }
+
+    /// Re-reads the entry count (for a read-only connection, after the writer committed).
+    public func refresh() throws(StorageError) {
+        guard let count = UInt64(try db.metaText("entry_count") ?? "") else { throw StorageError(.corrupt, "\(path) has no entry count") }
+        entryCount = count
+    }
+
+    private init(db: SQLiteConnection, path: String, readOnly: Bool = false) throws(StorageError) {
         self.db = db
         self.path = path
-        try db.execute("PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000;")
+        if !readOnly {
+            try db.execute("PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000;")
+        }
         let format = try db.metaText("format")
         guard format == "khata-journal" else {
             throw StorageError(.foreign, "\(path) has format \(format ?? "none"), not khata-journal")
@@ -113,10 +130,12 @@ public final class SQLiteJournal: JournalStore {
             throw StorageError(.corrupt, "\(path) has no entry count")
         }
         entryCount = count
-        let present = try db.scalarInt("SELECT COUNT(*) FROM entries WHERE idx >= \(max(0, Int64(count) - 1))")
-        let beyond = try db.scalarInt("SELECT COUNT(*) FROM entries WHERE idx >= \(Int64(count))")
-        guard beyond == 0, count == 0 || present == 1 else {
-            throw StorageError(.corrupt, "\(path) records \(count) entries but its entries table disagrees: the journal was truncated or altered")
+        if !readOnly {
+            let present = try db.scalarInt("SELECT COUNT(*) FROM entries WHERE idx >= \(max(0, Int64(count) - 1))")
+            let beyond = try db.scalarInt("SELECT COUNT(*) FROM entries WHERE idx >= \(Int64(count))")
+            guard beyond == 0, count == 0 || present == 1 else {
+                throw StorageError(.corrupt, "\(path) records \(count) entries but its entries table disagrees: the journal was truncated or altered")
+            }
         }
         insertEntry = try db.prepare("INSERT INTO entries (idx, leaf_hash, data) VALUES (?, ?, ?)")
         insertHistory = try db.prepare("INSERT OR IGNORE INTO history (account, idx) VALUES (?, ?)")

@@ -234,7 +234,7 @@ struct AmountTextTests {
         #expect(try AmountText.parse("250", scale: 2) == Amount(250))
         #expect(try AmountText.parse("0.00000001", scale: 8) == Amount(1))
         for bad in ["", ".", "1.", "-1", "+1", "1.001", "1e2", "1,5", "184467440737095516.16"] {
-            #expect(throws: CommandFailure.self, "\(bad)") { try AmountText.parse(bad, scale: 2) }
+            #expect(throws: MalformedInput.self, "\(bad)") { try AmountText.parse(bad, scale: 2) }
         }
     }
 }

@@ -243,3 +243,23 @@ struct StateMachineTests {
         #expect(later.balance(of: F.alice, in: inr).debitsPending == 0)
     }
 }
+
+@Suite("Holder counts")
+struct HolderCountTests {
+    /// Holder counts follow balances through payments, rollbacks and snapshots.
+    @Test func holdersFollowBalances() throws {
+        var state = F.genesisState()
+        #expect(state.holders[inr] == 1)
+        apply(&state, F.transaction(1, [F.transfer(10, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
+        #expect(state.holders[inr] == 2)
+        // A rejected transaction that would have added a holder leaves the count alone.
+        apply(
+            &state,
+            F.transaction(
+                2, [F.transfer(5, from: F.alice, to: F.carol), F.transfer(1, from: F.bob, to: accountID(999))], signedBy: [F.aliceKey, F.bobKey]))
+        #expect(state.holders[inr] == 2)
+        apply(&state, F.transaction(3, [F.transfer(10, from: F.bob, to: F.alice)], signedBy: [F.bobKey]))
+        #expect(state.holders[inr] == 1)
+        #expect(try LedgerState(snapshot: state.encodedSnapshot()).holders == state.holders)
+    }
+}

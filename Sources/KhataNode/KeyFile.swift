@@ -1,4 +1,5 @@
 import Foundation
+import KhataAPI
 import KhataCore
 
 /// A key file: a JSON object with the key's name, public key and 32-byte seed,
@@ -7,10 +8,10 @@ import KhataCore
 /// ```json
 /// {"name": "asha", "public_key": "8139…", "seed": "0202…"}
 /// ```
-struct KeyFile: Codable {
-    var name: String
-    var publicKey: String
-    var seed: String
+public struct KeyFile: Codable, Sendable {
+    public var name: String
+    public var publicKey: String
+    public var seed: String
 
     enum CodingKeys: String, CodingKey {
         case name
@@ -18,48 +19,48 @@ struct KeyFile: Codable {
         case seed
     }
 
-    init(name: String, key: SigningKey) {
+    public init(name: String, key: SigningKey) {
         self.name = name
         publicKey = key.publicKey.hex
         seed = Hex.encode(key.seed)
     }
 
-    func signingKey(path: String) throws -> SigningKey {
+    public func signingKey(path: String) throws -> SigningKey {
         guard let bytes = Hex.decode(seed), let key = SigningKey(seed: bytes) else {
-            throw CommandFailure("\(path): \"seed\" is not 64 hex digits; the key file is damaged")
+            throw ConfigurationError("\(path): \"seed\" is not 64 hex digits; the key file is damaged")
         }
         guard key.publicKey.hex == publicKey.lowercased() else {
-            throw CommandFailure("\(path): the seed does not match \"public_key\"; the key file is damaged")
+            throw ConfigurationError("\(path): the seed does not match \"public_key\"; the key file is damaged")
         }
         return key
     }
 
-    static func read(_ path: String) throws -> KeyFile {
+    public static func read(_ path: String) throws -> KeyFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure("cannot read key file \(path); create one with `khata keys new --out \(path)`")
+            throw ConfigurationError("cannot read key file \(path); create one with `khata keys new --out \(path)`")
         }
         do {
             return try JSONDecoder().decode(KeyFile.self, from: data)
         } catch {
-            throw CommandFailure("\(path) is not a Khata key file: \(describe(error))")
+            throw ConfigurationError("\(path) is not a Khata key file: \(describe(error))")
         }
     }
 
-    func write(to path: String) throws {
+    public func write(to path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw CommandFailure("\(path) already exists; a key file is never overwritten — choose another path")
+            throw ConfigurationError("\(path) already exists; a key file is never overwritten — choose another path")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(self) + Data("\n".utf8)
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw CommandFailure("cannot write \(path); check that its directory exists and is writable")
+            throw ConfigurationError("cannot write \(path); check that its directory exists and is writable")
         }
     }
 }
 
 /// A readable message for a decoding error, naming the field.
-func describe(_ error: any Error) -> String {
+public func describe(_ error: any Error) -> String {
     switch error {
     case DecodingError.dataCorrupted(let context):
         return "\(path(context.codingPath))\(context.debugDescription)"
@@ -76,4 +77,10 @@ func describe(_ error: any Error) -> String {
 
 private func path(_ keys: [any CodingKey]) -> String {
     keys.isEmpty ? "" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + ": "
+}
+
+/// A configuration file, key file or setting that cannot be used, with what to do about it.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,217 @@
+import Foundation
+import KhataAPI
+import KhataCore
+import KhataLog
+
+/// A client of a Khata node that verifies what it is told.
+///
+/// It pins the ledger's verifier key and, optionally, witnesses' keys and a
+/// quorum. Every checkpoint it accepts is signed by the ledger, cosigned by the
+/// quorum, and proved consistent with the last checkpoint it accepted; every
+/// receipt and entry it returns as verified is proved included in such a
+/// checkpoint. A node that lies is caught, not believed.
+public final class KhataClient: @unchecked Sendable {
+    public let baseURL: String
+    public let ledgerKey: NoteVerifierKey
+    public let witnesses: [NoteVerifierKey]
+    public let quorum: Int
+    public let timeout: TimeInterval
+    private let lock = NSLock()
+    private var trusted: Checkpoint?
+
+    public init(baseURL: String, ledgerKey: NoteVerifierKey, witnesses: [NoteVerifierKey] = [], quorum: Int = 0, timeout: TimeInterval = 10) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.ledgerKey = ledgerKey
+        self.witnesses = witnesses
+        self.quorum = quorum
+        self.timeout = timeout
+    }
+
+    /// The ledger's origin: the name in its verifier key.
+    public var origin: String { ledgerKey.name }
+
+    /// The latest checkpoint this client verified, if any.
+    public var lastCheckpoint: Checkpoint? { lock.withLock { trusted } }
+
+    // MARK: Writes
+
+    /// Submits transactions (one JSON request, or a binary batch) and returns their receipts.
+    public func submit(_ transactions: [Transaction], binary: Bool = false) throws -> [Receipt] {
+        let response: BlockingHTTP.Response
+        if binary {
+            response = try post("/v1/transactions", TransactionBatch.encode(transactions), type: "application/octet-stream")
+        } else if transactions.count == 1 {
+            response = try post("/v1/transactions", Array(try JSONEncoder().encode(transactions[0])), type: "application/json")
+            return [try decode(Receipt.self, response)]
+        } else {
+            response = try post("/v1/transactions", Array(try JSONEncoder().encode(transactions)), type: "application/json")
+        }
+        return try decode([Receipt].self, response)
+    }
+
+    /// Signs `operations` with `keys` under a fresh id and submits them.
+    public func sign(_ operations: [LedgerOperation], keys: [SigningKey], id: TransactionID = .random()) throws -> Transaction {
+        try Transaction(id: id, operations: operations).signed(by: keys, origin: origin)
+    }
+
+    // MARK: Reads
+
+    public func ledger() throws -> LedgerView { try decode(LedgerView.self, try get("/v1/ledger")) }
+    public func account(_ id: AccountID) throws -> AccountView { try decode(AccountView.self, try get("/v1/accounts/\(id.hex)")) }
+    public func asset(_ code: AssetCode) throws -> AssetView { try decode(AssetView.self, try get("/v1/assets/\(code)")) }
+    public func assets() throws -> [AssetView] { try decode([AssetView].self, try get("/v1/assets")) }
+
+    /// The node's current checkpoint, verified: the ledger's signature, the witness
+    /// quorum, and consistency with the last checkpoint this client accepted.
+    @discardableResult
+    public func checkpoint() throws -> SignedCheckpoint {
+        let response = try get("/log/checkpoint")
+        let signed: SignedCheckpoint
+        do {
+            signed = try SignedCheckpoint(
+                note: String(decoding: response.body, as: UTF8.self), logKey: ledgerKey, witnesses: witnesses, quorum: quorum)
+        } catch {
+            throw ClientError(code: "bad_checkpoint", "the node's checkpoint does not verify: \(error)")
+        }
+        try accept(signed.checkpoint)
+        return signed
+    }
+
+    /// A transaction's receipt, verified: the entry's bytes hash to the leaf, decode
+    /// to this transaction with this outcome, and are included in a verified checkpoint.
+    /// Throws `not_yet_covered` while no published checkpoint covers it.
+    public func verifiedReceipt(_ id: TransactionID) throws -> (Receipt, Entry, Checkpoint) {
+        let view = try decode(TransactionView.self, try get("/v1/transactions/\(id.hex)"))
+        guard let inclusion = view.inclusion else { throw ClientError(code: "not_yet_covered", "no published checkpoint covers \(id) yet") }
+        let entry = try verifiedEntry(view.entry, inclusion)
+        guard case .transaction(let transaction) = entry.payload, transaction.id == id,
+            entry.outcome == view.receipt.outcome, entry.index == view.receipt.index, view.receipt.leafHash == view.entry.leafHash
+        else { throw ClientError(code: "bad_receipt", "the receipt for \(id) does not match its logged entry") }
+        return (view.receipt, entry, try Checkpoint(text: try SignedNote(parsing: inclusion.checkpoint).text))
+    }
+
+    /// Waits (polling) until a published checkpoint covers the transaction, then verifies it.
+    public func waitForVerifiedReceipt(_ id: TransactionID, timeout: TimeInterval = 10) throws -> (Receipt, Entry, Checkpoint) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            do { return try verifiedReceipt(id) } catch let error as ClientError where error.code == "not_yet_covered" && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
+
+    /// An account's history, each entry verified as included in a verified checkpoint.
+    public func verifiedHistory(_ id: AccountID, limit: Int = 20) throws -> [Entry] {
+        let page = try decode(EntryPage.self, try get("/v1/accounts/\(id.hex)/entries?limit=\(limit)"))
+        return try page.entries.map { view in
+            let proof = try decode(InclusionProofView.self, try get("/v1/proofs/inclusion?index=\(view.index.value)"))
+            return try verifiedEntry(view, proof)
+        }
+    }
+
+    // MARK: Verification
+
+    private func verifiedEntry(_ view: EntryView, _ inclusion: InclusionProofView) throws -> Entry {
+        guard let bytes = Hex.decode(view.bytes) else { throw ClientError(code: "bad_entry", "the entry's bytes are not hex") }
+        let leaf = RFC6962.leafHash(bytes)
+        guard leaf == view.leafHash, leaf == inclusion.leafHash else {
+            throw ClientError(code: "bad_entry", "the entry does not hash to its leaf hash")
+        }
+        let signed: SignedCheckpoint
+        do {
+            signed = try SignedCheckpoint(note: inclusion.checkpoint, logKey: ledgerKey, witnesses: witnesses, quorum: quorum)
+        } catch {
+            throw ClientError(code: "bad_checkpoint", "the proof's checkpoint does not verify: \(error)")
+        }
+        try accept(signed.checkpoint)
+        let path = try inclusion.proof.map { text -> Digest32 in
+            guard let hash = Base64.decode(text).flatMap({ Digest32(bytes: $0) }) else {
+                throw ClientError(code: "bad_proof", "a proof hash is not base64")
+            }
+            return hash
+        }
+        do {
+            try MerkleTree.verifyInclusion(
+                leafHash: leaf, index: view.index.value, size: signed.checkpoint.size, proof: path, root: signed.checkpoint.root)
+        } catch {
+            throw ClientError(code: "bad_proof", "entry \(view.index) is not included in the checkpoint: \(error)")
+        }
+        let entry: Entry
+        do { entry = try Entry(decoding: bytes) } catch { throw ClientError(code: "bad_entry", "entry \(view.index) does not decode: \(error)") }
+        guard entry.index == view.index else { throw ClientError(code: "bad_entry", "the entry says it is \(entry.index), not \(view.index)") }
+        return entry
+    }
+
+    /// Accepts a verified checkpoint if it is consistent with the last one accepted.
+    private func accept(_ checkpoint: Checkpoint) throws {
+        let last = lock.withLock { trusted }
+        if let last, last != checkpoint {
+            let (old, new) = last.size <= checkpoint.size ? (last, checkpoint) : (checkpoint, last)
+            let view = try decode(ConsistencyProofView.self, try get("/v1/proofs/consistency?old=\(old.size)&new=\(new.size)"))
+            let proof = view.proof.compactMap { Base64.decode($0).flatMap { Digest32(bytes: $0) } }
+            do {
+                guard proof.count == view.proof.count else { throw TreeError.proofMismatch("a proof hash is not base64") }
+                try MerkleTree.verifyConsistency(oldSize: old.size, newSize: new.size, oldRoot: old.root, newRoot: new.root, proof: proof)
+            } catch {
+                throw ClientError(
+                    code: "inconsistent", "the node showed checkpoints of \(old.size) and \(new.size) that are not consistent: \(error)")
+            }
+        }
+        lock.withLock {
+            if trusted == nil || checkpoint.size > trusted!.size { trusted = checkpoint }
+        }
+    }
+
+    // MARK: HTTP
+
+    func get(_ path: String) throws -> BlockingHTTP.Response {
+        try check(try BlockingHTTP.request("GET", baseURL + path, timeout: timeout))
+    }
+
+    private func post(_ path: String, _ body: [UInt8], type: String) throws -> BlockingHTTP.Response {
+        try check(try BlockingHTTP.request("POST", baseURL + path, body: body, headers: ["Content-Type": type], timeout: timeout))
+    }
+
+    private func check(_ response: BlockingHTTP.Response) throws -> BlockingHTTP.Response {
+        guard (200..<300).contains(response.status) else {
+            struct Problem: Decodable {
+                let code: String
+                let detail: String
+            }
+            if let problem = try? JSONDecoder().decode(Problem.self, from: Data(response.body)) {
+                throw ClientError(status: response.status, code: problem.code, problem.detail)
+            }
+            throw ClientError(status: response.status, code: "http_\(response.status)", String(decoding: response.body.prefix(300), as: UTF8.self))
+        }
+        return response
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ response: BlockingHTTP.Response) throws -> T {
+        do { return try JSONDecoder().decode(type, from: Data(response.body)) } catch {
+            throw ClientError(code: "bad_response", "the node's answer is not a \(type): \(error)")
+        }
+    }
+}
+
+/// What went wrong talking to a node: its problem code and detail, or what the
+/// client refused to believe.
+public struct ClientError: Error, CustomStringConvertible, Sendable {
+    public let status: Int?
+    public let code: String
+    public let message: String
+
+    public init(status: Int? = nil, code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { status.map { "HTTP \($0) \(code): \(message)" } ?? "\(code): \(message)" }
+}
+
+extension TransactionID {
+    /// A random id (128 bits from the system's generator).
+    public static func random() -> TransactionID {
+        TransactionID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+    }
+}

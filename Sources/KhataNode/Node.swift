@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import KhataAPI
+import KhataCore
+import KhataEngine
+import KhataLog
+import KhataWitness
+import Logging
+import ServiceLifecycle
+
+/// A running Khata node: the sequencer, the checkpoint publisher and the HTTP
+/// API as one service group, stopped gracefully on SIGTERM or SIGINT.
+public enum Node {
+    public static let defaultPort = 7370
+
+    /// Opens the ledger in `directory` (verifying it whole), then serves until a
+    /// shutdown signal. `companions` run in the same group and stop after the node
+    /// (`khata dev` runs its witnesses this way). `onRunning` gets the bound port.
+    public static func run(
+        directory: String, configuration: NodeConfiguration, logger: Logger, companions: [any Service] = [],
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let ledgerDirectory = LedgerDirectory(directory)
+        logger.info("opening the ledger", metadata: ["directory": "\(directory)"])
+        let ledger = try ledgerDirectory.open(progress: { done, total in
+            if done % 100_000 < 1_000 { logger.info("verifying the journal", metadata: ["done": "\(done)", "total": "\(total)"]) }
+        })
+        let signer = try configuration.checkpointSigner(directory: directory, ledger: ledger)
+        let witnesses = try configuration.witnessEndpoints()
+        let metrics = NodeMetrics()
+        metrics.treeSize.set(Double(ledger.state.size))
+        let sequencer = Sequencer(ledger: ledger, capacity: configuration.queueCapacity ?? 65_536, metrics: metrics)
+        let readStore = try ReadStore(path: ledgerDirectory.journalPath)
+        let publisher = CheckpointPublisher(
+            sequencer: sequencer, directory: ledgerDirectory, signer: signer, witnesses: witnesses, readStore: readStore,
+            interval: .milliseconds(configuration.checkpointIntervalMilliseconds ?? 500), metrics: metrics, logger: logger)
+        let vkey = try ledgerVerifierKey(origin: ledger.origin, key: ledger.state.ledgerKey).vkey
+        let api = NodeAPI(
+            sequencer: sequencer, readStore: readStore, publisher: publisher, metrics: metrics, origin: ledger.origin, ledgerVKey: vkey,
+            witnessVKeys: witnesses.map(\.key.vkey), witnessQuorum: configuration.witnessQuorum ?? witnesses.count,
+            maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20)
+        let router = Router()
+        api.register(on: router)
+        let app = Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.host ?? "127.0.0.1", port: configuration.port ?? defaultPort), serverName: "khata"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        // Services stop in reverse order: the HTTP server first (in-flight requests
+        // still get their receipts), then the publisher (one last checkpoint, while
+        // witnesses are up), then the sequencer (drains, snapshots), then companions.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: companions.map { .init(service: $0) } + [.init(service: sequencer), .init(service: publisher), .init(service: app)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import KhataAPI
+import KhataCore
+import KhataEngine
+
+/// The node's metrics, served at `/metrics` in the Prometheus text format
+/// (version 0.0.4), written by hand to keep the dependency list short.
+public final class NodeMetrics: @unchecked Sendable {
+    public final class Gauge: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: Double = 0
+        func set(_ new: Double) { lock.withLock { value = new } }
+        var current: Double { lock.withLock { value } }
+    }
+
+    public final class Histogram: @unchecked Sendable {
+        let bounds: [Double]
+        private let lock = NSLock()
+        private var counts: [UInt64]
+        private var sum: Double = 0
+        private var count: UInt64 = 0
+
+        init(bounds: [Double]) {
+            self.bounds = bounds
+            counts = Array(repeating: 0, count: bounds.count)
+        }
+
+        func observe(_ value: Double) {
+            lock.withLock {
+                for (i, bound) in bounds.enumerated() where value <= bound { counts[i] += 1 }
+                sum += value
+                count += 1
+            }
+        }
+
+        func render(_ name: String) -> String {
+            lock.withLock {
+                var text = ""
+                for (i, bound) in bounds.enumerated() { text += "\(name)_bucket{le=\"\(bound)\"} \(counts[i])\n" }
+                text += "\(name)_bucket{le=\"+Inf\"} \(count)\n\(name)_sum \(sum)\n\(name)_count \(count)\n"
+                return text
+            }
+        }
+    }
+
+    private let lock = NSLock()
+    private var committed: UInt64 = 0
+    private var rejected: UInt64 = 0
+    private var retries: UInt64 = 0
+    private var batches: UInt64 = 0
+    private var refused: [String: UInt64] = [:]
+    let queueDepth = Gauge()
+    let treeSize = Gauge()
+    let checkpointSize = Gauge()
+    let coverageAlarm = Gauge()
+    let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1])
+
+    public init() {}
+
+    func recordCommit(_ receipts: [Receipt], size: UInt64) {
+        lock.withLock {
+            batches += 1
+            for receipt in receipts {
+                if receipt.isRetry {
+                    retries += 1
+                } else if receipt.outcome.isCommitted {
+                    committed += 1
+                } else {
+                    rejected += 1
+                }
+            }
+        }
+        treeSize.set(Double(size))
+    }
+
+    /// Counts a request refused before sequencing, by problem code.
+    func recordRefusal(_ code: String) { lock.withLock { refused[code, default: 0] += 1 } }
+
+    public func render() -> String {
+        var text = lock.withLock {
+            var text = """
+                # HELP khata_transactions_total Transactions sequenced, by outcome; retries answered from the log.
+                # TYPE khata_transactions_total counter
+                khata_transactions_total{outcome="committed"} \(committed)
+                khata_transactions_total{outcome="rejected"} \(rejected)
+                khata_transactions_total{outcome="retry"} \(retries)
+                # HELP khata_group_commits_total Group commits (durable journal writes).
+                # TYPE khata_group_commits_total counter
+                khata_group_commits_total \(batches)
+                # HELP khata_requests_refused_total Requests refused before sequencing, by problem code.
+                # TYPE khata_requests_refused_total counter
+
+                """
+            for (code, count) in refused.sorted(by: { $0.key < $1.key }) { text += "khata_requests_refused_total{code=\"\(code)\"} \(count)\n" }
+            return text
+        }
+        text += """
+            # HELP khata_queue_depth Transactions accepted and waiting for the sequencer.
+            # TYPE khata_queue_depth gauge
+            khata_queue_depth \(queueDepth.current)
+            # HELP khata_tree_size Entries in the log.
+            # TYPE khata_tree_size gauge
+            khata_tree_size \(treeSize.current)
+            # HELP khata_checkpoint_size Entries covered by the latest published checkpoint.
+            # TYPE khata_checkpoint_size gauge
+            khata_checkpoint_size \(checkpointSize.current)
+            # HELP khata_commit_seconds Time to apply and durably commit one group.
+            # TYPE khata_commit_seconds histogram
+
+            """
+        text += commitSeconds.render("khata_commit_seconds")
+        return text
+    }
+}

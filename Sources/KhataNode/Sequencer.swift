@@ -1,0 +1,171 @@
+import Foundation
+import KhataAPI
+import KhataCore
+import KhataEngine
+import ServiceLifecycle
+
+/// The node's single writer: one thread that owns the `Ledger`, takes every
+/// verified transaction waiting in its bounded queue as one group commit, and
+/// hands each submitter its receipts once the commit is durable.
+///
+/// - The queue is bounded (`capacity` transactions): a full queue refuses at once
+///   (`SequencerError.overloaded`, HTTP 503 with Retry-After) instead of growing.
+/// - Other work that must see the ledger alone (signing checkpoints) is queued
+///   too and runs between batches (`perform`).
+/// - Readers of the ledger's state take `read`, a lock the sequencer holds only
+///   while applying and committing one batch.
+/// - On graceful shutdown it stops accepting, commits everything already
+///   accepted (every accepted transaction gets its receipt), snapshots, and stops.
+public final class Sequencer: Service, @unchecked Sendable {
+    private enum Work {
+        case submit([VerifiedTransaction], CheckedContinuation<[Receipt], any Error>)
+        case perform(() -> Void)
+
+        var transactionCount: Int {
+            if case .submit(let batch, _) = self { return batch.count }
+            return 0
+        }
+    }
+
+    private let ledger: Ledger
+    private let capacity: Int
+    private let metrics: NodeMetrics
+    private let condition = NSCondition()
+    private var queue: [Work] = []
+    private var queuedTransactions = 0
+    private var accepting = true
+    private var finished = false
+    private let stateLock = NSLock()
+
+    public init(ledger: Ledger, capacity: Int, metrics: NodeMetrics) {
+        self.ledger = ledger
+        self.capacity = capacity
+        self.metrics = metrics
+    }
+
+    /// Queues a batch for sequencing and waits for its receipts (in order).
+    public func submit(_ batch: [VerifiedTransaction]) async throws -> [Receipt] {
+        guard !batch.isEmpty else { return [] }
+        return try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            defer { condition.unlock() }
+            guard accepting else { return continuation.resume(throwing: SequencerError.shuttingDown) }
+            guard queuedTransactions + batch.count <= capacity else { return continuation.resume(throwing: SequencerError.overloaded) }
+            queue.append(.submit(batch, continuation))
+            queuedTransactions += batch.count
+            metrics.queueDepth.set(Double(queuedTransactions))
+            condition.signal()
+        }
+    }
+
+    /// Runs `body` on the sequencer thread, between batches, with the ledger to itself.
+    public func perform<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            condition.lock()
+            defer { condition.unlock() }
+            guard !finished else { return continuation.resume(throwing: SequencerError.shuttingDown) }
+            let ledger = self.ledger
+            queue.append(.perform { continuation.resume(with: Result { try body(ledger) }) })
+            condition.signal()
+        }
+    }
+
+    /// Reads the ledger (its state, its latest checkpoint) under the state lock.
+    /// Keep `body` short: the sequencer waits for it before its next batch.
+    public func read<T>(_ body: (Ledger) throws -> T) rethrows -> T {
+        stateLock.lock()
+        defer { stateLock.unlock() }
+        return try body(ledger)
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in
+            loop()
+            done.signal()
+        }
+        thread.name = "khata-sequencer"
+        thread.start()
+        try? await gracefulShutdown()
+        stopAccepting()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                done.wait()
+                continuation.resume()
+            }
+        }
+    }
+
+    private func stopAccepting() {
+        condition.lock()
+        accepting = false
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while let works = nextWorks() {
+            for work in works {
+                if case .perform(let body) = work { stateLock.withLock { body() } }
+            }
+            commit(works)
+        }
+        stateLock.withLock { try? ledger.snapshot() }
+    }
+
+    /// Waits for work and takes all of it, up to one batch of transactions.
+    /// Returns nil when shutting down with nothing left.
+    private func nextWorks() -> [Work]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty {
+            if !accepting {
+                finished = true
+                return nil
+            }
+            condition.wait()
+        }
+        var taken: [Work] = []
+        var transactions = 0
+        while let first = queue.first, taken.isEmpty || transactions + first.transactionCount <= Limits.maxBatchTransactions {
+            taken.append(queue.removeFirst())
+            transactions += first.transactionCount
+        }
+        queuedTransactions -= transactions
+        metrics.queueDepth.set(Double(queuedTransactions))
+        return taken
+    }
+
+    /// One group commit of every submission taken, then each submitter's receipts.
+    private func commit(_ works: [Work]) {
+        let submissions = works.compactMap { work -> ([VerifiedTransaction], CheckedContinuation<[Receipt], any Error>)? in
+            if case .submit(let batch, let continuation) = work { return (batch, continuation) }
+            return nil
+        }
+        guard !submissions.isEmpty else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let result = stateLock.withLock { Result { try ledger.submit(submissions.flatMap(\.0)) } }
+        metrics.commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        switch result {
+        case .success(let receipts):
+            metrics.recordCommit(receipts, size: ledger.state.size)
+            var offset = 0
+            for (batch, continuation) in submissions {
+                continuation.resume(returning: Array(receipts[offset..<(offset + batch.count)]))
+                offset += batch.count
+            }
+        case .failure(let error):
+            for (_, continuation) in submissions { continuation.resume(throwing: error) }
+        }
+    }
+}
+
+/// Why the sequencer did not take a batch.
+public enum SequencerError: Error, Sendable {
+    /// The queue is full: try again shortly.
+    case overloaded
+    /// The node is stopping.
+    case shuttingDown
+}
