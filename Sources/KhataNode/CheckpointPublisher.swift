@@ -49,11 +49,12 @@ public final class CheckpointPublisher: Service, @unchecked Sendable {
             return
         }
         await cosignIfShort()
-        while !Task.isShuttingDownGracefully {
+        // Stops on graceful shutdown (after one last checkpoint) and on cancellation.
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: interval)
             await publish()
         }
-        await publish()
+        if !Task.isCancelled { await publish() }
     }
 
     /// Publishes a checkpoint if the log grew since the last one.

@@ -78,6 +78,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem
         case let malformed as MalformedInput:
             return Problem(malformed)
+        case is NIOTooManyBytesError:
+            return Problem(413, "payload_too_large", "the request body exceeds the node's limit")
         case SequencerError.overloaded:
             return Problem(503, "overloaded", "the node's queue is full; retry shortly", retryAfter: 1)
         case SequencerError.shuttingDown:

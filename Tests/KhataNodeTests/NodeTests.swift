@@ -1,0 +1,156 @@
+import Foundation
+import KhataAPI
+import KhataClient
+import KhataCore
+import KhataEngine
+import KhataLog
+import KhataNode
+import KhataTestSupport
+import Testing
+
+@Suite("Node over HTTP", .serialized)
+struct NodeTests {
+    /// A transaction submitted over HTTP: its receipt, its proof and the balances
+    /// agree with what the engine holds, and the proof verifies in the client.
+    @Test func submittedTransactionAgreesWithTheEngine() async throws {
+        try await withNode { node in
+            let payment = Fixture.transaction(1, [Fixture.transfer(2_500, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
+            let receipt = try node.client.submit([payment])[0]
+            #expect(receipt.outcome == .committed && receipt.index == LeafIndex(1))
+            let (verified, entry, checkpoint) = try node.client.waitForVerifiedReceipt(payment.id)
+            #expect(verified.leafHash == receipt.leafHash && checkpoint.size >= 2)
+            guard case .transaction(let logged) = entry.payload else { Issue.record("not a transaction"); return }
+            #expect(logged == payment)
+            // A batch over the binary format, and a retry answered with the original receipt.
+            let batch = (2...5).map {
+                Fixture.transaction(UInt64($0), [Fixture.transfer(1, from: Fixture.alice, to: Fixture.carol)], signedBy: [Fixture.aliceKey])
+            }
+            let receipts = try node.client.submit(batch, binary: true)
+            #expect(receipts.map(\.outcome) == Array(repeating: .committed, count: 4))
+            let retry = try node.client.submit([payment])[0]
+            #expect(retry.isRetry && retry.index == receipt.index && retry.leafHash == receipt.leafHash)
+            let bob = try node.client.account(Fixture.bob)
+            #expect(bob.balances.first { $0.asset == inr }?.units.creditsPosted == "2500")
+            _ = try node.client.waitForVerifiedReceipt(batch.last!.id)
+            let history = try node.client.verifiedHistory(Fixture.carol)
+            #expect(history.count == 5)  // genesis and four payments
+            let asset = try node.client.asset(inr)
+            #expect(asset.supplyUnits == String(Fixture.aliceOpeningINR) && asset.holders == 3)
+            await node.stop()
+            // The engine, reopened from disk, holds exactly what the API said.
+            let ledger = try LedgerDirectory(node.directory).open()
+            #expect(ledger.state.balance(of: Fixture.bob, in: inr).posted == 2_500)
+            #expect(ledger.state.balance(of: Fixture.carol, in: inr).posted == 4)
+            #expect(ledger.state.record(of: payment.id)?.index == receipt.index)
+        }
+    }
+
+    /// The log under /log/ is a C2SP tiles log: the auditor verifies it over HTTP.
+    @Test func logOverHTTPAudits() async throws {
+        try await withNode { node in
+            let payments = (1...300).map {
+                Fixture.transaction(UInt64($0), [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
+            }
+            _ = try node.client.submit(payments, binary: true)
+            _ = try node.client.waitForVerifiedReceipt(payments.last!.id)
+            let (report, _) = try Auditor(source: HTTPLogSource(baseURL: node.url), logKey: node.client.ledgerKey).run()
+            #expect(report.checkpoint.size == 301)
+            let gz = try BlockingHTTP.request("GET", node.url + "/log/tile/entries/000", headers: ["Accept-Encoding": "gzip"])
+            #expect(gz.status == 200)
+            await node.stop()
+        }
+    }
+
+    /// Bad input over HTTP: random and mutated bodies, oversized bodies, wrong
+    /// content types and paths. Every answer is a 4xx problem, never a 5xx, and
+    /// the ledger's state digest does not change.
+    @Test func badInputGetsOnly4xx() async throws {
+        try await withNode { node in
+            let good = Fixture.transaction(1, [Fixture.transfer(5, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
+            let json = Array(try JSONEncoder().encode(good))
+            let binary = TransactionBatch.encode([good])
+            var random = SeededGenerator(seed: 42)
+            var statuses: [Int: Int] = [:]
+            func send(_ body: [UInt8], _ type: String?) throws {
+                let response = try node.request("POST", "/v1/transactions", body: body, type: type)
+                statuses[response.status, default: 0] += 1
+                #expect(
+                    (400..<500).contains(response.status), "status \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+                #expect(response.header("Content-Type")?.hasPrefix("application/problem+json") == true)
+            }
+            for round in 0..<150 {
+                // Mutate a valid body: flip, drop or insert bytes.
+                var body = round % 2 == 0 ? json : binary
+                for _ in 0..<(1 + random.next() % 4) {
+                    let position = Int(random.next() % UInt64(body.count))
+                    switch random.next() % 3 {
+                    case 0: body[position] ^= UInt8(truncatingIfNeeded: 1 + random.next() % 255)
+                    case 1: body.remove(at: position)
+                    default: body.insert(UInt8(truncatingIfNeeded: random.next()), at: position)
+                    }
+                }
+                // A mutation that still decodes to a validly signed transaction is not bad input; skip those.
+                if round % 2 == 0, let decoded = try? JSONDecoder().decode(Transaction.self, from: Data(body)),
+                    (try? decoded.verifySignatures(origin: Fixture.origin)) != nil
+                {
+                    continue
+                }
+                if round % 2 == 1, let decoded = try? TransactionBatch.decode(body),
+                    decoded.allSatisfy({ (try? $0.verifySignatures(origin: Fixture.origin)) != nil })
+                {
+                    continue
+                }
+                try send(body, round % 2 == 0 ? "application/json" : "application/octet-stream")
+                // Pure noise.
+                try send(
+                    (0..<Int(random.next() % 600)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
+                    round % 3 == 0 ? "application/json" : "application/octet-stream")
+            }
+            try send(json, "text/plain")
+            try send(json, nil)
+            try send(Array(repeating: UInt8(ascii: " "), count: (16 << 20) + 1), "application/json")
+            try send(
+                Array(
+                    #"{"id":"0000000000000000000000000000000a","operations":[{"type":"transfer","asset":"INR","debit":"00000000000000000000000000000002","credit":"00000000000000000000000000000003","amount":1.5}]}"#
+                        .utf8), "application/json")
+            try send(Array(#"{"id":5,"operations":"x"}"#.utf8), "application/json")
+            for path in [
+                "/v1/accounts/xyz", "/v1/accounts/00000000000000000000000000000999", "/v1/transactions/nothex", "/v1/entries/99999",
+                "/v1/entries?limit=0",
+                "/v1/entries?limit=abc", "/v1/proofs/inclusion", "/v1/proofs/consistency?old=5&new=2", "/log/tile/0/x1/000", "/log/tile/9/000",
+                "/nope", "/v1/assets/lowercase",
+            ] {
+                let response = try node.request("GET", path)
+                #expect((400..<500).contains(response.status), "GET \(path): \(response.status)")
+            }
+            #expect(statuses.keys.allSatisfy { (400..<500).contains($0) })
+            let size = try node.client.ledger().size
+            #expect(size == 1, "bad input was sequenced")
+            await node.stop()
+            let ledger = try LedgerDirectory(node.directory).open()
+            #expect(ledger.state.digest == Fixture.genesisState(time: ledger.state.time.milliseconds).digest)
+        }
+    }
+
+    /// The OpenAPI document and the server's routes match: none missing on either side.
+    @Test func openAPIDocumentMatchesRoutes() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.yaml")
+        let text = try String(contentsOf: path, encoding: .utf8)
+        var documented: Set<String> = []
+        var currentPath: String?
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("  /") && line.hasSuffix(":") {
+                currentPath = String(line.dropFirst(2).dropLast())
+            } else if let path = currentPath, line.hasPrefix("    "), !line.hasPrefix("     "),
+                let method = ["get", "post", "put", "delete", "patch"].first(where: { line == "    \($0):" })
+            {
+                documented.insert("\(method.uppercased()) \(path)")
+            } else if !line.hasPrefix(" ") && !line.isEmpty {
+                currentPath = nil
+            }
+        }
+        let served = Set(NodeAPI.routes.map { "\($0.method) \($0.path)" })
+        #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")
+        #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
+    }
+}
