@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KhataClient
+import KhataCore
 import KhataEngine
 import KhataNode
 
@@ -7,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Khata on this machine.",
-        subcommands: [Engine.self, Audit.self]
+        subcommands: [Engine.self, Audit.self, Load.self]
     )
 
     struct Engine: ParsableCommand {
@@ -112,6 +114,71 @@ struct BenchCommand: ParsableCommand {
                                 String(Int($0.transfersPerSecond)),
                             ]
                         }))
+        }
+    }
+
+    struct Load: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drive a running node over HTTP and report throughput and submit-to-receipt latency.",
+            discussion: """
+                Example (against `khata dev --data ./ledger`):
+                  swift run -c release khata bench load --node http://127.0.0.1:7370 --data ./ledger --clients 32 --duration 10
+                  swift run -c release khata bench load --node http://127.0.0.1:7370 --data ./ledger --transfers-per-transaction 100 --batch 20
+                Payers are the dev ledger's banks and company (--data names their keys); each transfer
+                moves 1 paisa. Latency is from sending a request to receiving its durable receipts.
+                """
+        )
+        @Option(help: "The node's URL.")
+        var node: String
+        @OptionGroup var ledger: LedgerOptions
+        @Option(help: "Concurrent clients.")
+        var clients = 16
+        @Option(help: "Seconds to run.")
+        var duration: Double = 10
+        @Option(name: .customLong("transfers-per-transaction"), help: "Transfers per transaction (1 to 1000).")
+        var transfersPerTransaction = 1
+        @Option(help: "Transactions per request (more than 1 uses the binary batch format).")
+        var batch = 1
+        @Option(help: "Offered transactions per second in total (0: as fast as the node answers).")
+        var rate: Double = 0
+        @Flag(help: "Print one JSON object instead of text.")
+        var json = false
+
+        func validate() throws {
+            guard (1...1_024).contains(clients) else { throw ValidationError("--clients is 1 to 1024") }
+            guard duration > 0 && duration <= 3_600 else { throw ValidationError("--duration is 0 to 3600 seconds") }
+            guard (1...1_000).contains(transfersPerTransaction) else { throw ValidationError("--transfers-per-transaction is 1 to 1000") }
+            guard (1...8_192).contains(batch) else { throw ValidationError("--batch is 1 to 8192") }
+            guard rate >= 0 else { throw ValidationError("--rate is 0 or more") }
+        }
+
+        func run() throws {
+            let client = try NodeClientOptions.client(url: node, directory: ledger.data)
+            let participants = ledger.participants
+            let payers = try ["bank-one", "bank-two", "acme"].map { name in
+                (try participants.account(name), try participants.signingKey(name, directory: ledger.data))
+            }
+            let payees = try ["asha", "ravi", "meera", "vault", "oracle"].map { try participants.account($0) }
+            var configuration = LoadGenerator.Configuration()
+            configuration.clients = clients
+            configuration.duration = duration
+            configuration.transfersPerTransaction = transfersPerTransaction
+            configuration.batchSize = batch
+            configuration.rate = rate
+            let report = LoadGenerator.run(configuration, client: client, parties: .init(asset: AssetCode("INR")!, payers: payers, payees: payees)) {
+                FileHandle.standardError.write(Data("… \($0)\n".utf8))
+            }
+            if json { return try printJSON(report) }
+            print(
+                "Conditions: \(report.clients) clients, \(transfersPerTransaction) transfer(s) per transaction, \(batch) transaction(s) per request, offered rate \(rate == 0 ? "unlimited" : String(rate))/s, \(String(format: "%.1f", report.seconds)) s."
+            )
+            print(
+                "throughput  \(Int(report.transactionsPerSecond)) transactions/s, \(Int(report.transfersPerSecond)) transfers/s (\(report.transactions) transactions, \(report.errors) errors)"
+            )
+            print(
+                String(
+                    format: "latency     p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (submit to durable receipt, per request)", report.p50Milliseconds,
+                    report.p99Milliseconds, report.p999Milliseconds))
         }
     }
 }

@@ -132,6 +132,25 @@ struct NodeTests {
         }
     }
 
+    /// The load generator drives a node and measures it: every request answered, no errors.
+    @Test func loadGeneratorMeasures() async throws {
+        try await withNode { node in
+            var configuration = LoadGenerator.Configuration()
+            configuration.clients = 4
+            configuration.duration = 1
+            configuration.batchSize = 2
+            configuration.transfersPerTransaction = 3
+            let parties = LoadGenerator.Parties(asset: inr, payers: [(Fixture.alice, Fixture.aliceKey)], payees: [Fixture.bob, Fixture.carol])
+            let report = LoadGenerator.run(configuration, client: node.client, parties: parties) { _ in }
+            #expect(report.errors == 0 && report.transactions > 10)
+            #expect(report.transfers == report.transactions * 3)
+            #expect(
+                report.p50Milliseconds > 0 && report.p50Milliseconds <= report.p99Milliseconds && report.p99Milliseconds <= report.p999Milliseconds)
+            let size = try node.client.ledger().size
+            #expect(size == UInt64(1 + report.transactions))
+        }
+    }
+
     /// The OpenAPI document and the server's routes match: none missing on either side.
     @Test func openAPIDocumentMatchesRoutes() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.yaml")
