@@ -20,28 +20,18 @@ struct StateCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     struct View: Encodable {
-        struct Supply: Encodable {
-            let asset: AssetCode
-            let kind: AssetKind
-            let supply: String
-            let units: String
-        }
         let origin: String
         let entries: UInt64
         let time: String
         let accounts: Int
         let digest: Digest32
-        let assets: [Supply]
+        let assets: [AssetView]
     }
 
     func run() throws {
         let session = try ledger.openForReading()
         let state = session.ledger.state
-        let supplies = state.assets.keys.sorted().map { code in
-            let asset = state.assets[code]!
-            let supply = state.supply(of: code)
-            return View.Supply(asset: code, kind: asset.kind, supply: AmountText.format(Amount(supply), scale: asset.scale), units: String(supply))
-        }
+        let supplies = state.assets.keys.sorted().map { AssetView(state.assets[$0]!, state: state) }
         let view = View(
             origin: state.origin, entries: state.size, time: TimeText.format(state.time), accounts: state.accounts.count,
             digest: state.digest, assets: supplies)
@@ -51,6 +41,6 @@ struct StateCommand: ParsableCommand {
         print("accounts  \(view.accounts)")
         print("digest    \(view.digest)")
         print("")
-        print(table([["asset", "kind", "supply"]] + supplies.map { [$0.asset.description, $0.kind.name, $0.supply] }))
+        print(table([["asset", "kind", "supply", "holders"]] + supplies.map { [$0.code.description, $0.kind.name, $0.supply, String($0.holders)] }))
     }
 }

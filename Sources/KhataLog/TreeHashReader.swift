@@ -13,7 +13,7 @@ public protocol TreeHashReader {
 }
 
 /// A reader over leaf hashes held in memory; for tests and small trees.
-public struct InMemoryTreeHashes: TreeHashReader {
+public struct InMemoryTreeHashes: TreeHashReader, Sendable {
     public private(set) var leaves: [Digest32]
     public init(leaves: [Digest32]) { self.leaves = leaves }
 

@@ -15,9 +15,9 @@ struct NodeTests {
     @Test func submittedTransactionAgreesWithTheEngine() async throws {
         try await withNode { node in
             let payment = Fixture.transaction(1, [Fixture.transfer(2_500, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
-            let receipt = try node.client.submit([payment])[0]
+            let receipt = try await offPool { try node.client.submit([payment])[0] }
             #expect(receipt.outcome == .committed && receipt.index == LeafIndex(1))
-            let (verified, entry, checkpoint) = try node.client.waitForVerifiedReceipt(payment.id)
+            let (verified, entry, checkpoint) = try await offPool { try node.client.waitForVerifiedReceipt(payment.id) }
             #expect(verified.leafHash == receipt.leafHash && checkpoint.size >= 2)
             guard case .transaction(let logged) = entry.payload else { Issue.record("not a transaction"); return }
             #expect(logged == payment)
@@ -25,16 +25,16 @@ struct NodeTests {
             let batch = (2...5).map {
                 Fixture.transaction(UInt64($0), [Fixture.transfer(1, from: Fixture.alice, to: Fixture.carol)], signedBy: [Fixture.aliceKey])
             }
-            let receipts = try node.client.submit(batch, binary: true)
+            let receipts = try await offPool { try node.client.submit(batch, binary: true) }
             #expect(receipts.map(\.outcome) == Array(repeating: .committed, count: 4))
-            let retry = try node.client.submit([payment])[0]
+            let retry = try await offPool { try node.client.submit([payment])[0] }
             #expect(retry.isRetry && retry.index == receipt.index && retry.leafHash == receipt.leafHash)
-            let bob = try node.client.account(Fixture.bob)
+            let bob = try await offPool { try node.client.account(Fixture.bob) }
             #expect(bob.balances.first { $0.asset == inr }?.units.creditsPosted == "2500")
-            _ = try node.client.waitForVerifiedReceipt(batch.last!.id)
-            let history = try node.client.verifiedHistory(Fixture.carol)
+            _ = try await offPool { try node.client.waitForVerifiedReceipt(batch.last!.id) }
+            let history = try await offPool { try node.client.verifiedHistory(Fixture.carol) }
             #expect(history.count == 5)  // genesis and four payments
-            let asset = try node.client.asset(inr)
+            let asset = try await offPool { try node.client.asset(inr) }
             #expect(asset.supplyUnits == String(Fixture.aliceOpeningINR) && asset.holders == 3)
             await node.stop()
             // The engine, reopened from disk, holds exactly what the API said.
@@ -51,11 +51,11 @@ struct NodeTests {
             let payments = (1...300).map {
                 Fixture.transaction(UInt64($0), [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
             }
-            _ = try node.client.submit(payments, binary: true)
-            _ = try node.client.waitForVerifiedReceipt(payments.last!.id)
-            let (report, _) = try Auditor(source: HTTPLogSource(baseURL: node.url), logKey: node.client.ledgerKey).run()
+            _ = try await offPool { try node.client.submit(payments, binary: true) }
+            _ = try await offPool { try node.client.waitForVerifiedReceipt(payments.last!.id) }
+            let (report, _) = try await offPool { try Auditor(source: HTTPLogSource(baseURL: node.url), logKey: node.client.ledgerKey).run() }
             #expect(report.checkpoint.size == 301)
-            let gz = try BlockingHTTP.request("GET", node.url + "/log/tile/entries/000", headers: ["Accept-Encoding": "gzip"])
+            let gz = try await offPool { try BlockingHTTP.request("GET", node.url + "/log/tile/entries/000", headers: ["Accept-Encoding": "gzip"]) }
             #expect(gz.status == 200)
             await node.stop()
         }
@@ -71,8 +71,8 @@ struct NodeTests {
             let binary = TransactionBatch.encode([good])
             var random = SeededGenerator(seed: 42)
             var statuses: [Int: Int] = [:]
-            func send(_ body: [UInt8], _ type: String?) throws {
-                let response = try node.request("POST", "/v1/transactions", body: body, type: type)
+            func send(_ body: [UInt8], _ type: String?) async throws {
+                let response = try await offPool { try node.request("POST", "/v1/transactions", body: body, type: type) }
                 statuses[response.status, default: 0] += 1
                 #expect(
                     (400..<500).contains(response.status), "status \(response.status): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
@@ -100,31 +100,31 @@ struct NodeTests {
                 {
                     continue
                 }
-                try send(body, round % 2 == 0 ? "application/json" : "application/octet-stream")
+                try await send(body, round % 2 == 0 ? "application/json" : "application/octet-stream")
                 // Pure noise.
-                try send(
+                try await send(
                     (0..<Int(random.next() % 600)).map { _ in UInt8(truncatingIfNeeded: random.next()) },
                     round % 3 == 0 ? "application/json" : "application/octet-stream")
             }
-            try send(json, "text/plain")
-            try send(json, nil)
-            try send(Array(repeating: UInt8(ascii: " "), count: (16 << 20) + 1), "application/json")
-            try send(
+            try await send(json, "text/plain")
+            try await send(json, nil)
+            try await send(Array(repeating: UInt8(ascii: " "), count: (16 << 20) + 1), "application/json")
+            try await send(
                 Array(
                     #"{"id":"0000000000000000000000000000000a","operations":[{"type":"transfer","asset":"INR","debit":"00000000000000000000000000000002","credit":"00000000000000000000000000000003","amount":1.5}]}"#
                         .utf8), "application/json")
-            try send(Array(#"{"id":5,"operations":"x"}"#.utf8), "application/json")
+            try await send(Array(#"{"id":5,"operations":"x"}"#.utf8), "application/json")
             for path in [
                 "/v1/accounts/xyz", "/v1/accounts/00000000000000000000000000000999", "/v1/transactions/nothex", "/v1/entries/99999",
                 "/v1/entries?limit=0",
                 "/v1/entries?limit=abc", "/v1/proofs/inclusion", "/v1/proofs/consistency?old=5&new=2", "/log/tile/0/x1/000", "/log/tile/9/000",
                 "/nope", "/v1/assets/lowercase",
             ] {
-                let response = try node.request("GET", path)
+                let response = try await offPool { try node.request("GET", path) }
                 #expect((400..<500).contains(response.status), "GET \(path): \(response.status)")
             }
             #expect(statuses.keys.allSatisfy { (400..<500).contains($0) })
-            let size = try node.client.ledger().size
+            let size = try await offPool { try node.client.ledger().size }
             #expect(size == 1, "bad input was sequenced")
             await node.stop()
             let ledger = try LedgerDirectory(node.directory).open()
@@ -141,12 +141,13 @@ struct NodeTests {
             configuration.batchSize = 2
             configuration.transfersPerTransaction = 3
             let parties = LoadGenerator.Parties(asset: inr, payers: [(Fixture.alice, Fixture.aliceKey)], payees: [Fixture.bob, Fixture.carol])
-            let report = LoadGenerator.run(configuration, client: node.client, parties: parties) { _ in }
+            let settings = configuration
+            let report = try await offPool { LoadGenerator.run(settings, client: node.client, parties: parties) { _ in } }
             #expect(report.errors == 0 && report.transactions > 10)
             #expect(report.transfers == report.transactions * 3)
             #expect(
                 report.p50Milliseconds > 0 && report.p50Milliseconds <= report.p99Milliseconds && report.p99Milliseconds <= report.p999Milliseconds)
-            let size = try node.client.ledger().size
+            let size = try await offPool { try node.client.ledger().size }
             #expect(size == UInt64(1 + report.transactions))
         }
     }

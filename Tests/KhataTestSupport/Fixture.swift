@@ -109,3 +109,12 @@ public func temporaryDirectory(_ name: String = #function) -> String {
 }
 
 public func removeDirectory(_ path: String) { try? FileManager.default.removeItem(atPath: path) }
+
+/// Runs blocking work (HTTP through the synchronous client) on its own thread and
+/// awaits it, so that async tests never block the cooperative thread pool that an
+/// in-process server needs to answer them (on 2 cores the pool has 2 threads).
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
