@@ -106,8 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KhataNodeTests",
-            dependencies: ["KhataNode", "KhataClient", "KhataAPI", "KhataEngine", "KhataLog", "KhataStorage", "KhataCore", "KhataTestSupport"],
-            resources: [.copy("Browser")]
+            dependencies: ["KhataNode", "KhataClient", "KhataAPI", "KhataEngine", "KhataLog", "KhataStorage", "KhataCore", "KhataTestSupport"]
         ),
         .testTarget(
             name: "KhataCommandsTests",

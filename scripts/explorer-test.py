@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""The explorer in a real browser: starts `khata dev`, pays once through the node,
+loads the explorer in headless Chromium, clicks "Verify in this browser" on the
+payment's entry and expects the verified mark (WebCrypto checks the inclusion
+proof, the ledger's signature and the witnesses' cosignatures), then expects a
+tampered proof to show as failed.
+
+Usage: scripts/explorer-test.py PATH-TO-KHATA
+Needs chromium, chromium-driver (Debian) and selenium (PyPI).
+"""
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+khata = sys.argv[1]
+data = tempfile.mkdtemp(prefix="khata-explorer-")
+port = random.randint(41000, 49000)
+url = f"http://127.0.0.1:{port}"
+log = open(os.path.join(data, "dev.log"), "w")
+dev = subprocess.Popen([khata, "dev", "--data", os.path.join(data, "ledger"), "--port", str(port)], stdout=log, stderr=log)
+passed, failed = 0, 0
+
+
+def check(name, condition, detail=""):
+    global passed, failed
+    if condition:
+        passed += 1
+        print(f"ok    {name}")
+    else:
+        failed += 1
+        print(f"FAIL  {name} {detail}")
+
+
+try:
+    for _ in range(300):
+        try:
+            if urllib.request.urlopen(url + "/healthz", timeout=1).status == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    subprocess.run([khata, "tx", "transfer", "--node", url, "--data", os.path.join(data, "ledger"), "--key", "asha", "--from", "asha",
+                    "--to", "ravi", "--asset", "INR", "--amount", "250.00"], check=True, stdout=subprocess.DEVNULL)
+
+    options = Options()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]:
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    try:
+        driver.get(url + "/")
+        WebDriverWait(driver, 15).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#entries a.entry-link")) >= 2)
+        check("home page lists recent entries", True)
+        check("home page shows INR supply", "INR" in driver.page_source)
+
+        driver.get(url + "/#/entry/1")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "verify"))
+        driver.find_element(By.ID, "verify").click()
+        WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "verify-result").get_attribute("class") in ("ok", "failed"))
+        result = driver.find_element(By.ID, "verify-result")
+        check("the entry verifies in the browser", result.get_attribute("class") == "ok", result.text)
+        check("the browser checked the witnesses' cosignatures", "cosigned by witness.local/w1" in result.text, result.text)
+        driver.save_screenshot(os.path.join(data, "verified.png"))
+
+        driver.find_element(By.ID, "verify-tampered").click()
+        WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "verify-result").get_attribute("class") in ("ok", "failed")
+                                        and "verifying" not in d.find_element(By.ID, "verify-result").text)
+        result = driver.find_element(By.ID, "verify-result")
+        check("a tampered proof shows as failed", result.get_attribute("class") == "failed", result.text)
+    finally:
+        driver.quit()
+except Exception as error:  # a crash of the harness is a failure, with its reason
+    failed += 1
+    print(f"FAIL  explorer test harness: {error!r}")
+finally:
+    dev.send_signal(signal.SIGTERM)
+    try:
+        dev.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        dev.kill()
+    if failed:
+        print(open(os.path.join(data, "dev.log")).read()[-3000:])
+    shutil.rmtree(data, ignore_errors=True)
+
+print(f"explorer: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
