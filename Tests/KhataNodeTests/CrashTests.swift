@@ -45,6 +45,15 @@ final class NodeProcess {
     }
 }
 
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = true
+    var value: Bool {
+        get { lock.withLock { state } }
+        set { lock.withLock { state = newValue } }
+    }
+}
+
 /// Receipts that came back committed, from several submitting threads.
 final class ReceiptLog: @unchecked Sendable {
     private let lock = NSLock()
@@ -69,11 +78,11 @@ struct CrashTests {
         let key = try NoteVerifierKey(name: Fixture.origin, type: .ed25519, publicKey: Fixture.ledgerKey.publicKey)
         let client = KhataClient(baseURL: first.url, ledgerKey: key, timeout: 5)
         let log = ReceiptLog()
-        let stop = Date().addingTimeInterval(1.5)
+        let running = Flag()
         let workers = (0..<4).map { worker in
             Thread {
                 var n: UInt64 = 0
-                while Date() < stop {
+                while running.value {
                     n += 1
                     let payment = Fixture.transaction(
                         UInt64(worker) << 32 | n, [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
@@ -82,11 +91,14 @@ struct CrashTests {
             }
         }
         workers.forEach { $0.start() }
-        Thread.sleep(forTimeInterval: 0.8)
-        first.kill(SIGKILL)  // mid-load: submitters see errors from here on
-        Thread.sleep(forTimeInterval: 0.8)
+        // Kill mid-load, once the load is well under way (however slow the machine is).
+        let underWay = Date().addingTimeInterval(20)
+        while log.all.count < 40 && Date() < underWay { Thread.sleep(forTimeInterval: 0.05) }
+        first.kill(SIGKILL)  // submitters still sending: they see errors from here on
+        Thread.sleep(forTimeInterval: 0.5)
+        running.value = false
         let acknowledged = log.all
-        #expect(acknowledged.count > 20, "the load acknowledged only \(acknowledged.count) transactions")
+        #expect(acknowledged.count >= 40, "the load acknowledged only \(acknowledged.count) transactions")
         let second = try NodeProcess(directory: directory, port: port)
         defer { second.kill(SIGTERM) }
         for receipt in acknowledged {
