@@ -105,7 +105,7 @@ public enum LoadGenerator {
             p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99), p999Milliseconds: percentile(0.999))
     }
 
-    static func makeTransaction(worker: Int, n: UInt64, configuration: Configuration, client: KhataClient, parties: Parties) -> Transaction {
+    public static func makeTransaction(worker: Int, n: UInt64, configuration: Configuration, client: KhataClient, parties: Parties) -> Transaction {
         let (payer, key) = parties.payers[(worker + Int(n)) % parties.payers.count]
         let operations = (0..<configuration.transfersPerTransaction).map { k in
             LedgerOperation.transfer(

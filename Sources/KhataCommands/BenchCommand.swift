@@ -143,8 +143,17 @@ struct BenchCommand: ParsableCommand {
         var rate: Double = 0
         @Flag(help: "Print one JSON object instead of text.")
         var json = false
+        @Option(
+            name: .customLong("write-bodies"),
+            help: ArgumentHelp(
+                "Instead of running, write this many signed request bodies (one compact JSON transaction per line) to --out, for an external driver such as wrk.",
+                valueName: "count"))
+        var writeBodies: Int?
+        @Option(help: ArgumentHelp("With --write-bodies: the file to write.", valueName: "file"))
+        var out: String?
 
         func validate() throws {
+            if writeBodies != nil && out == nil { throw ValidationError("--write-bodies needs --out FILE") }
             guard (1...1_024).contains(clients) else { throw ValidationError("--clients is 1 to 1024") }
             guard duration > 0 && duration <= 3_600 else { throw ValidationError("--duration is 0 to 3600 seconds") }
             guard (1...1_000).contains(transfersPerTransaction) else { throw ValidationError("--transfers-per-transaction is 1 to 1000") }
@@ -159,6 +168,20 @@ struct BenchCommand: ParsableCommand {
                 (try participants.account(name), try participants.signingKey(name, directory: ledger.data))
             }
             let payees = try ["asha", "ravi", "meera", "vault", "oracle"].map { try participants.account($0) }
+            if let count = writeBodies, let out {
+                let parties = LoadGenerator.Parties(asset: AssetCode("INR")!, payers: payers, payees: payees)
+                var configuration = LoadGenerator.Configuration()
+                configuration.transfersPerTransaction = transfersPerTransaction
+                let encoder = JSONEncoder()
+                var text = ""
+                for n in 0..<count {
+                    let transaction = LoadGenerator.makeTransaction(
+                        worker: 0, n: UInt64(n), configuration: configuration, client: client, parties: parties)
+                    text += String(decoding: try encoder.encode(transaction), as: UTF8.self) + "\n"
+                }
+                try text.write(toFile: out, atomically: true, encoding: .utf8)
+                return print("wrote \(count) signed transactions to \(out)")
+            }
             var configuration = LoadGenerator.Configuration()
             configuration.clients = clients
             configuration.duration = duration
