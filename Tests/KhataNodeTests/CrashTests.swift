@@ -64,10 +64,12 @@ final class ReceiptLog: @unchecked Sendable {
 
 @Suite("Crash safety", .serialized)
 struct CrashTests {
-    /// SIGKILL while a load runs, then a restart: every transaction that got a
-    /// committed receipt is still there, at the same index with the same leaf
-    /// hash, and an audit of the restarted node over HTTP passes.
-    @Test func killDuringLoadLosesNoAcknowledgedTransaction() throws {
+    /// SIGKILL (a crash) or SIGTERM (a graceful stop) while a load runs, then a
+    /// restart: every transaction that got a committed receipt is still there, at
+    /// the same index with the same leaf hash, and an audit of the restarted node
+    /// over HTTP passes. A graceful stop exits 0.
+    @Test(arguments: [SIGKILL, SIGTERM])
+    func stopDuringLoadLosesNoAcknowledgedTransaction(signal: Int32) throws {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
         _ = try LedgerDirectory(directory).create(genesis: Fixture.genesis)
@@ -94,7 +96,10 @@ struct CrashTests {
         // Kill mid-load, once the load is well under way (however slow the machine is).
         let underWay = Date().addingTimeInterval(20)
         while log.all.count < 40 && Date() < underWay { Thread.sleep(forTimeInterval: 0.05) }
-        first.kill(SIGKILL)  // submitters still sending: they see errors from here on
+        first.kill(signal)  // submitters still sending: they see errors from here on
+        if signal == SIGTERM {
+            #expect(first.process.terminationReason == .exit && first.process.terminationStatus == 0, "a graceful stop exits 0")
+        }
         Thread.sleep(forTimeInterval: 0.5)
         running.value = false
         let acknowledged = log.all

@@ -132,6 +132,26 @@ struct NodeTests {
         }
     }
 
+    /// A full queue refuses at once with 503 and Retry-After instead of growing;
+    /// what fits is still taken.
+    @Test func fullQueueAnswers503() async throws {
+        try await withNode(queueCapacity: 1) { node in
+            let payments = (1...2).map {
+                Fixture.transaction(UInt64($0), [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
+            }
+            let refused = try await offPool {
+                try node.request("POST", "/v1/transactions", body: TransactionBatch.encode(payments), type: "application/octet-stream")
+            }
+            #expect(refused.status == 503)
+            #expect(refused.header("Retry-After") == "1")
+            #expect(String(decoding: refused.body, as: UTF8.self).contains("\"code\":\"overloaded\""))
+            let taken = try await offPool { try node.client.submit([payments[0]]) }
+            #expect(taken[0].outcome == .committed)
+            let metrics = try await offPool { try node.request("GET", "/metrics") }
+            #expect(String(decoding: metrics.body, as: UTF8.self).contains("khata_requests_refused_total{code=\"overloaded\"} 1"))
+        }
+    }
+
     /// The load generator drives a node and measures it: every request answered, no errors.
     @Test func loadGeneratorMeasures() async throws {
         try await withNode { node in
