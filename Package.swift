@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "KhataWitness",
             dependencies: [
-                "KhataCore", "KhataLog", "KhataStorage",
+                "KhataCore", "KhataLog", "KhataStorage", "KhataClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

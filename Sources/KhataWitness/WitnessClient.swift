@@ -1,4 +1,5 @@
 import Foundation
+import KhataClient
 import KhataCore
 import KhataLog
 
@@ -90,34 +91,18 @@ public enum CheckpointCosigning {
         throw WitnessClientError("returned no cosignature by its key")
     }
 
-    /// A blocking HTTP POST (the command line is synchronous).
+    /// POSTs an add-checkpoint request (blocking: the command line and the
+    /// publisher's thread are synchronous).
     static func post(url: String, body: [UInt8], timeout: TimeInterval) throws -> (Int, String, [UInt8]) {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-        guard let target = URL(string: base + "/add-checkpoint") else { throw WitnessClientError("\(url) is not a URL") }
-        var request = URLRequest(url: target, timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
-        let result = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error {
-                result.value = .failure(WitnessClientError("cannot reach \(url): \(error.localizedDescription)"))
-            } else if let http = response as? HTTPURLResponse {
-                let type = http.value(forHTTPHeaderField: "Content-Type") ?? ""
-                result.value = .success((http.statusCode, type, Array(data ?? Data())))
-            } else {
-                result.value = .failure(WitnessClientError("no HTTP response from \(url)"))
-            }
-            done.signal()
-        }.resume()
-        done.wait()
-        return try result.value!.get()
+        do {
+            let response = try BlockingHTTP.request(
+                "POST", base + "/add-checkpoint", body: body, headers: ["Content-Type": "text/plain; charset=utf-8"], timeout: timeout)
+            return (response.status, response.header("Content-Type") ?? "", response.body)
+        } catch {
+            throw WitnessClientError("\(error)")
+        }
     }
-}
-
-private final class ResultBox: @unchecked Sendable {
-    var value: Result<(Int, String, [UInt8]), WitnessClientError>?
 }
 
 public struct WitnessClientError: Error, CustomStringConvertible {
