@@ -51,58 +51,80 @@ public enum LoadGenerator {
         }
     }
 
+    /// Runs the load. Each client holds one keep-alive connection (a raw socket,
+    /// so the generator's own cost stays small). With a `rate`, each client sends
+    /// on a fixed schedule of pre-signed requests (open loop) and latency counts
+    /// from the scheduled send time, so a slow answer cannot hide the queueing it
+    /// causes; without one, clients send as fast as they are answered.
     public static func run(
         _ configuration: Configuration, client: KhataClient, parties: Parties, progress: @escaping @Sendable (String) -> Void
     ) -> Report {
         let recorder = Recorder()
-        let deadline = Date().addingTimeInterval(configuration.duration)
-        let started = DispatchTime.now().uptimeNanoseconds
+        guard let (host, port) = hostAndPort(client.baseURL) else {
+            progress("\(client.baseURL) is not an http://host:port URL")
+            return recorder.report(configuration, seconds: 0)
+        }
         let perClientInterval = configuration.rate > 0 ? Double(configuration.clients * configuration.batchSize) / configuration.rate : 0
+        let presigned: [[[UInt8]]] =
+            configuration.rate > 0
+            ? (0..<configuration.clients).map { worker in
+                (0..<Int((configuration.duration / perClientInterval).rounded(.up)) + 1).map { k in
+                    body(worker: worker, first: UInt64(k * configuration.batchSize), configuration, client, parties)
+                }
+            } : []
         let group = DispatchGroup()
+        let started = DispatchTime.now().uptimeNanoseconds
+        let end = started + UInt64(configuration.duration * 1e9)
         for worker in 0..<configuration.clients {
             group.enter()
             Thread {
                 defer { group.leave() }
-                var n: UInt64 = 0
-                var next = DispatchTime.now().uptimeNanoseconds
-                while Date() < deadline {
-                    let batch = (0..<configuration.batchSize).map { _ -> Transaction in
-                        n += 1
-                        return makeTransaction(worker: worker, n: n, configuration: configuration, client: client, parties: parties)
-                    }
-                    if perClientInterval > 0 {
-                        next += UInt64(perClientInterval * 1e9)
-                        let now = DispatchTime.now().uptimeNanoseconds
-                        if next > now { Thread.sleep(forTimeInterval: Double(next - now) / 1e9) }
-                    }
-                    let sent = DispatchTime.now().uptimeNanoseconds
+                guard let connection = try? RawHTTPConnection(host: host, port: port) else { return recorder.recordError() }
+                let type = configuration.batchSize > 1 ? "application/octet-stream" : "application/json"
+                var k = 0
+                while true {
+                    let scheduled =
+                        perClientInterval > 0 ? started + UInt64(Double(k) * perClientInterval * 1e9) : DispatchTime.now().uptimeNanoseconds
+                    guard scheduled < end else { return }
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    if scheduled > now { Thread.sleep(forTimeInterval: Double(scheduled - now) / 1e9) }
+                    let request =
+                        perClientInterval > 0
+                        ? presigned[worker][k] : body(worker: worker, first: UInt64(k * configuration.batchSize), configuration, client, parties)
+                    k += 1
                     do {
-                        let receipts = try client.submit(batch, binary: configuration.batchSize > 1)
-                        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6
-                        recorder.record(latency: elapsed, transactions: receipts.count)
+                        let status = try connection.post("/v1/transactions", contentType: type, body: request)
+                        guard status == 200 else {
+                            recorder.recordError()
+                            continue
+                        }
+                        recorder.record(
+                            latency: Double(DispatchTime.now().uptimeNanoseconds - min(scheduled, DispatchTime.now().uptimeNanoseconds)) / 1e6,
+                            transactions: configuration.batchSize)
                     } catch {
                         recorder.recordError()
+                        return
                     }
                 }
             }.start()
         }
-        var lastShown = Date()
         while group.wait(timeout: .now() + 1) == .timedOut {
-            if Date().timeIntervalSince(lastShown) >= 1 {
-                lastShown = Date()
-                progress("\(recorder.transactions) transactions, \(recorder.errors) errors")
-            }
+            progress("\(recorder.transactions) transactions, \(recorder.errors) errors")
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let latencies = recorder.latencies.sorted()
-        let percentile = { (p: Double) -> Double in latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
-        let transactions = recorder.transactions
-        return Report(
-            clients: configuration.clients, seconds: seconds, transactions: transactions,
-            transfers: transactions * configuration.transfersPerTransaction, errors: recorder.errors,
-            transactionsPerSecond: Double(transactions) / seconds,
-            transfersPerSecond: Double(transactions * configuration.transfersPerTransaction) / seconds,
-            p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99), p999Milliseconds: percentile(0.999))
+        return recorder.report(configuration, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+    }
+
+    /// One request body: a JSON transaction, or a binary batch of `batchSize`.
+    static func body(worker: Int, first: UInt64, _ configuration: Configuration, _ client: KhataClient, _ parties: Parties) -> [UInt8] {
+        let batch = (0..<UInt64(configuration.batchSize)).map {
+            makeTransaction(worker: worker, n: first + $0, configuration: configuration, client: client, parties: parties)
+        }
+        return configuration.batchSize > 1 ? TransactionBatch.encode(batch) : Array((try? JSONEncoder().encode(batch[0])) ?? Data())
+    }
+
+    static func hostAndPort(_ url: String) -> (String, UInt16)? {
+        guard let parsed = URL(string: url), parsed.scheme == "http", let host = parsed.host else { return nil }
+        return (host, UInt16(parsed.port ?? 80))
     }
 
     public static func makeTransaction(worker: Int, n: UInt64, configuration: Configuration, client: KhataClient, parties: Parties) -> Transaction {
@@ -132,5 +154,19 @@ public enum LoadGenerator {
         }
 
         func recordError() { lock.withLock { failures += 1 } }
+
+        func report(_ configuration: Configuration, seconds: Double) -> Report {
+            let latencies = lock.withLock { self.latencies }.sorted()
+            let percentile = { (p: Double) -> Double in latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            }
+            let transactions = self.transactions
+            let elapsed = max(seconds, 1e-9)
+            return Report(
+                clients: configuration.clients, seconds: seconds, transactions: transactions,
+                transfers: transactions * configuration.transfersPerTransaction, errors: errors,
+                transactionsPerSecond: Double(transactions) / elapsed,
+                transfersPerSecond: Double(transactions * configuration.transfersPerTransaction) / elapsed,
+                p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99), p999Milliseconds: percentile(0.999))
+        }
     }
 }
