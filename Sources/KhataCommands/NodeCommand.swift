@@ -58,6 +58,10 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "The node's port; the witnesses take the next two.")
     var port = Node.defaultPort
 
+    func validate() throws {
+        guard (1_024...65_533).contains(port) else { throw ValidationError("--port is 1024 to 65533 (the witnesses take the next two ports)") }
+    }
+
     func run() async throws {
         let directory = ledger.data
         if !FileManager.default.fileExists(atPath: LedgerDirectory(directory).journalPath) {
