@@ -77,7 +77,9 @@ final class DirectoryLock {
         guard descriptor >= 0 else { throw CommandFailure("cannot open \(directory)/.lock: \(String(cString: strerror(errno)))") }
         guard flock(descriptor, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
             close(descriptor)
-            throw CommandFailure("the ledger in \(directory) is in use by another khata process (a node?); stop it, or send the transaction through it with --node URL")
+            throw CommandFailure(
+                "the ledger in \(directory) is in use by another khata process (a node?); stop it, or send the transaction through it with --node URL"
+            )
         }
     }
 
