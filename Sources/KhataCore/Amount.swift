@@ -59,7 +59,8 @@ public struct AssetCode: Hashable, Comparable, Sendable, CustomStringConvertible
         self.init(validated: utf8[...])
     }
 
-    private init(validated bytes: ArraySlice<UInt8>) {
+    /// Packs bytes that `validate` accepted.
+    init(validated bytes: ArraySlice<UInt8>) {
         var packed: UInt128 = 0
         for (position, byte) in bytes.enumerated() {
             packed |= UInt128(byte) << UInt128(8 * (15 - position))
@@ -122,6 +123,6 @@ extension ByteReader {
     public mutating func readAssetCode() throws(MalformedInput) -> AssetCode {
         let bytes = try readShortBytes(limit: Limits.maxAssetCodeBytes, "asset code")
         try AssetCode.validate(bytes)
-        return AssetCode(String(decoding: bytes, as: UTF8.self))!
+        return AssetCode(validated: bytes)
     }
 }
