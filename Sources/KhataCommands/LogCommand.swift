@@ -163,5 +163,17 @@ func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (
     case .voidPending(let op): return "void \(op.pending)"
     case .changeControllers(let op): return "new controllers for \(name(op.account))"
     case .closeAccount(let op): return "close \(name(op.account))"
+    case .attestReserve(let op):
+        let held = AmountText.format(op.amount, scale: state.assets[op.asset]?.scale ?? 0)
+        return "\(name(op.custodian)) attests \(held) \(op.asset) as of \(op.asOf)"
+    case .attestPrice(let op):
+        let currency = state.reserves.policy?.currency
+        let price = AmountText.format(op.price, scale: currency.flatMap { state.assets[$0]?.scale } ?? 0)
+        return "\(name(op.oracle)) prices \(op.asset) at \(price) \(currency?.description ?? "") as of \(op.asOf)"
+    case .setMonetaryPolicy(let op):
+        return "monetary policy v\(op.policy.version) for \(op.policy.currency): coverage \(op.policy.requiredCoverageBasisPoints) bp"
+    case .commitLiabilities(let op):
+        let total = AmountText.format(op.total, scale: state.assets[op.asset]?.scale ?? 0)
+        return "liabilities of \(op.asset) at size \(op.asOf): \(total), root \(op.root.hex.prefix(12))…"
     }
 }

@@ -30,6 +30,14 @@ extension ByteWriter {
             write(keySet: op.controllers)
         case .closeAccount(let op):
             write(id: op.account)
+        case .attestReserve(let op):
+            write(attestReserve: op)
+        case .attestPrice(let op):
+            write(attestPrice: op)
+        case .setMonetaryPolicy(let op):
+            write(policy: op.policy)
+        case .commitLiabilities(let op):
+            write(commitLiabilities: op)
         }
     }
 
@@ -92,6 +100,14 @@ extension ByteReader {
             return .changeControllers(ChangeControllers(account: account, controllers: try readKeySet()))
         case .closeAccount:
             return .closeAccount(CloseAccount(account: try readID(AccountID.self, "account id")))
+        case .attestReserve:
+            return .attestReserve(try readAttestReserve())
+        case .attestPrice:
+            return .attestPrice(try readAttestPrice())
+        case .setMonetaryPolicy:
+            return .setMonetaryPolicy(SetMonetaryPolicy(policy: try readPolicy()))
+        case .commitLiabilities:
+            return .commitLiabilities(try readCommitLiabilities())
         }
     }
 

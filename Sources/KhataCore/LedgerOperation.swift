@@ -11,6 +11,10 @@ public enum LedgerOperation: Hashable, Sendable {
     case voidPending(VoidPending)
     case changeControllers(ChangeControllers)
     case closeAccount(CloseAccount)
+    case attestReserve(AttestReserve)
+    case attestPrice(AttestPrice)
+    case setMonetaryPolicy(SetMonetaryPolicy)
+    case commitLiabilities(CommitLiabilities)
 
     public enum Tag: UInt8, Sendable, CaseIterable {
         case createAccount = 1
@@ -21,6 +25,10 @@ public enum LedgerOperation: Hashable, Sendable {
         case voidPending = 6
         case changeControllers = 7
         case closeAccount = 8
+        case attestReserve = 9
+        case attestPrice = 10
+        case setMonetaryPolicy = 11
+        case commitLiabilities = 12
 
         /// The name used in JSON (`"type"`) and in messages.
         public var name: String {
@@ -33,6 +41,10 @@ public enum LedgerOperation: Hashable, Sendable {
             case .voidPending: "void_pending"
             case .changeControllers: "change_controllers"
             case .closeAccount: "close_account"
+            case .attestReserve: "attest_reserve"
+            case .attestPrice: "attest_price"
+            case .setMonetaryPolicy: "set_monetary_policy"
+            case .commitLiabilities: "commit_liabilities"
             }
         }
     }
@@ -47,6 +59,10 @@ public enum LedgerOperation: Hashable, Sendable {
         case .voidPending: .voidPending
         case .changeControllers: .changeControllers
         case .closeAccount: .closeAccount
+        case .attestReserve: .attestReserve
+        case .attestPrice: .attestPrice
+        case .setMonetaryPolicy: .setMonetaryPolicy
+        case .commitLiabilities: .commitLiabilities
         }
     }
 }
@@ -114,7 +130,7 @@ public enum AssetKind: UInt8, Hashable, Sendable, Codable, CaseIterable {
 public struct RegisterAsset: Hashable, Sendable, Codable {
     public var asset: AssetCode
     public var kind: AssetKind
-    /// Minor-unit digits: 2 for INR (paise), 8 for BTC (satoshis), 0 for XAU in milligrams.
+    /// Minor-unit digits: 2 for INR (paise), 8 for BTC (satoshis), 3 for XAU (grams of 1,000 milligrams).
     public var scale: UInt8
     /// The account whose controllers authorise minting (debits of the issuance account).
     public var issuer: AccountID

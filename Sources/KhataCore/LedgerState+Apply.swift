@@ -26,6 +26,7 @@ extension LedgerState {
         let outcome = applyOperations(
             transaction.operations, transaction: transaction.id, signers: transaction.signers, index: index, time: time)
         transactions[transaction.id] = TransactionRecord(contentDigest: contentDigest, index: index, outcome: outcome)
+        recordCurrencySupply()
         return outcome
     }
 
@@ -68,6 +69,10 @@ extension LedgerState {
         case .voidPending(let op): voidPending(op, &context)
         case .changeControllers(let op): changeControllers(op, &context)
         case .closeAccount(let op): closeAccount(op, &context)
+        case .attestReserve(let op): attestReserve(op, &context)
+        case .attestPrice(let op): attestPrice(op, &context)
+        case .setMonetaryPolicy(let op): setMonetaryPolicy(op, &context)
+        case .commitLiabilities(let op): commitLiabilities(op, &context)
         }
     }
 
@@ -116,7 +121,7 @@ extension LedgerState {
         if let code = hold(op, &context) { return code }
         store(debitKey, debit, &context)
         store(creditKey, credit, &context)
-        return nil
+        return checkMint(of: op.asset, from: op.debit, context)
     }
 
     private mutating func pendingTransfer(_ op: PendingTransfer, _ context: inout ApplyContext) -> RejectionCode? {
@@ -186,7 +191,7 @@ extension LedgerState {
         resolved.postedAmount = posting
         context.undo.append(.pending(record.id, record))
         pendings[record.id] = resolved
-        return nil
+        return posting.isZero ? nil : checkMint(of: transfer.asset, from: transfer.debit, context)
     }
 
     private mutating func changeControllers(_ op: ChangeControllers, _ context: inout ApplyContext) -> RejectionCode? {
@@ -254,7 +259,7 @@ extension LedgerState {
         return nil
     }
 
-    private mutating func store(_ key: BalanceKey, _ balance: Balance, _ context: inout ApplyContext) {
+    mutating func store(_ key: BalanceKey, _ balance: Balance, _ context: inout ApplyContext) {
         context.undo.append(.balance(key, balances[key]))
         setBalance(key, balance)
     }
@@ -264,6 +269,7 @@ extension LedgerState {
         let held = (balances[key]?.posted ?? 0) > 0
         let holds = (balance?.posted ?? 0) > 0
         if held != holds { holders[key.asset, default: 0] += holds ? 1 : -1 }
+        if key.asset == currencyHoldings?.asset { currencyHoldings!.set(key.account, posted: balance?.posted ?? 0) }
         balances[key] = balance
     }
 
@@ -296,6 +302,7 @@ extension LedgerState {
             case .account(let id, let old): accounts[id] = old
             case .asset(let code): assets[code] = nil
             case .pending(let id, let old): pendings[id] = old
+            case .reserves(let old): reserves = old
             }
         }
     }
@@ -335,6 +342,8 @@ enum Undo {
     case account(AccountID, Account?)
     case asset(AssetCode)
     case pending(PendingID, PendingRecord?)
+    /// The whole reserve state: reserve operations are rare and it is small.
+    case reserves(ReserveState)
 }
 
 extension PendingState {

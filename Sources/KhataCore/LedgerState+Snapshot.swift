@@ -5,7 +5,8 @@ import Crypto
 // equal bytes and `digest` identifies a state.
 
 extension LedgerState {
-    public static let snapshotVersion: UInt8 = 1
+    /// Version 2 added the reserve state; version 1 snapshots (no reserves) still load.
+    public static let snapshotVersion: UInt8 = 2
 
     /// SHA-256 of `encodedSnapshot()`: two states are the same if and only if their
     /// digests are. Costs a sort and a hash of the whole state.
@@ -39,6 +40,7 @@ extension LedgerState {
             writer.write(record.index.value)
             writer.write(outcome: record.outcome)
         }
+        writer.write(reserves: reserves)
         return writer.bytes
     }
 
@@ -46,7 +48,7 @@ extension LedgerState {
     public init(snapshot bytes: [UInt8]) throws(MalformedInput) {
         var reader = ByteReader(bytes)
         let version = try reader.readUInt8("snapshot version")
-        guard version == LedgerState.snapshotVersion else {
+        guard version == 1 || version == LedgerState.snapshotVersion else {
             throw MalformedInput(.unknownVersion, "snapshot version \(version) is not supported")
         }
         let origin = String(decoding: try reader.readShortBytes(limit: Limits.maxOriginBytes, "origin"), as: UTF8.self)
@@ -76,7 +78,9 @@ extension LedgerState {
             let index = LeafIndex(try reader.readUInt64("index"))
             transactions[id] = TransactionRecord(contentDigest: digest, index: index, outcome: try reader.readOutcome())
         }
+        if version >= 2 { reserves = try reader.readReserveState() }
         try reader.expectEnd("the snapshot")
+        if let currency = reserves.policy?.currency { trackHoldings(of: currency) }
     }
 }
 

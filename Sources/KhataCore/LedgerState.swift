@@ -24,6 +24,11 @@ public struct LedgerState: Sendable {
     /// `balances` (kept in step by `setBalance`, recomputed from a snapshot), so it
     /// is not part of the snapshot or the digest.
     public internal(set) var holders: [AssetCode: Int] = [:]
+    /// The monetary policy, attestations, prices and liabilities commitments.
+    public internal(set) var reserves = ReserveState()
+    /// The holdings of the policy's currency in cheaply copied pages, for
+    /// liabilities commitments. Derived from `balances` like `holders`.
+    public internal(set) var currencyHoldings: HoldingBook?
     var expiries = Heap<Expiry>()
     /// The number of entries applied: the index the next entry must have.
     public internal(set) var size: UInt64 = 0
@@ -39,6 +44,7 @@ public struct LedgerState: Sendable {
             index: LeafIndex(0), time: time)
         state.size = 1
         state.time = time
+        state.recordCurrencySupply()
         return (state, outcome)
     }
 
@@ -73,6 +79,9 @@ public struct LedgerState: Sendable {
                 if let record = pendings[op.pending] { touched.formUnion([record.transfer.debit, record.transfer.credit]) }
             case .changeControllers(let op): touched.insert(op.account)
             case .closeAccount(let op): touched.insert(op.account)
+            case .attestReserve(let op): touched.insert(op.custodian)
+            case .attestPrice(let op): touched.insert(op.oracle)
+            case .setMonetaryPolicy, .commitLiabilities: break
             }
         }
         return touched.sorted()

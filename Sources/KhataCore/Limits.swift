@@ -35,4 +35,20 @@ public enum Limits {
     public static let maxPageEntries = 1_000
     /// The latest sequencer time accepted, so that time plus any timeout never overflows.
     public static let maxTimestampMilliseconds: UInt64 = 1 << 62
+    /// The highest coverage a policy may require, in basis points (100 times the circulation).
+    public static let maxCoverageBasisPoints: UInt32 = 1_000_000
+    /// Reserve assets one monetary policy counts.
+    public static let maxReserveAssets = 8
+    /// Custodians (and, separately, oracles) one monetary policy registers.
+    public static let maxAttestors = 32
+    /// The smallest liabilities tree: padding hides how many holders a smaller ledger has.
+    public static let minLiabilityLeaves: UInt64 = 1 << 10
+    /// The largest liabilities tree (about a billion holders).
+    public static let maxLiabilityLeaves: UInt64 = 1 << 30
+    /// The largest balance, node sum or total in a liabilities tree: 2^63 − 1, so
+    /// that the sum of two in-range values never wraps a 64-bit integer.
+    public static let maxLiabilityTotal = UInt64(Int64.max)
+    /// Supply changes of the policy's currency kept for liabilities commitments
+    /// not yet made (older ones are dropped when a commitment is logged).
+    public static let maxSupplyHistory = 1 << 20
 }

@@ -45,6 +45,27 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
     case exceedsPendingAmount = 19
     /// The operation is not allowed on an issuance account (changing its controllers, closing it).
     case issuanceAccountRestricted = 20
+    /// The account is not registered by the monetary policy as a custodian (or an
+    /// oracle) of the asset it attests, or there is no policy.
+    case attestorNotRegistered = 21
+    /// A monetary policy change not signed by the current policy's governance
+    /// threshold (for the first policy, the ledger's issuer keys).
+    case governanceThresholdNotMet = 22
+    /// The mint would leave the currency covered below the policy's requirement.
+    case coverageInsufficient = 23
+    /// The mint relies on an attestation or a price older than the policy allows,
+    /// or a reserve asset has fewer fresh prices than the policy needs.
+    case reserveDataStale = 24
+    /// The monetary policy does not fit the ledger: its version does not follow
+    /// the current one, it changes the currency, or it names assets of the wrong
+    /// kind or accounts that cannot attest.
+    case policyInvalid = 25
+    /// An attestation or price dated after its entry, or not later than the one it replaces.
+    case asOfInvalid = 26
+    /// A liabilities commitment whose total is not the supply at its `as_of`, whose
+    /// `as_of` is not after the previous commitment's and before its own entry, or
+    /// whose asset is not the policy's currency.
+    case liabilitiesMismatch = 27
 
     /// The snake_case name used in JSON and API problem codes.
     public var name: String {
@@ -69,6 +90,13 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .accountNotEmpty: "account_not_empty"
         case .exceedsPendingAmount: "exceeds_pending_amount"
         case .issuanceAccountRestricted: "issuance_account_restricted"
+        case .attestorNotRegistered: "attestor_not_registered"
+        case .governanceThresholdNotMet: "governance_threshold_not_met"
+        case .coverageInsufficient: "coverage_insufficient"
+        case .reserveDataStale: "reserve_data_stale"
+        case .policyInvalid: "policy_invalid"
+        case .asOfInvalid: "as_of_invalid"
+        case .liabilitiesMismatch: "liabilities_mismatch"
         }
     }
 

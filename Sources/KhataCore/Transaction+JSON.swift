@@ -52,6 +52,15 @@ extension LedgerOperation: Codable {
                     account: try c.decode(AccountID.self, forKey: .account), controllers: try c.decode(KeySet.self, forKey: .controllers)))
         case .closeAccount:
             self = .closeAccount(CloseAccount(account: try c.decode(AccountID.self, forKey: .account)))
+        // The reserve operations keep their fields beside "type" in the same object.
+        case .attestReserve:
+            self = .attestReserve(try AttestReserve(from: decoder))
+        case .attestPrice:
+            self = .attestPrice(try AttestPrice(from: decoder))
+        case .setMonetaryPolicy:
+            self = .setMonetaryPolicy(try SetMonetaryPolicy(from: decoder))
+        case .commitLiabilities:
+            self = .commitLiabilities(try CommitLiabilities(from: decoder))
         }
     }
 
@@ -92,6 +101,14 @@ extension LedgerOperation: Codable {
             try c.encode(op.controllers, forKey: .controllers)
         case .closeAccount(let op):
             try c.encode(op.account, forKey: .account)
+        case .attestReserve(let op):
+            try op.encode(to: encoder)
+        case .attestPrice(let op):
+            try op.encode(to: encoder)
+        case .setMonetaryPolicy(let op):
+            try op.encode(to: encoder)
+        case .commitLiabilities(let op):
+            try op.encode(to: encoder)
         }
     }
 

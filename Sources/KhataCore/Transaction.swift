@@ -201,6 +201,18 @@ extension LedgerOperation {
             guard op.scale <= Limits.maxAssetScale else {
                 throw MalformedInput(.limitExceeded, "asset scale \(op.scale) exceeds \(Limits.maxAssetScale)")
             }
+        case .attestReserve(let op):
+            guard op.asOf.milliseconds <= Limits.maxTimestampMilliseconds else {
+                throw MalformedInput(.limitExceeded, "an as-of time is at most \(Limits.maxTimestampMilliseconds)")
+            }
+        case .attestPrice(let op):
+            guard op.asOf.milliseconds <= Limits.maxTimestampMilliseconds else {
+                throw MalformedInput(.limitExceeded, "an as-of time is at most \(Limits.maxTimestampMilliseconds)")
+            }
+        case .setMonetaryPolicy(let op):
+            try op.policy.validate()
+        case .commitLiabilities(let op):
+            try op.validate()
         case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount:
             break
         }

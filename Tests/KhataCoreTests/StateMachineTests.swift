@@ -18,11 +18,13 @@ struct Books: Equatable {
     let accounts: [AccountID: Account]
     let assets: [AssetCode: Asset]
     let pendings: [PendingID: PendingRecord]
+    let reserves: ReserveState
     init(_ state: LedgerState) {
         balances = state.balances
         accounts = state.accounts
         assets = state.assets
         pendings = state.pendings
+        reserves = state.reserves
     }
 }
 
@@ -30,6 +32,7 @@ typealias F = Fixture
 
 /// A scenario that ends in one rejected transaction: `setup` commits, `failing` is refused.
 struct RejectionScenario {
+    var start = F.genesisState()
     var setup: [(Transaction, UInt64)] = []
     var failing: Transaction
     var advance: UInt64 = 1
@@ -113,6 +116,47 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
         return RejectionScenario(setup: [(hold, 1)], failing: post(1, 101))
     case .issuanceAccountRestricted:
         return RejectionScenario(failing: F.transaction(1, [.closeAccount(CloseAccount(account: F.inrIssuance))], signedBy: [F.issuerKey]))
+    case .attestorNotRegistered, .governanceThresholdNotMet, .coverageInsufficient, .reserveDataStale, .policyInvalid, .asOfInvalid,
+        .liabilitiesMismatch:
+        return reserveScenario(for: code)
+    }
+}
+
+/// The rejections of the reserve operations, on a ledger with a monetary policy.
+func reserveScenario(for code: RejectionCode) -> RejectionScenario {
+    typealias R = ReserveFixture
+    let state = R.genesisState()
+    let later = R.genesisTime + 1
+    switch code {
+    case .attestorNotRegistered:
+        // A key nobody registered attests holdings for itself.
+        let attest = AttestReserve(custodian: R.stranger, asset: btc, amount: Amount(1), asOf: Timestamp(milliseconds: later))
+        return RejectionScenario(start: state, failing: F.transaction(1, [.attestReserve(attest)], signedBy: [R.strangerKey]))
+    case .governanceThresholdNotMet:
+        let change = SetMonetaryPolicy(policy: R.policy(version: 2, coverage: 1))
+        return RejectionScenario(start: state, failing: F.transaction(1, [.setMonetaryPolicy(change)], signedBy: [R.governanceKeys[0]]))
+    case .coverageInsufficient:
+        // One paisa more than the reserves cover.
+        let mint = R.mint(R.reserveValue - F.aliceOpeningINR + 1)
+        return RejectionScenario(start: state, failing: F.transaction(1, [mint], signedBy: [F.issuerKey]))
+    case .reserveDataStale:
+        // Prices may be 600 s old; this mint comes 600.001 s after them.
+        return RejectionScenario(start: state, failing: F.transaction(1, [R.mint(1)], signedBy: [F.issuerKey]), advance: 600_001)
+    case .policyInvalid:
+        let skipping = SetMonetaryPolicy(policy: R.policy(version: 3))
+        return RejectionScenario(
+            start: state, failing: F.transaction(1, [.setMonetaryPolicy(skipping)], signedBy: Array(R.governanceKeys.prefix(2))))
+    case .asOfInvalid:
+        // Dated ten seconds after the entry that carries it.
+        let attest = AttestReserve(custodian: R.btcVault, asset: btc, amount: Amount(1), asOf: Timestamp(milliseconds: later + 10_000))
+        return RejectionScenario(start: state, failing: F.transaction(1, [.attestReserve(attest)], signedBy: [R.btcVaultKey]))
+    case .liabilitiesMismatch:
+        // A total one paisa short of the supply after genesis.
+        let commit = CommitLiabilities(
+            asset: inr, asOf: 1, total: Amount(F.aliceOpeningINR - 1), leafCount: 1024, root: Digest32.sha256([UInt8]()))
+        return RejectionScenario(start: state, failing: F.transaction(1, [.commitLiabilities(commit)], signedBy: [F.ledgerKey]))
+    default:
+        preconditionFailure("not a reserve rejection: \(code)")
     }
 }
 
@@ -123,7 +167,7 @@ struct StateMachineTests {
     @Test(arguments: RejectionCode.allCases)
     func rejectionChangesNothing(code: RejectionCode) {
         let scenario = scenario(for: code)
-        var state = F.genesisState()
+        var state = scenario.start
         for (transaction, advance) in scenario.setup {
             #expect(apply(&state, transaction, advance: advance) == .committed, "setup for \(code.name)")
         }
