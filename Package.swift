@@ -2,6 +2,7 @@
 // The module graph is the architecture (docs/ARCHITECTURE.md):
 //   KhataCore     pure ledger: types, limits, canonical encoding, state machine. No I/O, no clock.
 //   KhataLog      the verifiable log: RFC 6962 tree math and proofs, C2SP notes, checkpoints, tiles.
+//   KhataLiabilities  proof of liabilities: the salted, padded Merkle-sum tree and its proofs (pure).
 //   KhataStorage  the journal behind the `JournalStore` protocol; SQLite driver; in-memory driver.
 //   KhataEngine   the sequencer: verifies signatures, applies in order, group-commits, recovers.
 //   KhataWitness  a C2SP tlog-witness: HTTP service (Hummingbird) and the client a ledger uses.
@@ -48,6 +49,10 @@ let package = Package(
             dependencies: ["KhataCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "KhataLiabilities",
+            dependencies: ["KhataCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "KhataStorage",
             dependencies: ["KhataCore", "KhataLog", "CSQLite"]
         ),
@@ -64,16 +69,16 @@ let package = Package(
         ),
         .target(
             name: "KhataAPI",
-            dependencies: ["KhataCore", "KhataLog"]
+            dependencies: ["KhataCore", "KhataLog", "KhataLiabilities"]
         ),
         .target(
             name: "KhataClient",
-            dependencies: ["KhataCore", "KhataLog", "KhataAPI", "KhataEngine"]
+            dependencies: ["KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataEngine"]
         ),
         .target(
             name: "KhataNode",
             dependencies: [
-                "KhataCore", "KhataLog", "KhataAPI", "KhataStorage", "KhataEngine", "KhataWitness", "CZlib",
+                "KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataStorage", "KhataEngine", "KhataWitness", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,7 +88,8 @@ let package = Package(
         .target(
             name: "KhataCommands",
             dependencies: [
-                "KhataCore", "KhataLog", "KhataAPI", "KhataClient", "KhataStorage", "KhataEngine", "KhataWitness", "KhataNode",
+                "KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataClient", "KhataStorage", "KhataEngine", "KhataWitness",
+                "KhataNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,6 +104,7 @@ let package = Package(
         ),
         .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"]),
+        .testTarget(name: "KhataLiabilitiesTests", dependencies: ["KhataLiabilities", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataStorageTests", dependencies: ["KhataStorage", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataEngineTests", dependencies: ["KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]),
         .testTarget(
@@ -106,7 +113,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KhataNodeTests",
-            dependencies: ["KhataNode", "KhataClient", "KhataAPI", "KhataEngine", "KhataLog", "KhataStorage", "KhataCore", "KhataTestSupport"]
+            dependencies: [
+                "KhataNode", "KhataClient", "KhataAPI", "KhataLiabilities", "KhataEngine", "KhataLog", "KhataStorage", "KhataCore",
+                "KhataTestSupport",
+            ]
         ),
         .testTarget(
             name: "KhataCommandsTests",

@@ -57,6 +57,12 @@ public final class KhataClient: @unchecked Sendable {
     // MARK: Reads
 
     public func ledger() throws -> LedgerView { try decode(LedgerView.self, try get("/v1/ledger")) }
+    /// The node's reserve report (not verified: `ReserveVerifier` checks it against an audited log).
+    public func reserves() throws -> ReservesView { try decode(ReservesView.self, try get("/v1/reserves")) }
+    /// A holder's liabilities proof as the node serves it (check it with `ReserveVerifier`).
+    public func liabilityProof(_ account: AccountID) throws -> LiabilityProofView {
+        try decode(LiabilityProofView.self, try get("/v1/reserves/proof/\(account.hex)"))
+    }
     public func account(_ id: AccountID) throws -> AccountView { try decode(AccountView.self, try get("/v1/accounts/\(id.hex)")) }
     public func asset(_ code: AssetCode) throws -> AssetView { try decode(AssetView.self, try get("/v1/assets/\(code)")) }
     public func assets() throws -> [AssetView] { try decode([AssetView].self, try get("/v1/assets")) }

@@ -27,6 +27,17 @@ struct AuditCommand: ParsableCommand {
 
     @Argument(help: "A ledger directory, an exported log directory, or a node's URL.")
     var source: String
+    @OptionGroup var audit: AuditOptions
+
+    func run() throws {
+        _ = try audit.run(source: source)
+        print("OK: the log is consistent, every entry verified and replayed to its logged outcome, and conservation holds.")
+    }
+}
+
+/// What an audit needs besides its source: the pinned keys, the quorum and the
+/// optional state file. Shared by `khata audit` and `khata reserves verify`.
+struct AuditOptions: ParsableArguments {
     @Option(help: "The ledger's verifier key (C2SP name+keyid+base64).")
     var vkey: String
     @Option(name: .customLong("witness"), help: "A witness's verifier key (repeatable).")
@@ -36,7 +47,8 @@ struct AuditCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Continue from, and save to, this audit state file.", valueName: "file"))
     var state: String?
 
-    func run() throws {
+    /// Audits `source`, showing progress and a summary; exits 1 on failure.
+    func run(source: String) throws -> AuditReport {
         let logKey: NoteVerifierKey
         do { logKey = try NoteVerifierKey(vkey: vkey) } catch { throw CommandFailure("--vkey: \(error)") }
         let witnessKeys = try witnesses.map { text -> NoteVerifierKey in
@@ -83,6 +95,6 @@ struct AuditCommand: ParsableCommand {
             "replayed    entries \(report.start)..<\(report.checkpoint.size) in \(String(format: "%.2f", report.seconds)) s (\(Int(report.entriesPerSecond)) entries/s)"
         )
         print("state       \(report.digest)")
-        print("OK: the log is consistent, every entry verified and replayed to its logged outcome, and conservation holds.")
+        return report
     }
 }

@@ -47,8 +47,10 @@ struct GenesisFile: Codable {
     }
 }
 
-/// The development ledger: an issuer (the central bank), two banks, a custodian,
-/// a price oracle, a company and three people, with keys in `DIR/keys/`.
+/// The development ledger: an issuer (the central bank) whose INR is backed by
+/// BTC and gold under a monetary policy governed 2 of 3, two banks, a BTC
+/// custodian and a gold custodian, three price oracles, a company and three
+/// people, with keys in `DIR/keys/`.
 enum DevGenesis {
     struct Member {
         let name: String
@@ -59,15 +61,29 @@ enum DevGenesis {
 
     static let members = [
         Member(name: "rbi", role: "issuer (central bank)", openingINR: 0),
+        Member(name: "governor-1", role: "monetary policy governor", openingINR: 0),
+        Member(name: "governor-2", role: "monetary policy governor", openingINR: 0),
+        Member(name: "governor-3", role: "monetary policy governor", openingINR: 0),
         Member(name: "bank-one", role: "bank", openingINR: 1_000_000_000),
         Member(name: "bank-two", role: "bank", openingINR: 1_000_000_000),
-        Member(name: "vault", role: "custodian", openingINR: 0),
-        Member(name: "oracle", role: "price oracle", openingINR: 0),
+        Member(name: "btc-vault", role: "custodian (BTC)", openingINR: 0),
+        Member(name: "gold-vault", role: "custodian (gold)", openingINR: 0),
+        Member(name: "oracle-1", role: "price oracle", openingINR: 0),
+        Member(name: "oracle-2", role: "price oracle", openingINR: 0),
+        Member(name: "oracle-3", role: "price oracle", openingINR: 0),
         Member(name: "acme", role: "company", openingINR: 50_000_000),
         Member(name: "asha", role: "person", openingINR: 1_000_000),
         Member(name: "ravi", role: "person", openingINR: 500_000),
         Member(name: "meera", role: "person", openingINR: 250_000),
     ]
+
+    /// The reserves at genesis: 3 BTC at ₹80,00,000 and 1 kg of gold at ₹9,500 a
+    /// gram. After haircuts (20 % and 5 %) they are worth ₹2,82,25,000 against
+    /// ₹2,05,17,500 of opening balances: 137 % coverage, 100 % required.
+    static let reserveBTC: UInt64 = 3 * 100_000_000
+    static let reserveGoldMilligrams: UInt64 = 1_000_000
+    static let btcPrice: UInt64 = 80_00_000_00
+    static let goldPricePerGram: UInt64 = 9_500_00
 
     /// A dev account's id: the first 16 bytes of SHA-256("khata/dev/" + name), so
     /// that ids are stable across `init --dev` runs while keys are fresh.
@@ -77,8 +93,23 @@ enum DevGenesis {
         return try! reader.readID(AccountID.self, "dev account")
     }
 
+    /// The development monetary policy.
+    static func policy(governors: [PublicKey]) throws -> MonetaryPolicy {
+        let btc = AssetCode("BTC")!
+        let xau = AssetCode("XAU")!
+        return MonetaryPolicy(
+            version: 1, currency: AssetCode("INR")!, governance: try KeySet(threshold: 2, keys: governors.sorted()),
+            requiredCoverageBasisPoints: 10_000, maxAttestationAgeSeconds: 7 * 86_400, maxPriceAgeSeconds: 3_600, minimumPrices: 2,
+            reserves: [ReserveRule(asset: btc, haircutBasisPoints: 2_000), ReserveRule(asset: xau, haircutBasisPoints: 500)],
+            custodians: [Attestor(account: account("btc-vault"), assets: [btc]), Attestor(account: account("gold-vault"), assets: [xau])]
+                .sorted { $0.account < $1.account },
+            oracles: ["oracle-1", "oracle-2", "oracle-3"].map { Attestor(account: account($0), assets: [btc, xau]) }
+                .sorted { $0.account < $1.account })
+    }
+
     /// Writes fresh keys under `directory/keys` and returns the genesis file.
-    static func make(origin: String, directory: String) throws -> GenesisFile {
+    /// Attestations and prices are dated `now`.
+    static func make(origin: String, directory: String, now: Timestamp) throws -> GenesisFile {
         let keysDirectory = "\(directory)/keys"
         try FileManager.default.createDirectory(atPath: keysDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let ledgerKey = SigningKey()
@@ -94,13 +125,16 @@ enum DevGenesis {
             operations.append(.createAccount(CreateAccount(account: account(member.name), controllers: KeySet(single: key.publicKey))))
         }
         let issuer = account("rbi")
-        let assets: [(String, AssetKind, UInt8)] = [("INR", .currency, 2), ("BTC", .reserve, 8), ("XAU", .reserve, 0)]
+        let assets: [(String, AssetKind, UInt8)] = [("INR", .currency, 2), ("BTC", .reserve, 8), ("XAU", .reserve, 3)]
         for (code, kind, scale) in assets {
             let issuance = account("issuance/\(code)")
             operations.append(
                 .registerAsset(RegisterAsset(asset: AssetCode(code)!, kind: kind, scale: scale, issuer: issuer, issuanceAccount: issuance)))
             participants.append(.init(name: "issuance-\(code.lowercased())", role: "issuance account of \(code)", account: issuance, key: nil))
         }
+        let governors = ["governor-1", "governor-2", "governor-3"].map { keys[$0]!.publicKey }
+        operations.append(.setMonetaryPolicy(SetMonetaryPolicy(policy: try policy(governors: governors))))
+        operations += reserveUpdates(now: now, btcPrice: btcPrice, goldPrice: goldPricePerGram, attest: true)
         for member in members where member.openingINR > 0 {
             operations.append(
                 .transfer(
@@ -111,5 +145,23 @@ enum DevGenesis {
         return GenesisFile(
             origin: origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: keys["rbi"]!.publicKey),
             operations: operations, participants: participants)
+    }
+
+    /// Prices from the three oracles (and, with `attest`, the custodians'
+    /// attestations of the genesis reserves), dated `now`.
+    static func reserveUpdates(now: Timestamp, btcPrice: UInt64, goldPrice: UInt64, attest: Bool) -> [LedgerOperation] {
+        let btc = AssetCode("BTC")!
+        let xau = AssetCode("XAU")!
+        var operations: [LedgerOperation] = []
+        if attest {
+            operations.append(.attestReserve(AttestReserve(custodian: account("btc-vault"), asset: btc, amount: Amount(reserveBTC), asOf: now)))
+            operations.append(
+                .attestReserve(AttestReserve(custodian: account("gold-vault"), asset: xau, amount: Amount(reserveGoldMilligrams), asOf: now)))
+        }
+        for oracle in ["oracle-1", "oracle-2", "oracle-3"] {
+            operations.append(.attestPrice(AttestPrice(oracle: account(oracle), asset: btc, price: Amount(btcPrice), asOf: now)))
+            operations.append(.attestPrice(AttestPrice(oracle: account(oracle), asset: xau, price: Amount(goldPrice), asOf: now)))
+        }
+        return operations
     }
 }

@@ -14,9 +14,11 @@ struct InitCommand: ParsableCommand {
               khata init --dev --data ./ledger
               khata init --genesis genesis.json --data /var/lib/khata
 
-            --dev writes fresh keys to DIR/keys/ (the ledger key, an issuer, two banks, a custodian,
-            an oracle, a company and three people), registers INR, BTC and XAU, gives the banks,
-            the company and the people opening INR balances, and names everyone in
+            --dev writes fresh keys to DIR/keys/ (the ledger key, an issuer, three monetary policy
+            governors, two banks, a BTC and a gold custodian, three price oracles, a company and three
+            people), registers INR, BTC and XAU (grams, in milligrams), sets a monetary policy backing
+            INR with BTC and gold, records the custodians' attestations and the oracles' prices,
+            gives the banks, the company and the people opening INR balances, and names everyone in
             DIR/participants.json so that commands accept names like `asha`.
             The genesis file format is described in docs/OPERATIONS.md.
             """
@@ -72,7 +74,7 @@ struct InitCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: "\(directory)/keys/ledger.key") {
                 throw CommandFailure("\(directory)/keys already holds a ledger key; use an empty --data directory")
             }
-            file = try DevGenesis.make(origin: devOrigin, directory: directory)
+            file = try DevGenesis.make(origin: devOrigin, directory: directory, now: Ledger.systemClock())
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(file).write(to: URL(fileURLWithPath: "\(directory)/genesis.json"))

@@ -18,7 +18,8 @@ public struct Khata: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, DevCommand.self, NodeCommand.self, KeysCommand.self, TxCommand.self, AccountCommand.self, LogCommand.self,
-            StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, WitnessCommand.self, BenchCommand.self,
+            StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, ReservesCommand.self, WitnessCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -49,14 +49,19 @@ struct DevCommand: AsyncParsableCommand {
         discussion: """
             Example:
               khata dev --data ./ledger --port 7370
-            Creates the ledger in --data if it does not exist (an issuer, two banks, a custodian,
-            an oracle, a company and three people, with keys in DIR/keys/), or reopens it; starts two
-            witnesses on the next two ports and the node on --port, and prints how to pay.
+            Creates the ledger in --data if it does not exist (an issuer with three monetary policy
+            governors, two banks, a BTC and a gold custodian, three price oracles, a company and three
+            people, with keys in DIR/keys/), or reopens it; starts two witnesses on the next two ports
+            and the node on --port, and prints how to pay. INR is backed by the custodians' BTC and gold
+            under a monetary policy; the demo oracles publish prices every minute (--no-reserve-feed
+            turns them off) and the node commits its liabilities every 5 minutes.
             """
     )
     @OptionGroup var ledger: LedgerOptions
     @Option(help: "The node's port; the witnesses take the next two.")
     var port = Node.defaultPort
+    @Flag(help: "Do not run the demo oracles and custodians (prices then go stale after an hour and mints are refused).")
+    var noReserveFeed = false
 
     func validate() throws {
         guard (1_024...65_533).contains(port) else { throw ValidationError("--port is 1024 to 65533 (the witnesses take the next two ports)") }
@@ -88,6 +93,10 @@ struct DevCommand: AsyncParsableCommand {
         configuration.witnesses = witnesses
         configuration.witnessQuorum = 2
         configuration.port = port
+        configuration.liabilitiesIntervalSeconds = configuration.liabilitiesIntervalSeconds ?? 300
+        if !noReserveFeed {
+            companions.append(DevReserveFeed(baseURL: "http://127.0.0.1:\(port)", directory: directory, logger: Logger(label: "khata.dev.feed")))
+        }
         try configuration.write(to: directory)
         let port = self.port
         let witnessKeys = witnesses.map(\.vkey)
@@ -102,6 +111,9 @@ struct DevCommand: AsyncParsableCommand {
                   ledger vkey        \(ledgerKey)
                 Make a first payment (₹250.00 from Asha to Ravi):
                   khata tx transfer --node http://127.0.0.1:\(bound) --data \(directory) --key asha --from asha --to ravi --asset INR --amount 250.00
+                Reserves, coverage and your proof of inclusion:
+                  curl http://127.0.0.1:\(bound)/v1/reserves
+                  khata reserves verify http://127.0.0.1:\(bound) --account asha --data \(directory) --vkey "$(cat \(directory)/vkey)" --witness "\(witnessKeys[0])" --witness "\(witnessKeys[1])"
                 Verify everything:
                   khata audit http://127.0.0.1:\(bound) --vkey "$(cat \(directory)/vkey)" --witness "\(witnessKeys[0])" --witness "\(witnessKeys[1])"
                 Stop with Ctrl-C.

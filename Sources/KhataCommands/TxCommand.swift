@@ -19,7 +19,7 @@ struct TxCommand: ParsableCommand {
             """,
         subcommands: [
             Transfer.self, Pending.self, Post.self, Void.self, CreateAccountCommand.self, RegisterAsset.self,
-            Controllers.self, Close.self, Submit.self,
+            Controllers.self, Close.self, AttestReserveCommand.self, AttestPriceCommand.self, SetPolicy.self, Submit.self,
         ]
     )
 

@@ -25,6 +25,8 @@ public struct AuditReport: Sendable {
     public let start: UInt64
     public let seconds: Double
     public let digest: Digest32
+    /// The state replayed from the log up to the checkpoint.
+    public let state: LedgerState
     public var entriesReplayed: UInt64 { checkpoint.size - start }
     public var entriesPerSecond: Double { seconds > 0 ? Double(entriesReplayed) / seconds : 0 }
 }
@@ -89,7 +91,7 @@ public final class Auditor {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let verified = (try? signed.note.verify(witnesses).map(\.key.name)) ?? []
         return (
-            AuditReport(checkpoint: checkpoint, cosigners: verified, start: start, seconds: seconds, digest: digest),
+            AuditReport(checkpoint: checkpoint, cosigners: verified, start: start, seconds: seconds, digest: digest, state: final),
             AuditState(checkpoint: signed.note.formatted, snapshot: Base64.encode(snapshot), digest: digest)
         )
     }

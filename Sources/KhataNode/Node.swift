@@ -26,6 +26,7 @@ public enum Node {
             if done % 100_000 < 1_000 { logger.info("verifying the journal", metadata: ["done": "\(done)", "total": "\(total)"]) }
         })
         let signer = try configuration.checkpointSigner(directory: directory, ledger: ledger)
+        let signingKey = try configuration.ledgerSigningKey(directory: directory, ledger: ledger)
         let witnesses = try configuration.witnessEndpoints()
         let metrics = NodeMetrics()
         metrics.treeSize.set(Double(ledger.state.size))
@@ -34,9 +35,14 @@ public enum Node {
         let publisher = CheckpointPublisher(
             sequencer: sequencer, directory: ledgerDirectory, signer: signer, witnesses: witnesses, readStore: readStore,
             interval: .milliseconds(configuration.checkpointIntervalMilliseconds ?? 500), metrics: metrics, logger: logger)
+        let interval = configuration.liabilitiesIntervalSeconds ?? 3_600
+        let reserves = ReserveService(
+            sequencer: sequencer, origin: ledger.origin, ledgerKey: signingKey,
+            commitInterval: interval > 0 ? .seconds(interval) : nil, metrics: metrics, logger: logger, clock: ledger.clock)
         let vkey = try ledgerVerifierKey(origin: ledger.origin, key: ledger.state.ledgerKey).vkey
         let api = NodeAPI(
-            sequencer: sequencer, readStore: readStore, publisher: publisher, metrics: metrics, origin: ledger.origin, ledgerVKey: vkey,
+            sequencer: sequencer, readStore: readStore, publisher: publisher, reserves: reserves, metrics: metrics, origin: ledger.origin,
+            ledgerVKey: vkey,
             witnessVKeys: witnesses.map(\.key.vkey), witnessQuorum: configuration.witnessQuorum ?? witnesses.count,
             maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20)
         let router = Router()
@@ -49,10 +55,13 @@ public enum Node {
             logger: logger)
         // Services stop in reverse order: the HTTP server first (in-flight requests
         // still get their receipts), then the publisher (one last checkpoint, while
-        // witnesses are up), then the sequencer (drains, snapshots), then companions.
+        // witnesses are up), then the reserve service, then the sequencer (drains,
+        // snapshots), then companions.
         let group = ServiceGroup(
             configuration: .init(
-                services: companions.map { .init(service: $0) } + [.init(service: sequencer), .init(service: publisher), .init(service: app)],
+                services: companions.map { .init(service: $0) } + [
+                    .init(service: sequencer), .init(service: reserves), .init(service: publisher), .init(service: app),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

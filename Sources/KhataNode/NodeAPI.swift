@@ -24,6 +24,10 @@ public struct NodeAPI: Sendable {
         ("GET", "/v1/entries/{index}"),
         ("GET", "/v1/proofs/inclusion"),
         ("GET", "/v1/proofs/consistency"),
+        ("GET", "/v1/reserves"),
+        ("GET", "/v1/reserves/history"),
+        ("GET", "/v1/reserves/proof/{account}"),
+        ("POST", "/v1/reserves/commitments"),
         ("GET", "/log/checkpoint"),
         ("GET", "/log/tile/{path}"),
         ("GET", "/metrics"),
@@ -34,6 +38,7 @@ public struct NodeAPI: Sendable {
     let sequencer: Sequencer
     let readStore: ReadStore
     let publisher: CheckpointPublisher
+    let reserves: ReserveService
     let metrics: NodeMetrics
     let origin: String
     let ledgerVKey: String
@@ -42,12 +47,14 @@ public struct NodeAPI: Sendable {
     let maxBodyBytes: Int
 
     public init(
-        sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, metrics: NodeMetrics, origin: String,
+        sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, metrics: NodeMetrics,
+        origin: String,
         ledgerVKey: String, witnessVKeys: [String], witnessQuorum: Int, maxBodyBytes: Int
     ) {
         self.sequencer = sequencer
         self.readStore = readStore
         self.publisher = publisher
+        self.reserves = reserves
         self.metrics = metrics
         self.origin = origin
         self.ledgerVKey = ledgerVKey
@@ -72,6 +79,7 @@ public struct NodeAPI: Sendable {
         router.get("/v1/entries/:index") { _, context in try entry(try parameter(context, "index")) }
         router.get("/v1/proofs/inclusion") { request, _ in try inclusionProof(request) }
         router.get("/v1/proofs/consistency") { request, _ in try consistencyProof(request) }
+        registerReserves(on: router)
         router.get("/log/checkpoint") { _, _ in try checkpoint() }
         router.get("/log/tile/**") { request, context in try tile(context.parameters.getCatchAll().joined(separator: "/"), request) }
         router.get("/metrics") { _, _ in text(metrics.render(), type: "text/plain; version=0.0.4; charset=utf-8") }
@@ -284,7 +292,7 @@ public struct NodeAPI: Sendable {
         return value
     }
 
-    private func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+    func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw Problem(400, "invalid_parameter", "missing \(name)") }
         return value
     }

@@ -13,7 +13,8 @@ import KhataWitness
 ///   "witnesses": [{"url": "http://127.0.0.1:7380", "vkey": "witness.local/w1+1a2b3c4d+BA…"}],
 ///   "witness_quorum": 1,
 ///   "host": "127.0.0.1", "port": 7370,
-///   "checkpoint_interval_ms": 500, "queue_capacity": 65536, "max_body_bytes": 16777216
+///   "checkpoint_interval_ms": 500, "queue_capacity": 65536, "max_body_bytes": 16777216,
+///   "liabilities_interval_s": 3600
 /// }
 /// ```
 /// `ledger_key` (relative to the directory, or absolute) lets the node and the
@@ -21,7 +22,9 @@ import KhataWitness
 /// to cosign each new checkpoint; `witness_quorum` of them must (default: all).
 /// The rest configures `khata node`. Environment variables override the file:
 /// `KHATA_HOST`, `KHATA_PORT`, `KHATA_LEDGER_KEY`, `KHATA_CHECKPOINT_INTERVAL_MS`,
-/// `KHATA_QUEUE_CAPACITY`, `KHATA_MAX_BODY_BYTES`.
+/// `KHATA_QUEUE_CAPACITY`, `KHATA_MAX_BODY_BYTES`, `KHATA_LIABILITIES_INTERVAL_S`.
+/// `liabilities_interval_s` is how often the node commits its liabilities tree
+/// (default 3600; 0: only at start and on request).
 public struct NodeConfiguration: Codable, Sendable {
     public struct Witness: Codable, Sendable {
         public var url: String
@@ -40,6 +43,7 @@ public struct NodeConfiguration: Codable, Sendable {
     public var checkpointIntervalMilliseconds: Int?
     public var queueCapacity: Int?
     public var maxBodyBytes: Int?
+    public var liabilitiesIntervalSeconds: Int?
 
     enum CodingKeys: String, CodingKey {
         case ledgerKey = "ledger_key"
@@ -49,6 +53,7 @@ public struct NodeConfiguration: Codable, Sendable {
         case checkpointIntervalMilliseconds = "checkpoint_interval_ms"
         case queueCapacity = "queue_capacity"
         case maxBodyBytes = "max_body_bytes"
+        case liabilitiesIntervalSeconds = "liabilities_interval_s"
     }
 
     public init(ledgerKey: String? = nil, witnesses: [Witness]? = nil, witnessQuorum: Int? = nil) {
@@ -78,6 +83,7 @@ public struct NodeConfiguration: Codable, Sendable {
         configuration.checkpointIntervalMilliseconds = try integer("KHATA_CHECKPOINT_INTERVAL_MS") ?? configuration.checkpointIntervalMilliseconds
         configuration.queueCapacity = try integer("KHATA_QUEUE_CAPACITY") ?? configuration.queueCapacity
         configuration.maxBodyBytes = try integer("KHATA_MAX_BODY_BYTES") ?? configuration.maxBodyBytes
+        configuration.liabilitiesIntervalSeconds = try integer("KHATA_LIABILITIES_INTERVAL_S") ?? configuration.liabilitiesIntervalSeconds
         return configuration
     }
 
@@ -89,13 +95,19 @@ public struct NodeConfiguration: Codable, Sendable {
 
     /// The checkpoint signer, if a ledger key is configured; it must be the key the genesis named.
     public func checkpointSigner(directory: String, ledger: Ledger) throws -> NoteSigner? {
+        guard let key = try ledgerSigningKey(directory: directory, ledger: ledger) else { return nil }
+        return try NoteSigner(name: ledger.origin, key: key, type: .ed25519)
+    }
+
+    /// The ledger's signing key, if configured; it must be the key the genesis named.
+    public func ledgerSigningKey(directory: String, ledger: Ledger) throws -> SigningKey? {
         guard let ledgerKey else { return nil }
         let path = ledgerKey.hasPrefix("/") ? ledgerKey : "\(directory)/\(ledgerKey)"
         let key = try KeyFile.read(path).signingKey(path: path)
         guard key.publicKey == ledger.state.ledgerKey else {
             throw ConfigurationError("\(path) is not this ledger's key: the genesis names \(ledger.state.ledgerKey)")
         }
-        return try NoteSigner(name: ledger.origin, key: key, type: .ed25519)
+        return key
     }
 
     public func witnessKeys() throws -> [NoteVerifierKey] {

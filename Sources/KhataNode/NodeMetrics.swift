@@ -52,7 +52,16 @@ public final class NodeMetrics: @unchecked Sendable {
     let queueDepth = Gauge()
     let treeSize = Gauge()
     let checkpointSize = Gauge()
+    /// 1 while the currency is undercovered or its reserve data is stale (mints refused).
     let coverageAlarm = Gauge()
+    let coverageBasisPoints = Gauge()
+    let requiredCoverageBasisPoints = Gauge()
+    let reserveFresh = Gauge()
+    let currencySupply = Gauge()
+    let reserveValue = Gauge()
+    let liabilitiesIndex = Gauge()
+    let liabilitiesBuildSeconds = Gauge()
+    private var reservesKnown = false
     let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1])
 
     public init() {}
@@ -71,6 +80,17 @@ public final class NodeMetrics: @unchecked Sendable {
             }
         }
         treeSize.set(Double(size))
+    }
+
+    /// Sets the reserve gauges from an evaluation at the node's clock.
+    func record(_ evaluation: ReserveEvaluation) {
+        lock.withLock { reservesKnown = true }
+        coverageAlarm.set(evaluation.mintRejection == nil ? 0 : 1)
+        coverageBasisPoints.set(evaluation.coverageBasisPoints.map { Double($0) } ?? .infinity)
+        requiredCoverageBasisPoints.set(Double(evaluation.requiredCoverageBasisPoints))
+        reserveFresh.set(evaluation.isFresh ? 1 : 0)
+        currencySupply.set(Double(evaluation.supply))
+        reserveValue.set(Double(evaluation.reserveValue))
     }
 
     /// Counts a request refused before sequencing, by problem code.
@@ -109,6 +129,38 @@ public final class NodeMetrics: @unchecked Sendable {
 
             """
         text += commitSeconds.render("khata_commit_seconds")
+        if lock.withLock({ reservesKnown }) { text += renderReserves() }
         return text
+    }
+
+    private func renderReserves() -> String {
+        func value(_ gauge: Gauge) -> String { gauge.current.isInfinite ? "+Inf" : "\(gauge.current)" }
+        return """
+            # HELP khata_reserve_coverage_basis_points Haircut reserve value over currency in circulation, in basis points (+Inf when none circulates).
+            # TYPE khata_reserve_coverage_basis_points gauge
+            khata_reserve_coverage_basis_points \(value(coverageBasisPoints))
+            # HELP khata_reserve_required_coverage_basis_points The coverage the monetary policy requires.
+            # TYPE khata_reserve_required_coverage_basis_points gauge
+            khata_reserve_required_coverage_basis_points \(value(requiredCoverageBasisPoints))
+            # HELP khata_reserve_alarm 1 while mints are refused: coverage below the requirement or reserve data stale.
+            # TYPE khata_reserve_alarm gauge
+            khata_reserve_alarm \(value(coverageAlarm))
+            # HELP khata_reserve_fresh 1 while every attestation and price relied on is fresh.
+            # TYPE khata_reserve_fresh gauge
+            khata_reserve_fresh \(value(reserveFresh))
+            # HELP khata_currency_supply_units Currency in circulation, minor units.
+            # TYPE khata_currency_supply_units gauge
+            khata_currency_supply_units \(value(currencySupply))
+            # HELP khata_reserve_value_units Haircut reserve value, currency minor units.
+            # TYPE khata_reserve_value_units gauge
+            khata_reserve_value_units \(value(reserveValue))
+            # HELP khata_liabilities_commitment_index The log index of the latest liabilities commitment this node made.
+            # TYPE khata_liabilities_commitment_index gauge
+            khata_liabilities_commitment_index \(value(liabilitiesIndex))
+            # HELP khata_liabilities_build_seconds Time to build the latest liabilities tree.
+            # TYPE khata_liabilities_build_seconds gauge
+            khata_liabilities_build_seconds \(value(liabilitiesBuildSeconds))
+
+            """
     }
 }

@@ -22,7 +22,9 @@ public struct HoldingBook: Sendable {
     public init(asset: AssetCode) { self.asset = asset }
 
     /// Sets `account`'s holding to `posted` (accounts never positive take no slot).
-    mutating func set(_ account: AccountID, posted: Int128) {
+    /// Public for benchmarks that build a book without a ledger; a ledger's own
+    /// book is changed only through its balances.
+    public mutating func set(_ account: AccountID, posted: Int128) {
         let balance = posted > 0 ? UInt64(posted) : 0
         if let slot = slots[account] {
             pages[slot / HoldingBook.pageSize][slot % HoldingBook.pageSize].balance = balance

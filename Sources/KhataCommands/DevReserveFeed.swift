@@ -1,0 +1,72 @@
+import Foundation
+import KhataClient
+import KhataCore
+import KhataEngine
+import KhataLog
+import KhataNode
+import Logging
+import ServiceLifecycle
+
+/// `khata dev`'s stand-in for the outside world: the demo oracles publish prices
+/// every minute (a small random walk around the genesis prices) and the demo
+/// custodians re-attest their holdings every day, each signing with its own key
+/// and submitting over HTTP like any other client. Without it the development
+/// ledger's prices go stale after an hour and mints are refused, as they should be.
+final class DevReserveFeed: Service, @unchecked Sendable {
+    let baseURL: String
+    let directory: String
+    let participants: Participants
+    let logger: Logger
+    let interval: Duration
+    private var btcPrice = DevGenesis.btcPrice
+    private var goldPrice = DevGenesis.goldPricePerGram
+    private var lastAttestation: ContinuousClock.Instant?
+    private var generator = SystemRandomNumberGenerator()
+
+    init(baseURL: String, directory: String, logger: Logger, interval: Duration = .seconds(60)) {
+        self.baseURL = baseURL
+        self.directory = directory
+        self.participants = Participants.load(from: directory)
+        self.logger = logger
+        self.interval = interval
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard !Task.isShuttingDownGracefully else { return }
+            let attest = lastAttestation.map { $0.duration(to: .now) > .seconds(86_400) } ?? true
+            let operations = step(attest: attest)
+            do {
+                try await submit(operations)
+                if attest { lastAttestation = .now }
+            } catch {
+                logger.warning("demo reserve feed: submission failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// The next prices: each moves by up to ±1 %, staying within ±30 % of genesis.
+    private func step(attest: Bool) -> [LedgerOperation] {
+        func walk(_ price: UInt64, around base: UInt64) -> UInt64 {
+            let moved = price / 10_000 * (9_900 + generator.next() % 201)
+            return min(max(moved, base / 10 * 7), base / 10 * 13)
+        }
+        btcPrice = walk(btcPrice, around: DevGenesis.btcPrice)
+        goldPrice = walk(goldPrice, around: DevGenesis.goldPricePerGram)
+        return DevGenesis.reserveUpdates(now: Ledger.systemClock(), btcPrice: btcPrice, goldPrice: goldPrice, attest: attest)
+    }
+
+    private func submit(_ operations: [LedgerOperation]) async throws {
+        let names = ["oracle-1", "oracle-2", "oracle-3", "btc-vault", "gold-vault"]
+        let keys = try names.map { try participants.signingKey($0, directory: directory) }
+        let vkey = try NoteVerifierKey(
+            vkey: try String(contentsOfFile: "\(directory)/vkey", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        let transaction = try Transaction(id: .random(), operations: operations).signed(by: keys, origin: vkey.name)
+        let client = KhataClient(baseURL: baseURL, ledgerKey: vkey)
+        let receipts = try await onOwnThread { try client.submit([transaction]) }
+        if receipts.first?.outcome.isCommitted != true {
+            logger.warning("demo reserve feed: update refused", metadata: ["outcome": "\(String(describing: receipts.first?.outcome))"])
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import KhataAPI
+import KhataCore
+import KhataEngine
+import KhataLiabilities
+import Logging
+import ServiceLifecycle
+
+/// Watches the currency's backing and commits its liabilities.
+///
+/// - Every second it evaluates the reserves at the node's clock (staleness
+///   depends on time, not only on entries), sets the metrics, and keeps the
+///   readings that changed for `GET /v1/reserves/history` (the chart).
+/// - Every `commitInterval`, on demand (`requestCommitment`) and once at start,
+///   it builds the liabilities tree and logs its commitment: it takes the
+///   holdings from the sequencer between two batches (a copy of page
+///   references, `HoldingBook`), builds the tree on other threads while the
+///   sequencer goes on, then submits a `commit_liabilities` transaction signed
+///   by the ledger key through the ordinary write path. The state machine checks
+///   the total against the supply at the tree's size. The tree is kept in memory
+///   to serve holders' proofs until the next one is committed.
+public final class ReserveService: Service, @unchecked Sendable {
+    /// How soon after a commitment another may be requested.
+    public static let minimumRequestSpacing: Duration = .seconds(10)
+
+    private let sequencer: Sequencer
+    private let origin: String
+    private let ledgerKey: SigningKey?
+    private let saltKey: [UInt8]
+    private let commitInterval: Duration?
+    private let metrics: NodeMetrics
+    private let logger: Logger
+    private let clock: @Sendable () -> Timestamp
+    private let lock = NSLock()
+    private var latest: (tree: LiabilityTree, index: LeafIndex)?
+    private var building = false
+    private var requested = false
+    private var lastBuild: ContinuousClock.Instant?
+    private var samples: [CoverageSample] = []
+    static let maxSamples = 4_096
+
+    /// `ledgerKey` nil: the node cannot sign, so it watches but commits nothing.
+    /// `commitInterval` nil: commitments only on demand (and once at start).
+    public init(
+        sequencer: Sequencer, origin: String, ledgerKey: SigningKey?, commitInterval: Duration?, metrics: NodeMetrics, logger: Logger,
+        clock: @escaping @Sendable () -> Timestamp
+    ) {
+        self.sequencer = sequencer
+        self.origin = origin
+        self.ledgerKey = ledgerKey
+        self.saltKey = LiabilityHashing.saltKey(ledgerSeed: ledgerKey?.seed ?? [])
+        self.commitInterval = commitInterval
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+    }
+
+    // MARK: What the API reads
+
+    /// The tree of the latest commitment this node made, and that commitment's entry.
+    public var latestTree: (tree: LiabilityTree, index: LeafIndex)? { lock.withLock { latest } }
+
+    /// The coverage readings since start (each a change from the one before).
+    public var history: [CoverageSample] { lock.withLock { samples } }
+
+    public enum RequestAnswer: Sendable, Equatable {
+        case started
+        case alreadyBuilding
+        case tooSoon(seconds: Int)
+        case cannotSign
+    }
+
+    /// Asks for a commitment now; the service starts it within a second.
+    public func requestCommitment() -> RequestAnswer {
+        guard ledgerKey != nil else { return .cannotSign }
+        return lock.withLock {
+            if building || requested { return .alreadyBuilding }
+            if let lastBuild {
+                let wait = ReserveService.minimumRequestSpacing - lastBuild.duration(to: .now)
+                if wait > .zero { return .tooSoon(seconds: Int(wait.components.seconds) + 1) }
+            }
+            requested = true
+            return .started
+        }
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        var nextCommit = ContinuousClock.now
+        lock.withLock { requested = ledgerKey != nil }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            sample()
+            let due = commitInterval.map { _ in ContinuousClock.now >= nextCommit } ?? false
+            let wanted = lock.withLock { requested || due }
+            if wanted && ledgerKey != nil {
+                await commitOnce()
+                if let commitInterval { nextCommit = ContinuousClock.now + commitInterval }
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Evaluates the reserves now and records the reading if it changed.
+    func sample() {
+        let now = clock()
+        guard let evaluation = sequencer.read({ $0.state.reserveStatus(at: now) }) else { return }
+        metrics.record(evaluation)
+        let reading = CoverageSample(evaluation)
+        lock.withLock {
+            if let last = samples.last, last.sameReading(as: reading), reading.time.milliseconds - last.time.milliseconds < 60_000 { return }
+            if samples.count == ReserveService.maxSamples { samples.removeFirst(ReserveService.maxSamples / 4) }
+            samples.append(reading)
+        }
+    }
+
+    /// Builds one tree and logs its commitment.
+    func commitOnce() async {
+        lock.withLock {
+            building = true
+            requested = false
+        }
+        defer {
+            lock.withLock {
+                building = false
+                lastBuild = .now
+            }
+        }
+        do {
+            guard let key = ledgerKey,
+                let (view, asOf) = try await sequencer.perform({ ledger in ledger.state.currencyHoldings.map { ($0.view, ledger.state.size) } })
+            else { return }
+            let started = ContinuousClock.now
+            let logger = self.logger
+            let saltKey = self.saltKey
+            let tree = try await onOwnThread {
+                try LiabilityTree.build(holdings: view, asOf: asOf, saltKey: saltKey) { _, _ in }
+            }
+            let built = started.duration(to: .now)
+            let transaction = try Transaction(id: .randomForLiabilities(), operations: [.commitLiabilities(tree.commitment)])
+                .signed(by: [key], origin: origin)
+            let verified = try SignatureVerifier.verify([transaction], origin: origin)[0].get()
+            let receipt = try await sequencer.submit([verified])[0]
+            guard receipt.outcome == .committed else {
+                logger.error("liabilities commitment refused", metadata: ["outcome": "\(receipt.outcome)", "as_of": "\(asOf)"])
+                return
+            }
+            lock.withLock { latest = (tree, receipt.index) }
+            metrics.liabilitiesBuildSeconds.set(Double(built.components.seconds) + Double(built.components.attoseconds) / 1e18)
+            metrics.liabilitiesIndex.set(Double(receipt.index.value))
+            logger.info(
+                "liabilities committed",
+                metadata: [
+                    "index": "\(receipt.index)", "as_of": "\(asOf)", "holders": "\(tree.holderCount)", "leaves": "\(tree.leafCount)",
+                    "total": "\(tree.total)", "build_seconds": "\(built)",
+                ])
+        } catch {
+            logger.error("liabilities commitment failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension TransactionID {
+    /// A fresh random id for a transaction the node itself signs.
+    static func randomForLiabilities() -> TransactionID {
+        var generator = SystemRandomNumberGenerator()
+        return TransactionID(high: generator.next(), low: generator.next())
+    }
+}
+
+/// Runs blocking work on a thread of its own, so that long CPU work (a tree over
+/// millions of holders) or a synchronous HTTP call never occupies the cooperative
+/// pool that serves requests.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
+}
