@@ -16,15 +16,19 @@ final class RunningNode: @unchecked Sendable {
     let client: KhataClient
     private let task: Task<Void, any Error>
 
-    static func start(directory: String = temporaryDirectory(), create: Bool = true, queueCapacity: Int? = nil) async throws -> RunningNode {
+    static func start(
+        directory: String = temporaryDirectory(), create: Bool = true, queueCapacity: Int? = nil, genesis: Genesis = Fixture.genesis,
+        liabilitiesInterval: Int? = nil
+    ) async throws -> RunningNode {
         if create {
-            _ = try LedgerDirectory(directory).create(genesis: Fixture.genesis)
+            _ = try LedgerDirectory(directory).create(genesis: genesis)
             try KeyFile(name: "ledger", key: Fixture.ledgerKey).write(to: directory + "/ledger.key")
         }
         var configuration = NodeConfiguration(ledgerKey: "ledger.key")
         configuration.port = 0
         configuration.checkpointIntervalMilliseconds = 50
         configuration.queueCapacity = queueCapacity
+        configuration.liabilitiesIntervalSeconds = liabilitiesInterval
         let port = PortBox()
         var logger = Logger(label: "khata.test.node")
         logger.logLevel = .critical
@@ -70,8 +74,10 @@ final class PortBox: @unchecked Sendable {
 }
 
 /// Runs `body` with a fresh node, and stops it and removes its directory however `body` ends.
-func withNode(queueCapacity: Int? = nil, _ body: (RunningNode) async throws -> Void) async throws {
-    let node = try await RunningNode.start(queueCapacity: queueCapacity)
+func withNode(
+    queueCapacity: Int? = nil, genesis: Genesis = Fixture.genesis, liabilitiesInterval: Int? = nil, _ body: (RunningNode) async throws -> Void
+) async throws {
+    let node = try await RunningNode.start(queueCapacity: queueCapacity, genesis: genesis, liabilitiesInterval: liabilitiesInterval)
     do {
         try await body(node)
     } catch {

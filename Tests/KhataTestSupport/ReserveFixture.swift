@@ -37,9 +37,13 @@ public enum ReserveFixture {
             oracles: oracles.map { Attestor(account: $0, assets: [btc, xau]) })
     }
 
-    public static var genesis: Genesis {
+    public static var genesis: Genesis { genesis(at: genesisTime) }
+
+    /// The genesis with attestations and prices dated `milliseconds` (a node
+    /// stamps its genesis with the real clock, so its test passes now).
+    public static func genesis(at milliseconds: UInt64) -> Genesis {
         let base = Fixture.genesis
-        let asOf = Timestamp(milliseconds: genesisTime)
+        let asOf = Timestamp(milliseconds: milliseconds)
         var operations = Array(base.operations.dropLast())  // the opening mint comes after the reserves
         for (account, key) in [(btcVault, btcVaultKey), (goldVault, goldVaultKey), (stranger, strangerKey)] + Array(zip(oracles, oracleKeys)) {
             operations.append(.createAccount(CreateAccount(account: account, controllers: KeySet(single: key.publicKey))))
