@@ -20,7 +20,27 @@ func everyOperation() -> Transaction {
             .voidPending(VoidPending(pending: pendingID)),
             .changeControllers(ChangeControllers(account: Fixture.alice, controllers: KeySet(single: Fixture.bobKey.publicKey))),
             .closeAccount(CloseAccount(account: Fixture.bob)),
+            .attestReserve(
+                AttestReserve(
+                    custodian: ReserveFixture.btcVault, asset: btc, amount: Amount(1), asOf: Timestamp(milliseconds: 5), report: Digest32.sha256([9]))
+            ),
+            .attestReserve(AttestReserve(custodian: ReserveFixture.goldVault, asset: xau, amount: Amount(2), asOf: Timestamp(milliseconds: 6))),
+            .attestPrice(AttestPrice(oracle: ReserveFixture.oracles[0], asset: btc, price: Amount(3), asOf: Timestamp(milliseconds: 7))),
+            .setMonetaryPolicy(SetMonetaryPolicy(policy: ReserveFixture.policy())),
+            exampleCommitment(),
         ], signedBy: [Fixture.aliceKey, Fixture.bobKey] + Fixture.carolKeys)
+}
+
+/// The second worked example of docs/ENCODING.md: the ledger commits its liabilities.
+func exampleCommitment() -> LedgerOperation {
+    .commitLiabilities(
+        CommitLiabilities(asset: inr, asOf: 41, total: Amount(1_000_500), leafCount: 1_024, root: Digest32(bytes: Array(repeating: 0xAB, count: 32))!)
+    )
+}
+
+func exampleCommitmentEntry() -> Entry {
+    let transaction = Fixture.transaction(77, [exampleCommitment()], signedBy: [Fixture.ledgerKey])
+    return Entry(index: LeafIndex(42), time: Timestamp(milliseconds: 1_767_225_660_000), payload: .transaction(transaction), outcome: .committed)
 }
 
 /// The worked example of docs/ENCODING.md: Alice pays Bob ₹2.50 for tea.
@@ -93,12 +113,13 @@ struct EncodingTests {
         #expect(try golden("committed-entry") == exampleEntry(.committed).encoded)
         #expect(try golden("rejected-entry") == exampleEntry(.rejected(.exceedsAvailableBalance, operation: 0)).encoded)
         #expect(try golden("committed-entry-leaf-hash") == Entry.leafHash(exampleEntry(.committed).encoded).bytes)
+        #expect(try golden("liabilities-commitment-entry") == exampleCommitmentEntry().encoded)
     }
 
     /// docs/ENCODING.md's worked examples are byte for byte the golden vectors.
     @Test func documentationMatchesGoldenVectors() throws {
         let examples = try documentedExamples()
-        for name in ["transfer-transaction", "signing-bytes", "committed-entry", "rejected-entry"] {
+        for name in ["transfer-transaction", "signing-bytes", "committed-entry", "rejected-entry", "liabilities-commitment-entry"] {
             let documented = try #require(examples[name], "docs/ENCODING.md has no ```hex \(name) block")
             #expect(documented == (try golden(name)), "docs/ENCODING.md block \(name)")
         }
@@ -217,6 +238,7 @@ struct EncodingTests {
             "committed-entry": exampleEntry(.committed).encoded,
             "rejected-entry": exampleEntry(.rejected(.exceedsAvailableBalance, operation: 0)).encoded,
             "committed-entry-leaf-hash": Entry.leafHash(exampleEntry(.committed).encoded).bytes,
+            "liabilities-commitment-entry": exampleCommitmentEntry().encoded,
         ]
         for (name, bytes) in vectors {
             try (Hex.encode(bytes) + "\n").write(to: target.appendingPathComponent("\(name).hex"), atomically: true, encoding: .utf8)

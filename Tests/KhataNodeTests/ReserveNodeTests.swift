@@ -101,7 +101,9 @@ struct ReserveNodeTests {
                 return metrics.contains("khata_reserve_alarm 1.0") ? metrics : nil
             }
             #expect(alarm.contains("khata_reserve_required_coverage_basis_points 10000.0"))
-            let history = try await offPool { try JSONDecoder().decode(CoverageHistoryView.self, from: Data(try node.request("GET", "/v1/reserves/history").body)) }
+            let history = try await offPool {
+                try JSONDecoder().decode(CoverageHistoryView.self, from: Data(try node.request("GET", "/v1/reserves/history").body))
+            }
             #expect(history.samples.first?.status == "covered" && history.samples.last?.status == "undercovered")
             // Burns are always allowed.
             let burn = try Fixture.transaction(5, [Fixture.transfer(10, from: Fixture.alice, to: Fixture.inrIssuance)], signedBy: [Fixture.aliceKey])
