@@ -3,11 +3,14 @@
 loads the explorer in headless Chromium, clicks "Verify in this browser" on the
 payment's entry and expects the verified mark (WebCrypto checks the inclusion
 proof, the ledger's signature and the witnesses' cosignatures), then expects a
-tampered proof to show as failed.
+tampered proof to show as failed. Then the reserves: the home page's coverage
+chart and status, and on the reserves page a holder's inclusion in the latest
+liabilities commitment verified in the browser, and failing when a sum is tampered.
 
 Usage: scripts/explorer-test.py PATH-TO-KHATA
 Needs chromium, chromium-driver (Debian) and selenium (PyPI).
 """
+import json
 import os
 import random
 import shutil
@@ -78,6 +81,29 @@ try:
                                         and "verifying" not in d.find_element(By.ID, "verify-result").text)
         result = driver.find_element(By.ID, "verify-result")
         check("a tampered proof shows as failed", result.get_attribute("class") == "failed", result.text)
+
+        driver.get(url + "/")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "coverage-chart"))
+        check("home page draws the coverage chart", True)
+        badge = driver.find_element(By.ID, "reserve-status")
+        check("the header shows INR covered", "INR covered" in badge.text, badge.text)
+
+        participants = json.load(open(os.path.join(data, "ledger", "participants.json")))["participants"]
+        asha = next(p["account"] for p in participants if p["name"] == "asha")
+        driver.get(url + "/#/reserves")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "verify-liabilities"))
+        driver.find_element(By.ID, "liability-account").send_keys(asha)
+        driver.find_element(By.ID, "verify-liabilities").click()
+        settled = lambda d: "verifying" not in d.find_element(By.ID, "liability-result").text and d.find_element(By.ID, "liability-result").text
+        WebDriverWait(driver, 20).until(settled)
+        result = driver.find_element(By.ID, "liability-result")
+        check("a holder's inclusion verifies in the browser", result.get_attribute("class") == "ok", result.text)
+        check("the browser checked the commitment entry's checkpoint", "cosigned by witness.local/w1" in result.text, result.text)
+        driver.save_screenshot(os.path.join(data, "reserves.png"))
+        driver.find_element(By.ID, "verify-liabilities-tampered").click()
+        WebDriverWait(driver, 20).until(lambda d: settled(d) and d.find_element(By.ID, "liability-result").get_attribute("class") == "failed")
+        result = driver.find_element(By.ID, "liability-result")
+        check("a tampered liabilities sum shows as failed", result.get_attribute("class") == "failed", result.text)
     finally:
         driver.quit()
 except Exception as error:  # a crash of the harness is a failure, with its reason
