@@ -120,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KhataCommandsTests",
-            dependencies: ["KhataCommands", "KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]
+            dependencies: ["KhataCommands", "KhataEngine", "KhataLiabilities", "KhataStorage", "KhataCore", "KhataTestSupport"]
         ),
     ]
 )

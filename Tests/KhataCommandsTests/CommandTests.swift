@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KhataCore
 import KhataEngine
+import KhataLiabilities
 import KhataTestSupport
 import Testing
 
@@ -214,12 +215,67 @@ struct CommandTests {
         }
     }
 
+    /// The dev ledger's INR is backed: `reserves show` reports the genesis
+    /// coverage (137.56 %), a mint past the reserves is refused with its code, a
+    /// price fall from two oracles makes the currency undercovered and a policy
+    /// change needs two governors.
+    @Test func devReservesFromTheCommandLine() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        try khata(["init", "--dev", "--data", directory])
+        let shown = try khata(["reserves", "show", "--data", directory])
+        #expect(shown.contains("INR: COVERED") && shown.contains("coverage 137.56 %"), "\(shown)")
+        // Reserves after haircuts are ₹2,82,25,000; opening balances ₹2,05,17,500: ₹77,07,500 of room.
+        #expect {
+            try khata([
+                "tx", "transfer", "--data", directory, "--key", "rbi", "--from", "issuance-inr", "--to", "asha", "--asset", "INR", "--amount",
+                "7707500.01",
+            ])
+        } throws: { ($0 as? ExitCode)?.rawValue == 3 }
+        #expect(
+            try khata([
+                "tx", "transfer", "--data", directory, "--key", "rbi", "--from", "issuance-inr", "--to", "asha", "--asset", "INR", "--amount",
+                "7707500.00",
+            ]).contains("committed"))
+        for oracle in ["oracle-1", "oracle-2"] {
+            let receipt = try khata([
+                "tx", "attest-price", "--data", directory, "--key", oracle, "--oracle", oracle, "--asset", "BTC", "--price", "4000000.00",
+            ])
+            #expect(receipt.contains("committed"))
+        }
+        let json = try khata(["reserves", "show", "--data", directory, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(report["status"] as? String == "undercovered")
+        // A custodian's attestation with a report digest, by name.
+        let attested = try khata([
+            "tx", "attest-reserve", "--data", directory, "--key", "btc-vault", "--custodian", "btc-vault", "--asset", "BTC", "--amount", "4.5",
+            "--report-sha256", String(repeating: "ab", count: 32),
+        ])
+        #expect(attested.contains("committed"))
+        // The policy: one governor is not enough, two are.
+        let ledger = try LedgerDirectory(directory).open()
+        var policy = try #require(ledger.state.reserves.policy)
+        #expect(ledger.state.reserveStatus(at: ledger.state.time)?.assets.first?.amount == 450_000_000)
+        policy.version = 2
+        policy.requiredCoverageBasisPoints = 5_000
+        let file = directory + "/policy.json"
+        try JSONEncoder().encode(policy).write(to: URL(fileURLWithPath: file))
+        #expect {
+            try khata(["tx", "set-policy", file, "--data", directory, "--key", "governor-1"])
+        } throws: { ($0 as? ExitCode)?.rawValue == 3 }
+        #expect(try khata(["tx", "set-policy", file, "--data", directory, "--key", "governor-1", "--key", "governor-3"]).contains("committed"))
+        #expect(try khata(["reserves", "show", "--data", directory]).contains("INR: COVERED — policy v2, required coverage 50.00 %"))
+    }
+
     /// A quick benchmark run works end to end and reports every configuration.
     @Test func benchmarkSmokeRun() throws {
         let output = try khata(["bench", "engine", "--scale", "0.01", "--groups", "1,100", "--json"])
         let report = try JSONDecoder().decode(EngineBenchmark.Report.self, from: Data(output.utf8))
         #expect(report.durable.count == 4)
         #expect(report.durable.allSatisfy { $0.entries == UInt64($0.transactions) + 1 && $0.transfersPerSecond > 0 })
+        let liabilities = try khata(["bench", "liabilities", "--holders", "3000", "--json"])
+        let tree = try JSONDecoder().decode(LiabilityBenchmark.Report.self, from: Data(liabilities.utf8))
+        #expect(tree.holders == 3_000 && tree.leaves == 4_096 && tree.proofBytes == 96 + 12 * 40)
     }
 }
 
