@@ -168,7 +168,7 @@ struct BenchCommand: ParsableCommand {
             let payers = try ["bank-one", "bank-two", "acme"].map { name in
                 (try participants.account(name), try participants.signingKey(name, directory: ledger.data))
             }
-            let payees = try ["asha", "ravi", "meera", "vault", "oracle"].map { try participants.account($0) }
+            let payees = try ["asha", "ravi", "meera", "rbi", "governor-1"].map { try participants.account($0) }
             if let count = writeBodies, let out {
                 let parties = LoadGenerator.Parties(asset: AssetCode("INR")!, payers: payers, payees: payees)
                 var configuration = LoadGenerator.Configuration()

@@ -82,10 +82,13 @@ public struct LedgerDirectory: Sendable {
 
     /// Opens the ledger in this directory, recovering its state from the journal.
     public func open(
-        clock: @escaping @Sendable () -> Timestamp = Ledger.systemClock, progress: ((UInt64, UInt64) -> Void)? = nil
+        clock: @escaping @Sendable () -> Timestamp = Ledger.systemClock, snapshotInterval: UInt64 = 100_000,
+        progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws(EngineError) -> Ledger {
         let journal: SQLiteJournal
         do { journal = try SQLiteJournal.open(path: journalPath) } catch { throw EngineError(error) }
-        return try Ledger.open(journal: journal, externalCheckpoints: checkpointFile().map { [$0] } ?? [], clock: clock, progress: progress)
+        return try Ledger.open(
+            journal: journal, externalCheckpoints: checkpointFile().map { [$0] } ?? [], clock: clock, snapshotInterval: snapshotInterval,
+            progress: progress)
     }
 }

@@ -22,9 +22,12 @@ public enum Node {
     ) async throws {
         let ledgerDirectory = LedgerDirectory(directory)
         logger.info("opening the ledger", metadata: ["directory": "\(directory)"])
-        let ledger = try ledgerDirectory.open(progress: { done, total in
-            if done % 100_000 < 1_000 { logger.info("verifying the journal", metadata: ["done": "\(done)", "total": "\(total)"]) }
-        })
+        let snapshotInterval = UInt64(max(1, configuration.snapshotInterval ?? 100_000))
+        let ledger = try ledgerDirectory.open(
+            snapshotInterval: snapshotInterval,
+            progress: { done, total in
+                if done % 100_000 < 1_000 { logger.info("verifying the journal", metadata: ["done": "\(done)", "total": "\(total)"]) }
+            })
         let signer = try configuration.checkpointSigner(directory: directory, ledger: ledger)
         let signingKey = try configuration.ledgerSigningKey(directory: directory, ledger: ledger)
         let witnesses = try configuration.witnessEndpoints()

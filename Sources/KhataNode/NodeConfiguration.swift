@@ -22,7 +22,10 @@ import KhataWitness
 /// to cosign each new checkpoint; `witness_quorum` of them must (default: all).
 /// The rest configures `khata node`. Environment variables override the file:
 /// `KHATA_HOST`, `KHATA_PORT`, `KHATA_LEDGER_KEY`, `KHATA_CHECKPOINT_INTERVAL_MS`,
-/// `KHATA_QUEUE_CAPACITY`, `KHATA_MAX_BODY_BYTES`, `KHATA_LIABILITIES_INTERVAL_S`.
+/// `KHATA_QUEUE_CAPACITY`, `KHATA_MAX_BODY_BYTES`, `KHATA_LIABILITIES_INTERVAL_S`,
+/// `KHATA_SNAPSHOT_INTERVAL`. `snapshot_interval` is how many entries may pass
+/// between state snapshots (default 100,000): more means rarer snapshots and a
+/// longer replay at start.
 /// `liabilities_interval_s` is how often the node commits its liabilities tree
 /// (default 3600; 0: only at start and on request).
 public struct NodeConfiguration: Codable, Sendable {
@@ -44,6 +47,7 @@ public struct NodeConfiguration: Codable, Sendable {
     public var queueCapacity: Int?
     public var maxBodyBytes: Int?
     public var liabilitiesIntervalSeconds: Int?
+    public var snapshotInterval: Int?
 
     enum CodingKeys: String, CodingKey {
         case ledgerKey = "ledger_key"
@@ -54,6 +58,7 @@ public struct NodeConfiguration: Codable, Sendable {
         case queueCapacity = "queue_capacity"
         case maxBodyBytes = "max_body_bytes"
         case liabilitiesIntervalSeconds = "liabilities_interval_s"
+        case snapshotInterval = "snapshot_interval"
     }
 
     public init(ledgerKey: String? = nil, witnesses: [Witness]? = nil, witnessQuorum: Int? = nil) {
@@ -84,6 +89,7 @@ public struct NodeConfiguration: Codable, Sendable {
         configuration.queueCapacity = try integer("KHATA_QUEUE_CAPACITY") ?? configuration.queueCapacity
         configuration.maxBodyBytes = try integer("KHATA_MAX_BODY_BYTES") ?? configuration.maxBodyBytes
         configuration.liabilitiesIntervalSeconds = try integer("KHATA_LIABILITIES_INTERVAL_S") ?? configuration.liabilitiesIntervalSeconds
+        configuration.snapshotInterval = try integer("KHATA_SNAPSHOT_INTERVAL") ?? configuration.snapshotInterval
         return configuration
     }
 
