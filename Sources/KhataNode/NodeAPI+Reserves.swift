@@ -32,9 +32,13 @@ extension NodeAPI {
     func liabilityProof(_ text: String) throws -> Response {
         guard let account = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
         guard let (tree, index) = reserves.latestTree else {
+            guard reserves.canSign else {
+                throw Problem(404, "no_liabilities_tree", "this node has no ledger key configured, so it builds no liabilities tree")
+            }
             throw Problem(
                 503, "liabilities_not_ready",
-                "this node has not committed a liabilities tree since it started; one is built at start and then every interval")
+                "this node has not committed a liabilities tree since it started; one is built at start and then every interval",
+                retryAfter: 5)
         }
         guard let proof = tree.proof(for: account) else {
             throw Problem(404, "not_a_holder", "account \(account) held no \(tree.asset) when the tree at size \(tree.asOf) was taken")

@@ -60,6 +60,9 @@ public final class ReserveService: Service, @unchecked Sendable {
     /// The tree of the latest commitment this node made, and that commitment's entry.
     public var latestTree: (tree: LiabilityTree, index: LeafIndex)? { lock.withLock { latest } }
 
+    /// Whether this node has the ledger key and so commits liabilities.
+    public var canSign: Bool { ledgerKey != nil }
+
     /// The coverage readings since start (each a change from the one before).
     public var history: [CoverageSample] { lock.withLock { samples } }
 
@@ -128,7 +131,7 @@ public final class ReserveService: Service, @unchecked Sendable {
         }
         do {
             guard let key = ledgerKey,
-                let (view, asOf) = try await sequencer.perform({ ledger in ledger.state.currencyHoldings.map { ($0.view, ledger.state.size) } })
+                let (view, asOf) = try await sequencer.perform({ ledger in ledger.state.liabilityView })
             else { return }
             let started = ContinuousClock.now
             let logger = self.logger

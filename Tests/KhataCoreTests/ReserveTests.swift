@@ -259,6 +259,9 @@ struct ReserveTests {
         var holdings: [AccountID: UInt64] = [:]
         restored.currencyHoldings?.view.forEachPositive { holdings[$0.account] = $0.balance }
         #expect(holdings == [Fixture.alice: Fixture.aliceOpeningINR, Fixture.bob: 500])
+        // A liabilities view exists only under a policy, and names the size it reflects.
+        #expect(restored.liabilityView?.asOf == restored.size)
+        #expect(Fixture.genesisState().liabilityView == nil)
     }
 
     /// A random workload of mints, burns, transfers and price moves: after every

@@ -66,6 +66,13 @@ public struct HoldingView: Sendable {
 }
 
 extension LedgerState {
+    /// The holdings of the monetary policy's currency now and the size they are
+    /// after, for a liabilities tree; nil without a policy. O(pages).
+    public var liabilityView: (holdings: HoldingView, asOf: UInt64)? {
+        guard let currency = reserves.policy?.currency, let book = currencyHoldings, book.asset == currency else { return nil }
+        return (book.view, size)
+    }
+
     /// Starts keeping `currencyHoldings` for `asset` from the balances now.
     /// Costs O(balances) once, when the first policy is set or a snapshot loads.
     mutating func trackHoldings(of asset: AssetCode) {
