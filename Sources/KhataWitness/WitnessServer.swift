@@ -24,7 +24,7 @@ public enum WitnessServer {
             } catch {
                 return response(TlogWitness.Response(status: 413, contentType: "text/plain; charset=utf-8", body: "the request is too large\n"))
             }
-            let answer = box.addCheckpoint(Array(body.readableBytesView), time: UInt64(Date().timeIntervalSince1970))
+            let answer = await box.addCheckpoint(Array(body.readableBytesView), time: UInt64(Date().timeIntervalSince1970))
             logger.info("add-checkpoint", metadata: ["status": "\(answer.status)"])
             return response(answer)
         }
@@ -48,17 +48,19 @@ public enum WitnessServer {
     }
 }
 
-/// Serialises requests: the witness's check-then-store is atomic in its store,
-/// and one lock here keeps its SQLite connection single-threaded.
+/// Serialises requests on one queue of its own: the witness's check-then-store
+/// is atomic in its store, the queue keeps its SQLite connection single-threaded,
+/// and the store's synced writes never block the cooperative threads that serve
+/// requests (in `khata dev` those are the node's too).
 final class WitnessBox: @unchecked Sendable {
     private let witness: TlogWitness
-    private let lock = NSLock()
+    private let queue = DispatchQueue(label: "khata.witness.store")
 
     init(_ witness: TlogWitness) { self.witness = witness }
 
-    func addCheckpoint(_ body: [UInt8], time: UInt64) -> TlogWitness.Response {
-        lock.lock()
-        defer { lock.unlock() }
-        return witness.addCheckpoint(body, time: time)
+    func addCheckpoint(_ body: [UInt8], time: UInt64) async -> TlogWitness.Response {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: self.witness.addCheckpoint(body, time: time)) }
+        }
     }
 }
