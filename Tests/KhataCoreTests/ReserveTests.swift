@@ -264,6 +264,20 @@ struct ReserveTests {
         #expect(Fixture.genesisState().liabilityView == nil)
     }
 
+    /// Snapshots written before reserves existed (version 1: no reserve section)
+    /// still load, as a state without a policy.
+    @Test func versionOneSnapshotsLoad() throws {
+        let state = Fixture.genesisState()
+        var bytes = state.encodedSnapshot()
+        // An empty reserve section: no policy, no attestations, prices or supply points, no commitment.
+        #expect(Array(bytes.suffix(14)) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        bytes.removeLast(14)
+        bytes[0] = 1
+        let loaded = try LedgerState(snapshot: bytes)
+        #expect(loaded.digest == state.digest)
+        #expect(loaded.reserves.policy == nil)
+    }
+
     /// A random workload of mints, burns, transfers and price moves: after every
     /// commit the currency in circulation never exceeds what the policy allowed
     /// at the last mint, and every mint is decided exactly as the evaluation says.
