@@ -41,7 +41,8 @@ public enum Node {
         let interval = configuration.liabilitiesIntervalSeconds ?? 3_600
         let reserves = ReserveService(
             sequencer: sequencer, origin: ledger.origin, ledgerKey: signingKey,
-            commitInterval: interval > 0 ? .seconds(interval) : nil, metrics: metrics, logger: logger, clock: ledger.clock)
+            commitInterval: interval > 0 ? .seconds(interval) : nil, metrics: metrics, logger: logger, clock: ledger.clock,
+            historyPath: "\(directory)/coverage.jsonl")
         let vkey = try ledgerVerifierKey(origin: ledger.origin, key: ledger.state.ledgerKey).vkey
         let api = NodeAPI(
             sequencer: sequencer, readStore: readStore, publisher: publisher, reserves: reserves, metrics: metrics, origin: ledger.origin,

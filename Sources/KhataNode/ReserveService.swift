@@ -36,15 +36,16 @@ public final class ReserveService: Service, @unchecked Sendable {
     private var building = false
     private var requested = false
     private var lastBuild: ContinuousClock.Instant?
-    private var samples: [CoverageSample] = []
-    static let maxSamples = 4_096
+    private let coverage: CoverageHistory
 
     /// `ledgerKey` nil: the node cannot sign, so it watches but commits nothing.
     /// `commitInterval` nil: commitments only on demand (and once at start).
+    /// `historyPath`: where coverage readings are kept across restarts.
     public init(
         sequencer: Sequencer, origin: String, ledgerKey: SigningKey?, commitInterval: Duration?, metrics: NodeMetrics, logger: Logger,
-        clock: @escaping @Sendable () -> Timestamp
+        clock: @escaping @Sendable () -> Timestamp, historyPath: String? = nil
     ) {
+        self.coverage = CoverageHistory(path: historyPath)
         self.sequencer = sequencer
         self.origin = origin
         self.ledgerKey = ledgerKey
@@ -63,8 +64,9 @@ public final class ReserveService: Service, @unchecked Sendable {
     /// Whether this node has the ledger key and so commits liabilities.
     public var canSign: Bool { ledgerKey != nil }
 
-    /// The coverage readings since start (each a change from the one before).
-    public var history: [CoverageSample] { lock.withLock { samples } }
+    /// The coverage readings (each a change from the one before, or a minute
+    /// later), kept across restarts when the service has a history file.
+    public var history: [CoverageSample] { coverage.all }
 
     public enum RequestAnswer: Sendable, Equatable {
         case started
@@ -109,12 +111,7 @@ public final class ReserveService: Service, @unchecked Sendable {
         let now = clock()
         guard let evaluation = sequencer.read({ $0.state.reserveStatus(at: now) }) else { return }
         metrics.record(evaluation)
-        let reading = CoverageSample(evaluation)
-        lock.withLock {
-            if let last = samples.last, last.sameReading(as: reading), reading.time.milliseconds - last.time.milliseconds < 60_000 { return }
-            if samples.count == ReserveService.maxSamples { samples.removeFirst(ReserveService.maxSamples / 4) }
-            samples.append(reading)
-        }
+        coverage.record(CoverageSample(evaluation))
     }
 
     /// Builds one tree and logs its commitment.
