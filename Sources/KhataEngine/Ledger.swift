@@ -1,3 +1,4 @@
+import Dispatch
 import KhataCore
 import KhataLog
 import KhataStorage
@@ -27,7 +28,13 @@ public final class Ledger {
     public let clock: @Sendable () -> Timestamp
     /// Entries between automatic snapshots.
     public var snapshotInterval: UInt64
+    /// The size of the latest snapshot saved.
     private var lastSnapshotSize: UInt64
+    /// The size of the latest snapshot started in the background (saved or not yet).
+    private var scheduledSnapshotSize: UInt64
+    /// Nil until the first automatic snapshot asks the journal for a writer;
+    /// `.none` inside when the journal has none (snapshots are then synchronous).
+    private var background: BackgroundSnapshots??
     private var halted: String?
 
     /// The default clock: the system's real-time clock, in milliseconds.
@@ -91,6 +98,7 @@ public final class Ledger {
         self.clock = clock
         self.snapshotInterval = snapshotInterval
         self.lastSnapshotSize = lastSnapshotSize
+        scheduledSnapshotSize = lastSnapshotSize
     }
 
     public var origin: String { state.origin }
@@ -144,7 +152,7 @@ public final class Ledger {
             halted = error.message
             throw EngineError(.halted, "the journal write failed (\(error.message)); the ledger halted, reopen it to recover")
         }
-        if state.size - lastSnapshotSize >= snapshotInterval { try snapshot() }
+        try snapshotIfDue()
         return receipts
     }
 
@@ -210,10 +218,48 @@ public final class Ledger {
         }
     }
 
-    /// Stores a snapshot of the current state, so that the next open replays only
-    /// what comes after it. Costs an encoding and a hash of the whole state.
+    /// Starts a snapshot in the background every `snapshotInterval` entries (or
+    /// takes it here when the journal cannot write beside its appends).
+    private func snapshotIfDue() throws(EngineError) {
+        collectBackgroundSnapshots()
+        guard state.size - max(lastSnapshotSize, scheduledSnapshotSize) >= snapshotInterval else { return }
+        if background == nil { background = .some(try? journal.makeSnapshotWriter().map(BackgroundSnapshots.init)) }
+        guard case .some(.some(let snapshots)) = background else { return try snapshot() }
+        if snapshots.start(state) { scheduledSnapshotSize = state.size }
+    }
+
+    private func collectBackgroundSnapshots() {
+        guard case .some(.some(let snapshots)) = background else { return }
+        for result in snapshots.collect() {
+            switch result {
+            case .success(let timing):
+                lastSnapshotSize = max(lastSnapshotSize, timing.size)
+                lastSnapshot = timing
+            case .failure(let error):
+                // The next attempt comes an interval later; until then a restart replays more.
+                lastSnapshotFailure = error.message
+            }
+        }
+    }
+
+    /// Waits for a background snapshot in flight and takes in its result.
+    func waitForBackgroundSnapshot() {
+        guard case .some(.some(let snapshots)) = background else { return }
+        snapshots.waitUntilIdle()
+        collectBackgroundSnapshots()
+    }
+
+    /// Why the latest background snapshot failed, if it did (the ledger goes on:
+    /// a missing snapshot only lengthens the next start).
+    public private(set) var lastSnapshotFailure: String?
+
+    /// Stores a snapshot of the current state now, so that the next open replays
+    /// only what comes after it, after any background snapshot has finished.
+    /// Costs an encoding and a hash of the whole state, on this thread.
     public func snapshot() throws(EngineError) {
+        waitForBackgroundSnapshot()
         guard state.size > lastSnapshotSize else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
         let bytes = state.encodedSnapshot()
         do {
             try journal.saveSnapshot(StoredSnapshot(size: state.size, digest: Digest32.sha256(bytes), bytes: bytes))
@@ -221,7 +267,13 @@ public final class Ledger {
             throw EngineError(error)
         }
         lastSnapshotSize = state.size
+        lastSnapshot = SnapshotTiming(
+            size: state.size, bytes: bytes.count, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9, background: false)
     }
+
+    /// The latest snapshot this ledger saved: how big, how long it took
+    /// (encoding, hashing, the synced write), and whether in the background.
+    public private(set) var lastSnapshot: SnapshotTiming?
 
     /// The time stamped on the next batch: the clock, but never before the last
     /// entry's time, so that time in the log never goes back.
@@ -250,4 +302,13 @@ func describe(_ outcome: Outcome) -> String {
     case .committed: "committed"
     case .rejected(let code, let operation): "\(operation.map { String($0) } ?? "-") (\(code.name))"
     }
+}
+
+/// What one snapshot cost.
+public struct SnapshotTiming: Sendable, Equatable {
+    public let size: UInt64
+    public let bytes: Int
+    public let seconds: Double
+    /// Taken off the sequencer's thread (`BackgroundSnapshots`).
+    public let background: Bool
 }

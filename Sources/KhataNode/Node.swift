@@ -33,7 +33,7 @@ public enum Node {
         let witnesses = try configuration.witnessEndpoints()
         let metrics = NodeMetrics()
         metrics.treeSize.set(Double(ledger.state.size))
-        let sequencer = Sequencer(ledger: ledger, capacity: configuration.queueCapacity ?? 65_536, metrics: metrics)
+        let sequencer = Sequencer(ledger: ledger, capacity: configuration.queueCapacity ?? 65_536, metrics: metrics, logger: logger)
         let readStore = try ReadStore(path: ledgerDirectory.journalPath)
         let publisher = CheckpointPublisher(
             sequencer: sequencer, directory: ledgerDirectory, signer: signer, witnesses: witnesses, readStore: readStore,

@@ -61,6 +61,7 @@ public final class NodeMetrics: @unchecked Sendable {
     let reserveValue = Gauge()
     let liabilitiesIndex = Gauge()
     let liabilitiesBuildSeconds = Gauge()
+    let snapshotSeconds = Gauge()
     private var reservesKnown = false
     let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1])
 
@@ -129,6 +130,12 @@ public final class NodeMetrics: @unchecked Sendable {
 
             """
         text += commitSeconds.render("khata_commit_seconds")
+        text += """
+            # HELP khata_snapshot_seconds Time to take the latest state snapshot (in the background, beside the sequencer, unless the journal cannot).
+            # TYPE khata_snapshot_seconds gauge
+            khata_snapshot_seconds \(snapshotSeconds.current)
+
+            """
         if lock.withLock({ reservesKnown }) { text += renderReserves() }
         return text
     }

@@ -2,6 +2,7 @@ import Foundation
 import KhataAPI
 import KhataCore
 import KhataEngine
+import Logging
 import ServiceLifecycle
 
 /// The node's single writer: one thread that owns the `Ledger`, takes every
@@ -36,11 +37,14 @@ public final class Sequencer: Service, @unchecked Sendable {
     private var accepting = true
     private var finished = false
     private let stateLock = NSLock()
+    private let logger: Logger?
+    private var lastReportedSnapshot: UInt64?
 
-    public init(ledger: Ledger, capacity: Int, metrics: NodeMetrics) {
+    public init(ledger: Ledger, capacity: Int, metrics: NodeMetrics, logger: Logger? = nil) {
         self.ledger = ledger
         self.capacity = capacity
         self.metrics = metrics
+        self.logger = logger
     }
 
     /// Queues a batch for sequencing and waits for its receipts (in order).
@@ -151,6 +155,16 @@ public final class Sequencer: Service, @unchecked Sendable {
         switch result {
         case .success(let receipts):
             metrics.recordCommit(receipts, size: ledger.state.size)
+            if let snapshot = ledger.lastSnapshot, snapshot.size != lastReportedSnapshot {
+                lastReportedSnapshot = snapshot.size
+                metrics.snapshotSeconds.set(snapshot.seconds)
+                logger?.info(
+                    "snapshot",
+                    metadata: [
+                        "size": "\(snapshot.size)", "bytes": "\(snapshot.bytes)", "seconds": "\(snapshot.seconds)",
+                        "background": "\(snapshot.background)",
+                    ])
+            }
             var offset = 0
             for (batch, continuation) in submissions {
                 continuation.resume(returning: Array(receipts[offset..<(offset + batch.count)]))

@@ -87,9 +87,20 @@ public protocol JournalStore: AnyObject {
     /// The snapshot with the largest size, if any, checked against its digest.
     func latestSnapshot() throws(StorageError) -> StoredSnapshot?
 
+    /// A writer that saves snapshots from another thread while this store keeps
+    /// taking appends, or nil if the store cannot (then snapshots are saved
+    /// with `saveSnapshot` on the writer's own thread).
+    func makeSnapshotWriter() throws(StorageError) -> (any SnapshotWriter)?
+
     /// Indexes of entries that touched `account`, newest first, strictly before
     /// `before` when given; at most `limit`.
     func history(of account: AccountID, before: LeafIndex?, limit: Int) throws(StorageError) -> [LeafIndex]
+}
+
+/// Saves snapshots beside a journal's appends (`JournalStore.makeSnapshotWriter`).
+/// Used from one background thread at a time.
+public protocol SnapshotWriter: AnyObject, Sendable {
+    func save(_ snapshot: StoredSnapshot) throws(StorageError)
 }
 
 extension JournalStore {

@@ -65,6 +65,9 @@ public final class MemoryJournal: JournalStore {
 
     public func latestSnapshot() throws(StorageError) -> StoredSnapshot? { snapshots.last }
 
+    /// Nil: an in-memory journal saves snapshots on the writer's thread.
+    public func makeSnapshotWriter() throws(StorageError) -> (any SnapshotWriter)? { nil }
+
     public func history(of account: AccountID, before: LeafIndex?, limit: Int) throws(StorageError) -> [LeafIndex] {
         let all = historyRows[account] ?? []
         return Array(all.reversed().lazy.filter { before == nil || $0 < before! }.prefix(limit))

@@ -57,6 +57,7 @@ public final class SQLiteJournal: JournalStore {
             CREATE TABLE khata_meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
             CREATE TABLE entries (idx INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL, data BLOB NOT NULL);
             CREATE TABLE snapshots (size INTEGER PRIMARY KEY, digest BLOB NOT NULL, data BLOB NOT NULL);
+            \(SQLiteJournal.snapshotPartsTable);
             CREATE TABLE history (account BLOB NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (account, idx)) WITHOUT ROWID;
             CREATE TABLE tree_hashes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
             CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
@@ -92,7 +93,26 @@ public final class SQLiteJournal: JournalStore {
             throw StorageError(.corrupt, "\(path) is damaged (\(error.message)); restore it from a backup")
         }
         try db.execute("PRAGMA journal_mode = WAL")
+        // Journals made before snapshots could be saved in parts gain the table.
+        try db.execute(snapshotPartsTable)
         return try SQLiteJournal(db: db, path: path)
+    }
+
+    /// Snapshots saved by `SQLiteSnapshotWriter` keep their bytes here, in parts;
+    /// their `snapshots` row has empty data.
+    static let snapshotPartsTable =
+        "CREATE TABLE IF NOT EXISTS snapshot_parts (size INTEGER NOT NULL, part INTEGER NOT NULL, data BLOB NOT NULL, UNIQUE (size, part))"
+
+    /// Drops snapshots but the newest two, and parts no snapshot row names (left
+    /// by a save that a crash interrupted).
+    static let pruneSnapshots = """
+        DELETE FROM snapshots WHERE size NOT IN (SELECT size FROM snapshots ORDER BY size DESC LIMIT 2);
+        DELETE FROM snapshot_parts WHERE size NOT IN (SELECT size FROM snapshots);
+        """
+
+    /// A second connection to this journal's file that saves snapshots in parts.
+    public func makeSnapshotWriter() throws(StorageError) -> (any SnapshotWriter)? {
+        try SQLiteSnapshotWriter(path: path)
     }
 
     /// Opens a second, read-only connection to a journal that another connection
@@ -253,7 +273,7 @@ public final class SQLiteJournal: JournalStore {
             insert.bind(blob: snapshot.bytes, at: 3)
             try insert.run()
             // Keep the previous snapshot too, so that one damaged snapshot is not fatal.
-            try db.execute("DELETE FROM snapshots WHERE size NOT IN (SELECT size FROM snapshots ORDER BY size DESC LIMIT 2)")
+            try db.execute(SQLiteJournal.pruneSnapshots)
             try db.execute("COMMIT")
         } catch {
             try? db.execute("ROLLBACK")
@@ -264,10 +284,16 @@ public final class SQLiteJournal: JournalStore {
     public func latestSnapshot() throws(StorageError) -> StoredSnapshot? {
         let select = try db.prepare("SELECT size, digest, data FROM snapshots ORDER BY size DESC LIMIT 1")
         var found: StoredSnapshot?
-        try select.forEachRow { row throws(StorageError) in
-            let size = UInt64(row.int(0))
-            let data = row.blob(2)
-            guard let digest = Digest32(bytes: row.blob(1)), Digest32.sha256(data) == digest else {
+        var rows: [(size: UInt64, digest: [UInt8], data: [UInt8])] = []
+        try select.forEachRow { row throws(StorageError) in rows.append((UInt64(row.int(0)), row.blob(1), row.blob(2))) }
+        for (size, digestBytes, stored) in rows {
+            var data = stored
+            if data.isEmpty {
+                let parts = try db.prepare("SELECT data FROM snapshot_parts WHERE size = ? ORDER BY part")
+                parts.bind(int: Int64(size), at: 1)
+                try parts.forEachRow { row throws(StorageError) in data += row.blob(0) }
+            }
+            guard let digest = Digest32(bytes: digestBytes), Digest32.sha256(data) == digest else {
                 throw StorageError(.corrupt, "the snapshot after \(size) entries does not match its digest")
             }
             found = StoredSnapshot(size: size, digest: digest, bytes: data)

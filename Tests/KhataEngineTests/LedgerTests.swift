@@ -43,6 +43,59 @@ struct LedgerTests {
         #expect(state.digest == digest)
     }
 
+    /// Automatic snapshots are taken in the background and saved in parts beside
+    /// the sequencer's commits; a restart loads the latest one and replays the rest.
+    @Test func backgroundSnapshotsRestoreIdenticalState() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let clock = SteppingClock()
+        var ledger: Ledger? = try LedgerDirectory(directory).create(genesis: Fixture.genesis, clock: clock.read)
+        ledger!.snapshotInterval = 30
+        for batch in 0..<3 {
+            _ = try ledger!.submit(verified((1...30).map { pay(UInt64(batch * 30 + $0), 1) }))
+            ledger!.waitForBackgroundSnapshot()
+            #expect(ledger!.lastSnapshot?.size == UInt64(batch * 30 + 31) && ledger!.lastSnapshot?.background == true)
+        }
+        _ = try ledger!.submit(verified((91...100).map { pay($0, 1) }))
+        let digest = ledger!.state.digest
+        ledger = nil
+        // The snapshot row names its parts (its own data is empty).
+        var counts: [Int64] = []
+        try withRawDatabase(directory) { db in
+            for query in [
+                "SELECT COUNT(*) FROM snapshots WHERE size = 91 AND length(data) = 0", "SELECT COUNT(*) FROM snapshot_parts WHERE size = 91",
+                "SELECT COUNT(*) FROM snapshots", "SELECT COUNT(DISTINCT size) FROM snapshot_parts",
+            ] {
+                counts.append(try db.scalarInt(query))
+            }
+        }
+        // Parts for 91; only the newest two snapshots and their parts are kept.
+        #expect(counts == [1, 1, 2, 2])
+        let reopened = try LedgerDirectory(directory).open(clock: clock.read)
+        #expect(reopened.state.digest == digest)
+        #expect(reopened.entriesSinceSnapshot == 10)
+    }
+
+    /// A snapshot saved in many small parts loads whole; a damaged part is refused.
+    @Test func snapshotPartsAssembleAndAreChecked() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let ledger = try LedgerDirectory(directory).create(genesis: Fixture.genesis)
+        _ = try ledger.submit(verified((1...20).map { pay($0, $0) }))
+        let bytes = ledger.state.encodedSnapshot()
+        let writer = try SQLiteSnapshotWriter(path: LedgerDirectory(directory).journalPath, partBytes: 100)
+        try writer.save(StoredSnapshot(size: ledger.state.size, digest: Digest32.sha256(bytes), bytes: bytes))
+        let loaded = try #require(try ledger.journal.latestSnapshot())
+        #expect(loaded.bytes == bytes && loaded.size == 21)
+        var parts: Int64 = 0
+        try withRawDatabase(directory) { db in
+            parts = try db.scalarInt("SELECT COUNT(*) FROM snapshot_parts")
+            try db.execute("UPDATE snapshot_parts SET data = CAST(data AS BLOB) || x'01' WHERE part = 3")
+        }
+        #expect(parts == Int64((bytes.count + 99) / 100))
+        #expect(throws: StorageError.self) { try ledger.journal.latestSnapshot() }
+    }
+
     /// A retry gets the original receipt, before and after a restart, and is not sequenced again.
     @Test func retryReturnsOriginalReceipt() throws {
         let directory = temporaryDirectory()
