@@ -46,3 +46,22 @@ struct CoverageHistoryTests {
         #expect(CoverageHistory(path: path, capacity: 4).all.map(\.time.milliseconds) == [106_000, 107_000, 108_000, 109_000])
     }
 }
+
+@Suite("Work on its own thread")
+struct OwnThreadTests {
+    /// The result comes back; a cancelled waiter stops waiting at once (a
+    /// stopping node does not wait for a liabilities tree it would not commit).
+    @Test func cancellationStopsTheWait() async throws {
+        #expect(try await onOwnThread { 6 * 7 } == 42)
+        let started = Date()
+        let waiter = Task {
+            try await onOwnThread {
+                Thread.sleep(forTimeInterval: 10); return 1
+            }
+        }
+        try await Task.sleep(nanoseconds: 50_000_000)
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(Date().timeIntervalSince(started) < 5)  // not the 10 s the work takes
+    }
+}
