@@ -206,19 +206,31 @@ public struct LedgerView: Codable, Sendable {
     public let size: UInt64
     /// The latest published checkpoint note.
     public let checkpoint: String?
+    /// With a monetary policy: `covered`, `undercovered` or `stale` (mints refused
+    /// in the last two), as in `GET /v1/reserves`.
+    public let reserveStatus: String?
+    /// With a monetary policy: coverage now, basis points rounded down.
+    public let coverageBasisPoints: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case origin, vkey, witnesses, size, checkpoint
         case witnessQuorum = "witness_quorum"
+        case reserveStatus = "reserve_status"
+        case coverageBasisPoints = "coverage_basis_points"
     }
 
-    public init(origin: String, vkey: String, witnesses: [String], witnessQuorum: Int, size: UInt64, checkpoint: String?) {
+    public init(
+        origin: String, vkey: String, witnesses: [String], witnessQuorum: Int, size: UInt64, checkpoint: String?,
+        reserves: ReserveEvaluation? = nil
+    ) {
         self.origin = origin
         self.vkey = vkey
         self.witnesses = witnesses
         self.witnessQuorum = witnessQuorum
         self.size = size
         self.checkpoint = checkpoint
+        reserveStatus = reserves.map(ReservesView.status(of:))
+        coverageBasisPoints = reserves?.coverageBasisPoints
     }
 }
 

@@ -154,11 +154,11 @@ public struct NodeAPI: Sendable {
     }
 
     func ledgerInfo() throws -> Response {
-        let size = sequencer.read { $0.state.size }
+        let (size, reserves) = sequencer.read { ledger in (ledger.state.size, ledger.state.reserveStatus(at: ledger.clock())) }
         return try json(
             LedgerView(
                 origin: origin, vkey: ledgerVKey, witnesses: witnessVKeys, witnessQuorum: witnessQuorum, size: size,
-                checkpoint: publisher.published?.note.formatted))
+                checkpoint: publisher.published?.note.formatted, reserves: reserves))
     }
 
     func transaction(_ text: String) throws -> Response {

@@ -225,6 +225,7 @@ struct CommandTests {
         try khata(["init", "--dev", "--data", directory])
         let shown = try khata(["reserves", "show", "--data", directory])
         #expect(shown.contains("INR: COVERED") && shown.contains("coverage 137.56 %"), "\(shown)")
+        #expect(try khata(["state", "--data", directory]).contains("reserves  INR covered, coverage 137.56 % (required 100.00 %"))
         // Reserves after haircuts are ₹2,82,25,000; opening balances ₹2,05,17,500: ₹77,07,500 of room.
         #expect {
             try khata([

@@ -96,6 +96,7 @@ struct ReserveNodeTests {
                 return view.status == "undercovered" ? view : nil
             }
             #expect(status.now.covered == false)
+            #expect(try await offPool { try node.client.ledger().reserveStatus } == "undercovered")
             let alarm = try await eventually { () -> String? in
                 let metrics = String(decoding: try node.request("GET", "/metrics").body, as: UTF8.self)
                 return metrics.contains("khata_reserve_alarm 1.0") ? metrics : nil
