@@ -125,7 +125,9 @@ struct ReserveTests {
             R.price(0, xau, R.goldPricePerGram, at: R.genesisTime + day + 1), R.price(1, xau, R.goldPricePerGram, at: R.genesisTime + day + 1),
         ]
         #expect(apply(&state, Fixture.transaction(1, prices, signedBy: Array(R.oracleKeys.prefix(2))), advance: day + 1) == .committed)
+        let before = Books(state)
         #expect(apply(&state, Fixture.transaction(2, [R.mint(1)], signedBy: [Fixture.issuerKey])) == .rejected(.reserveDataStale, operation: 0))
+        #expect(Books(state) == before)  // the refused mint changed nothing
         let attest = { (custodian: AccountID, asset: AssetCode, amount: UInt64) -> LedgerOperation in
             .attestReserve(AttestReserve(custodian: custodian, asset: asset, amount: Amount(amount), asOf: state.time))
         }
