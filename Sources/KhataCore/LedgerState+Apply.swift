@@ -343,7 +343,8 @@ enum Undo {
     case asset(AssetCode)
     case pending(PendingID, PendingRecord?)
     /// The whole reserve state: reserve operations are rare and it is small.
-    case reserves(ReserveState)
+    /// Indirect, so that this rare case does not widen every other undo record.
+    indirect case reserves(ReserveState)
 }
 
 extension PendingState {
