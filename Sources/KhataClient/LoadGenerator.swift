@@ -52,10 +52,11 @@ public enum LoadGenerator {
     }
 
     /// Runs the load. Each client holds one keep-alive connection (a raw socket,
-    /// so the generator's own cost stays small). With a `rate`, each client sends
-    /// on a fixed schedule of pre-signed requests (open loop) and latency counts
-    /// from the scheduled send time, so a slow answer cannot hide the queueing it
-    /// causes; without one, clients send as fast as they are answered.
+    /// so the generator's own cost stays small). With a `rate`, every client sends
+    /// on a fixed schedule of pre-signed requests (open loop), all driven by one
+    /// polling thread (`OpenLoopDriver`), and latency counts from the scheduled
+    /// send time, so a slow answer cannot hide the queueing it causes; without one,
+    /// each client has a thread and sends as soon as it is answered.
     public static func run(
         _ configuration: Configuration, client: KhataClient, parties: Parties, progress: @escaping @Sendable (String) -> Void
     ) -> Report {
@@ -75,38 +76,49 @@ public enum LoadGenerator {
         let group = DispatchGroup()
         let started = DispatchTime.now().uptimeNanoseconds
         let end = started + UInt64(configuration.duration * 1e9)
-        for worker in 0..<configuration.clients {
+        let type = configuration.batchSize > 1 ? "application/octet-stream" : "application/json"
+        if perClientInterval > 0 {
+            // Open loop: one thread polls every connection.
             group.enter()
             Thread {
                 defer { group.leave() }
-                guard let connection = try? RawHTTPConnection(host: host, port: port) else { return recorder.recordError() }
-                let type = configuration.batchSize > 1 ? "application/octet-stream" : "application/json"
-                var k = 0
-                while true {
-                    let scheduled =
-                        perClientInterval > 0 ? started + UInt64(Double(k) * perClientInterval * 1e9) : DispatchTime.now().uptimeNanoseconds
-                    guard scheduled < end else { return }
-                    let now = DispatchTime.now().uptimeNanoseconds
-                    if scheduled > now { Thread.sleep(forTimeInterval: Double(scheduled - now) / 1e9) }
-                    let request =
-                        perClientInterval > 0
-                        ? presigned[worker][k] : body(worker: worker, first: UInt64(k * configuration.batchSize), configuration, client, parties)
-                    k += 1
-                    do {
-                        let status = try connection.post("/v1/transactions", contentType: type, body: request)
-                        guard status == 200 else {
-                            recorder.recordError()
-                            continue
-                        }
-                        recorder.record(
-                            latency: Double(DispatchTime.now().uptimeNanoseconds - min(scheduled, DispatchTime.now().uptimeNanoseconds)) / 1e6,
-                            transactions: configuration.batchSize)
-                    } catch {
-                        recorder.recordError()
-                        return
-                    }
+                var connections: [RawHTTPConnection] = []
+                for _ in 0..<configuration.clients {
+                    guard let connection = try? RawHTTPConnection(host: host, port: port) else { return recorder.recordError() }
+                    connections.append(connection)
+                }
+                let driver = OpenLoopDriver(
+                    connections: connections, bodies: presigned, interval: perClientInterval, contentType: type,
+                    transactionsPerRequest: configuration.batchSize)
+                driver.run(started: started, end: end) { latency, transactions in
+                    if let latency { recorder.record(latency: latency, transactions: transactions) } else { recorder.recordError() }
                 }
             }.start()
+        } else {
+            // Closed loop: each client sends as soon as it is answered.
+            for worker in 0..<configuration.clients {
+                group.enter()
+                Thread {
+                    defer { group.leave() }
+                    guard let connection = try? RawHTTPConnection(host: host, port: port) else { return recorder.recordError() }
+                    var k = 0
+                    while DispatchTime.now().uptimeNanoseconds < end {
+                        let sent = DispatchTime.now().uptimeNanoseconds
+                        let request = body(worker: worker, first: UInt64(k * configuration.batchSize), configuration, client, parties)
+                        k += 1
+                        do {
+                            guard try connection.post("/v1/transactions", contentType: type, body: request) == 200 else {
+                                recorder.recordError()
+                                continue
+                            }
+                            recorder.record(latency: Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6, transactions: configuration.batchSize)
+                        } catch {
+                            recorder.recordError()
+                            return
+                        }
+                    }
+                }.start()
+            }
         }
         while group.wait(timeout: .now() + 1) == .timedOut {
             progress("\(recorder.transactions) transactions, \(recorder.errors) errors")

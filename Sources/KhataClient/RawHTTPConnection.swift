@@ -8,7 +8,7 @@ import Foundation
 /// generator: far cheaper per request than URLSession, so the generator can offer
 /// rates the node (not the client) limits. Handles `Content-Length` responses only.
 final class RawHTTPConnection {
-    private let descriptor: Int32
+    let descriptor: Int32
     private let host: String
     private var buffer: [UInt8] = []
 
@@ -39,37 +39,50 @@ final class RawHTTPConnection {
 
     /// Sends a POST and reads the whole response; returns its status.
     func post(_ path: String, contentType: String, body: [UInt8]) throws -> Int {
+        try sendRequest(path, contentType: contentType, body: body)
+        while true {
+            if let status = try takeResponse() { return status }
+            try fill()
+        }
+    }
+
+    /// Sends a POST without waiting for its answer (requests are small enough
+    /// for the socket's buffer, so this does not wait either).
+    func sendRequest(_ path: String, contentType: String, body: [UInt8]) throws {
         let head = "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n"
         let request = Array(head.utf8) + body
         var sent = 0
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
             guard n > 0 else { throw BlockingHTTP.Failure("send: \(String(cString: strerror(errno)))") }
             sent += n
         }
-        return try readResponse()
     }
 
-    private func readResponse() throws -> Int {
-        while true {
-            if let end = headerEnd() {
-                let head = String(decoding: buffer[..<end], as: UTF8.self)
-                let lines = head.split(separator: "\r\n")
-                guard let statusLine = lines.first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else {
-                    throw BlockingHTTP.Failure("a malformed response")
-                }
-                let length =
-                    lines.dropFirst().compactMap { line -> Int? in
-                        let parts = line.split(separator: ":", maxSplits: 1)
-                        guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
-                        return Int(parts[1].trimmingCharacters(in: .whitespaces))
-                    }.first ?? 0
-                while buffer.count < end + 4 + length { try fill() }
-                buffer.removeFirst(end + 4 + length)
-                return status
-            }
-            try fill()
+    /// Reads what has arrived without waiting (after `poll` said it is readable).
+    func readAvailable() throws {
+        try fill()
+    }
+
+    /// The status of the first complete response buffered, removing it; nil if
+    /// none is complete yet.
+    func takeResponse() throws -> Int? {
+        guard let end = headerEnd() else { return nil }
+        let head = String(decoding: buffer[..<end], as: UTF8.self)
+        let lines = head.split(separator: "\r\n")
+        guard let statusLine = lines.first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else {
+            throw BlockingHTTP.Failure("a malformed response")
         }
+        let length =
+            lines.dropFirst().compactMap { line -> Int? in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                return Int(parts[1].trimmingCharacters(in: .whitespaces))
+            }.first ?? 0
+        guard buffer.count >= end + 4 + length else { return nil }
+        buffer.removeFirst(end + 4 + length)
+        return status
     }
 
     private func headerEnd() -> Int? {

@@ -172,6 +172,25 @@ struct NodeTests {
         }
     }
 
+    /// At an offered rate the generator sends on schedule from one polling thread:
+    /// the requests scheduled within the duration are sent, answered and counted.
+    @Test func openLoopLoadKeepsItsSchedule() async throws {
+        try await withNode { node in
+            var configuration = LoadGenerator.Configuration()
+            configuration.clients = 4
+            configuration.duration = 1
+            configuration.rate = 200
+            let parties = LoadGenerator.Parties(asset: inr, payers: [(Fixture.alice, Fixture.aliceKey)], payees: [Fixture.bob, Fixture.carol])
+            let settings = configuration
+            let report = try await offPool { LoadGenerator.run(settings, client: node.client, parties: parties) { _ in } }
+            // 4 clients, one request every 20 ms each, for 1 s: 200 requests.
+            #expect(report.errors == 0 && report.transactions == 200, "\(report)")
+            #expect(report.p50Milliseconds > 0 && report.p50Milliseconds <= report.p99Milliseconds)
+            let size = try await offPool { try node.client.ledger().size }
+            #expect(size == UInt64(1 + report.transactions))
+        }
+    }
+
     /// The OpenAPI document and the server's routes match: none missing on either side.
     @Test func openAPIDocumentMatchesRoutes() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.yaml")
