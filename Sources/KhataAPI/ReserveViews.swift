@@ -112,7 +112,7 @@ public struct EvaluationView: Codable, Sendable {
         supply = Amount(evaluation.supply)
         supplyText = AmountText.format(Amount(evaluation.supply), scale: currencyScale)
         reserveValue = String(evaluation.reserveValue)
-        reserveValueText = EvaluationView.format(evaluation.reserveValue, scale: currencyScale)
+        reserveValueText = AmountText.format(evaluation.reserveValue, scale: currencyScale)
         coverageBasisPoints = evaluation.coverageBasisPoints
         requiredCoverageBasisPoints = evaluation.requiredCoverageBasisPoints
         covered = evaluation.isCovered
@@ -127,15 +127,6 @@ public struct EvaluationView: Codable, Sendable {
                 },
                 prices: asset.prices.map { PriceView(oracle: $0.value.oracle, price: $0.value.price, asOf: $0.value.asOf, index: $0.index) })
         }
-    }
-
-    /// A minor-unit amount of any width in major units ("12345.67").
-    static func format(_ units: UInt128, scale: UInt8) -> String {
-        var digits = String(units)
-        guard scale > 0 else { return digits }
-        while digits.count <= Int(scale) { digits = "0" + digits }
-        digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -Int(scale)))
-        return digits
     }
 }
 

@@ -2,14 +2,18 @@
 /// ("2.50" for 250 paise). Pure integer arithmetic on digits; no floating point.
 public enum AmountText {
     public static func format(_ units: Int128, scale: UInt8) -> String {
-        let negative = units < 0
-        var digits = String(negative ? -units : units)
+        units < 0 ? "-" + format(units.magnitude, scale: scale) : format(units.magnitude, scale: scale)
+    }
+
+    /// Any unsigned width, for values past 64 bits (reserve values in minor units).
+    public static func format(_ units: UInt128, scale: UInt8) -> String {
+        var digits = String(units)
         let scale = Int(scale)
         if scale > 0 {
             if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
             digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
         }
-        return negative ? "-" + digits : digits
+        return digits
     }
 
     public static func format(_ amount: Amount, scale: UInt8) -> String { format(Int128(amount.units), scale: scale) }

@@ -287,6 +287,9 @@ struct AmountTextTests {
         #expect(AmountText.format(Amount(5), scale: 2) == "0.05")
         #expect(AmountText.format(Amount(0), scale: 8) == "0.00000000")
         #expect(AmountText.format(-Int128(UInt64.max), scale: 0) == "-18446744073709551615")
+        // Past 64 bits (reserve values), and the most negative value.
+        #expect(AmountText.format(UInt128(UInt64.max) * 10, scale: 2) == "1844674407370955161.50")
+        #expect(AmountText.format(Int128.min, scale: 0) == "-170141183460469231731687303715884105728")
     }
 
     @Test func parsesExactly() throws {
