@@ -112,8 +112,3 @@ extension TxCommand {
         }
     }
 }
-
-func assetCode(_ text: String) throws -> AssetCode {
-    guard let code = AssetCode(text) else { throw CommandFailure("\"\(text)\" is not an asset code") }
-    return code
-}

@@ -167,7 +167,7 @@ struct TxCommand: ParsableCommand {
 
         func run() throws {
             try common.submit { _, participants in
-                guard let code = AssetCode(asset) else { throw CommandFailure("\"\(asset)\" is not an asset code (1-12 of A-Z, 0-9, '-', '.')") }
+                let code = try assetCode(asset)
                 guard let kind = AssetKind(name: kind) else { throw CommandFailure("--kind is currency, reserve, equity or bond") }
                 let issuance =
                     try issuanceAccount.map { try participants.account($0) }
@@ -350,7 +350,7 @@ struct MovementOptions: ParsableArguments {
     var memo: String = ""
 
     func transfer(state: any LedgerFacts, participants: Participants) throws -> KhataCore.Transfer {
-        guard let code = AssetCode(asset) else { throw CommandFailure("\"\(asset)\" is not an asset code") }
+        let code = try assetCode(asset)
         let scale = state.scale(of: code) ?? 0
         return KhataCore.Transfer(
             asset: code, debit: try participants.account(from), credit: try participants.account(to),
@@ -372,6 +372,12 @@ struct ControllerOptions: ParsableArguments {
         }
         do { return try KeySet(threshold: threshold, keys: keys) } catch { throw CommandFailure(error.message) }
     }
+}
+
+/// An asset code from the command line, or a failure that says what one looks like.
+func assetCode(_ text: String) throws -> AssetCode {
+    guard let code = AssetCode(text) else { throw CommandFailure("\"\(text)\" is not an asset code (1-12 of A-Z, 0-9, '-', '.')") }
+    return code
 }
 
 func parsePending(_ text: String) throws -> PendingID {
