@@ -93,13 +93,10 @@ public final class CheckpointPublisher: Service, @unchecked Sendable {
         let witnesses = self.witnesses
         let readStore = self.readStore
         // The client blocks on HTTP; run it on its own thread, not the cooperative pool.
-        let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<CheckpointCosigning.Outcome, Never>) in
-            Thread {
-                continuation.resume(
-                    returning: CheckpointCosigning.cosign(signed, witnesses: witnesses, timeout: 2) { old in
-                        try readStore.with { try MerkleTree.consistencyProof(oldSize: old, newSize: signed.checkpoint.size, reader: $0.hashReader) }
-                    })
-            }.start()
+        let outcome = try await onOwnThread {
+            CheckpointCosigning.cosign(signed, witnesses: witnesses, timeout: 2) { old in
+                try readStore.with { try MerkleTree.consistencyProof(oldSize: old, newSize: signed.checkpoint.size, reader: $0.hashReader) }
+            }
         }
         for (name, reason) in outcome.failures { logger.warning("witness did not cosign", metadata: ["witness": "\(name)", "reason": "\(reason)"]) }
         guard !outcome.cosigners.isEmpty else { return signed }
