@@ -231,7 +231,7 @@ extension BenchCommand {
         }
 
         func run() throws {
-            let report = try LiabilityBenchmark.run(holders: holders) { message in
+            let report = try LiabilityBenchmark.run(holders: holders, cores: SignatureVerifier.activeProcessorCount) { message in
                 FileHandle.standardError.write(Data("… \(message)\n".utf8))
             }
             if json { return try printJSON(report) }
