@@ -59,7 +59,7 @@ public enum ReserveVerifier {
                     CoverageArithmetic.haircutValue(amount: asset.amount, price: $0, scale: asset.scale, haircutBasisPoints: asset.haircutBasisPoints)
                 } ?? 0
             guard value == asset.value else { throw Failure("\(asset.asset): the recorded value \(asset.value) does not recompute (\(value))") }
-            total = total.addingReportingOverflow(value).overflow ? .max : total + value
+            total = CoverageArithmetic.saturatingAdd(total, value)
         }
         guard total == evaluation.reserveValue, evaluation.supply == commitment.total.units else {
             throw Failure("the recorded reserve value or supply does not add up")

@@ -55,7 +55,7 @@ public enum CoverageArithmetic {
 
     /// `a + b`, or `UInt128.max` if that overflows: saturating low undercounts
     /// reserves, which is the safe side.
-    static func saturatingAdd(_ a: UInt128, _ b: UInt128) -> UInt128 {
+    public static func saturatingAdd(_ a: UInt128, _ b: UInt128) -> UInt128 {
         let (sum, overflow) = a.addingReportingOverflow(b)
         return overflow ? .max : sum
     }
