@@ -41,10 +41,7 @@ public struct LiabilityTree: Sendable {
     }
 
     /// Builds the tree over `holdings` as they stood after `asOf` entries.
-    /// `progress` is called with (leaves done, leaves) from build threads.
-    public static func build(
-        holdings: HoldingView, asOf: UInt64, saltKey: [UInt8], progress: (@Sendable (Int, Int) -> Void)? = nil
-    ) throws(BuildError) -> LiabilityTree {
+    public static func build(holdings: HoldingView, asOf: UInt64, saltKey: [UInt8]) throws(BuildError) -> LiabilityTree {
         var accounts: [AccountID] = []
         var balances: [UInt64] = []
         accounts.reserveCapacity(holdings.count)
@@ -60,14 +57,10 @@ public struct LiabilityTree: Sendable {
         }
         guard !overflow, total <= Limits.maxLiabilityTotal else { throw .totalTooLarge }
         guard UInt64(accounts.count) <= Limits.maxLiabilityLeaves else { throw .tooManyHolders(accounts.count) }
-        return LiabilityTree(
-            asset: holdings.asset, asOf: asOf, saltKey: saltKey, accounts: accounts, balances: balances, progress: progress)
+        return LiabilityTree(asset: holdings.asset, asOf: asOf, saltKey: saltKey, accounts: accounts, balances: balances)
     }
 
-    private init(
-        asset: AssetCode, asOf: UInt64, saltKey: [UInt8], accounts: [AccountID], balances: [UInt64],
-        progress: (@Sendable (Int, Int) -> Void)?
-    ) {
+    private init(asset: AssetCode, asOf: UInt64, saltKey: [UInt8], accounts: [AccountID], balances: [UInt64]) {
         var leafCount = Limits.minLiabilityLeaves
         while leafCount < UInt64(accounts.count) { leafCount <<= 1 }
         self.asset = asset
@@ -81,8 +74,7 @@ public struct LiabilityTree: Sendable {
         positions.reserveCapacity(accounts.count)
         for (i, account) in accounts.enumerated() { positions[account] = order[i] }
         self.positions = positions
-        let leaves = LiabilityTree.leaves(
-            accounts: accounts, balances: balances, order: order, keyed: keyed, asOf: asOf, progress: progress)
+        let leaves = LiabilityTree.leaves(accounts: accounts, balances: balances, order: order, keyed: keyed, asOf: asOf)
         var hashes = [leaves.hashes]
         var sums = [leaves.sums]
         while hashes[hashes.count - 1].count > 32 {
@@ -138,54 +130,48 @@ public struct LiabilityTree: Sendable {
         return order
     }
 
+    /// The leaf level: holders at positions `order[0..<n]`, padding at the rest.
     private static func leaves(
-        accounts: [AccountID], balances: [UInt64], order: [UInt32], keyed: LiabilityHashing.Keyed, asOf: UInt64,
-        progress: (@Sendable (Int, Int) -> Void)?
+        accounts: [AccountID], balances: [UInt64], order: [UInt32], keyed: LiabilityHashing.Keyed, asOf: UInt64
     ) -> (hashes: [UInt8], sums: [UInt64]) {
-        let count = order.count
+        level(count: order.count) { i in
+            let position = Int(order[i])
+            guard i < accounts.count else { return (position, keyed.padding(asOf: asOf, position: UInt64(position)), 0) }
+            let salt = keyed.salt(asOf: asOf, account: accounts[i])
+            return (position, LiabilityHashing.leafHash(salt: salt, account: accounts[i], balance: balances[i]), balances[i])
+        }
+    }
+
+    private static func parents(hashes: [UInt8], sums: [UInt64]) -> (hashes: [UInt8], sums: [UInt64]) {
+        level(count: sums.count / 2) { i in
+            let left = Array(hashes[(2 * i) * 32..<(2 * i) * 32 + 32])
+            let right = Array(hashes[(2 * i + 1) * 32..<(2 * i + 1) * 32 + 32])
+            let (leftSum, rightSum) = (sums[2 * i], sums[2 * i + 1])
+            // Both are at most 2^63 − 1 (checked when building), so this cannot wrap.
+            return (i, LiabilityHashing.nodeHash(left: left, leftSum: leftSum, right: right, rightSum: rightSum), leftSum + rightSum)
+        }
+    }
+
+    /// Computes one level of `count` nodes on every core: `node(i)` gives the
+    /// position to write, its hash and its sum. Every position is written once.
+    private static func level(
+        count: Int, _ node: @Sendable (Int) -> (position: Int, hash: [UInt8], sum: UInt64)
+    ) -> (hashes: [UInt8], sums: [UInt64]) {
         var hashes = [UInt8](repeating: 0, count: count * 32)
         var sums = [UInt64](repeating: 0, count: count)
         hashes.withUnsafeMutableBufferPointer { hashBuffer in
             sums.withUnsafeMutableBufferPointer { sumBuffer in
                 let out = SharedOutput(hashes: hashBuffer, sums: sumBuffer)
-                // Every position is written exactly once: holders at order[0..<n], padding at the rest.
-                parallelChunks(count: count) { range in
-                    for i in range {
-                        let position = Int(order[i])
-                        if i < accounts.count {
-                            let salt = keyed.salt(asOf: asOf, account: accounts[i])
-                            out.write(position, LiabilityHashing.leafHash(salt: salt, account: accounts[i], balance: balances[i]), balances[i])
-                        } else {
-                            out.write(position, keyed.padding(asOf: asOf, position: UInt64(position)), 0)
-                        }
+                let chunk = 16_384
+                DispatchQueue.concurrentPerform(iterations: (count + chunk - 1) / chunk) { n in
+                    for i in n * chunk..<min(count, (n + 1) * chunk) {
+                        let (position, hash, sum) = node(i)
+                        out.write(position, hash, sum)
                     }
-                    progress?(range.count, count)
                 }
             }
         }
         return (hashes, sums)
-    }
-
-    private static func parents(hashes: [UInt8], sums: [UInt64]) -> (hashes: [UInt8], sums: [UInt64]) {
-        let count = sums.count / 2
-        var parentHashes = [UInt8](repeating: 0, count: count * 32)
-        var parentSums = [UInt64](repeating: 0, count: count)
-        parentHashes.withUnsafeMutableBufferPointer { hashBuffer in
-            parentSums.withUnsafeMutableBufferPointer { sumBuffer in
-                let out = SharedOutput(hashes: hashBuffer, sums: sumBuffer)
-                parallelChunks(count: count) { range in
-                    for i in range {
-                        let left = Array(hashes[(2 * i) * 32..<(2 * i) * 32 + 32])
-                        let right = Array(hashes[(2 * i + 1) * 32..<(2 * i + 1) * 32 + 32])
-                        let (leftSum, rightSum) = (sums[2 * i], sums[2 * i + 1])
-                        // Both are at most 2^63 − 1 (checked when building), so this cannot wrap.
-                        let hash = LiabilityHashing.nodeHash(left: left, leftSum: leftSum, right: right, rightSum: rightSum)
-                        out.write(i, hash, leftSum + rightSum)
-                    }
-                }
-            }
-        }
-        return (parentHashes, parentSums)
     }
 }
 
@@ -197,14 +183,5 @@ private struct SharedOutput: @unchecked Sendable {
     func write(_ index: Int, _ hash: [UInt8], _ sum: UInt64) {
         for k in 0..<32 { hashes[index * 32 + k] = hash[k] }
         sums[index] = sum
-    }
-}
-
-/// Runs `body` over `0..<count` in chunks on every core.
-private func parallelChunks(count: Int, _ body: @Sendable (Range<Int>) -> Void) {
-    let chunk = 16_384
-    let chunks = (count + chunk - 1) / chunk
-    DispatchQueue.concurrentPerform(iterations: chunks) { n in
-        body(n * chunk..<min(count, (n + 1) * chunk))
     }
 }
