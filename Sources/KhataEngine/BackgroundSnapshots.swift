@@ -16,13 +16,15 @@ import Synchronization
 /// machine a snapshot yields to the requests, encodes and hashes the copy and
 /// saves it through a `SnapshotWriter` (for SQLite a second connection that
 /// writes in parts, so commits interleave). At most one snapshot is in flight;
-/// results are collected by the sequencer on its own thread.
+/// results are collected by the sequencer on its own thread. `stop` ends the
+/// thread (and releases the writer) once the snapshot in flight is saved.
 final class BackgroundSnapshots: Sendable {
     static let niceness: Int32 = 10
     private let writer: any SnapshotWriter
     private let finished = Mutex<[Result<SnapshotTiming, StorageError>]>([])
     /// The state waiting to be saved, or being saved; nil when idle.
     private let work = Mutex<LedgerState?>(nil)
+    private let stopping = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private let idle = DispatchSemaphore(value: 1)
 
@@ -48,6 +50,7 @@ final class BackgroundSnapshots: Sendable {
         #endif
         while true {
             wake.wait()
+            if stopping.load(ordering: .acquiring) { return }
             guard let state = work.withLock({ $0 }) else { continue }
             let started = DispatchTime.now().uptimeNanoseconds
             let bytes = state.encodedSnapshot()
@@ -60,6 +63,13 @@ final class BackgroundSnapshots: Sendable {
             finished.withLock { $0.append(result) }
             idle.signal()
         }
+    }
+
+    /// Ends the thread after the snapshot in flight, if any.
+    func stop() {
+        waitUntilIdle()
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
     }
 
     /// The snapshots finished (or failed) since the last call.

@@ -32,9 +32,8 @@ public final class Ledger {
     private var lastSnapshotSize: UInt64
     /// The size of the latest snapshot started in the background (saved or not yet).
     private var scheduledSnapshotSize: UInt64
-    /// Nil until the first automatic snapshot asks the journal for a writer;
-    /// `.none` inside when the journal has none (snapshots are then synchronous).
-    private var background: BackgroundSnapshots??
+    /// How automatic snapshots are saved, decided at the first one.
+    private var snapshotMode = SnapshotMode.undecided
     private var halted: String?
 
     /// The default clock: the system's real-time clock, in milliseconds.
@@ -99,6 +98,10 @@ public final class Ledger {
         self.snapshotInterval = snapshotInterval
         self.lastSnapshotSize = lastSnapshotSize
         scheduledSnapshotSize = lastSnapshotSize
+    }
+
+    deinit {
+        if case .background(let snapshots) = snapshotMode { snapshots.stop() }
     }
 
     public var origin: String { state.origin }
@@ -223,13 +226,15 @@ public final class Ledger {
     private func snapshotIfDue() throws(EngineError) {
         collectBackgroundSnapshots()
         guard state.size - max(lastSnapshotSize, scheduledSnapshotSize) >= snapshotInterval else { return }
-        if background == nil { background = .some(try? journal.makeSnapshotWriter().map(BackgroundSnapshots.init)) }
-        guard case .some(.some(let snapshots)) = background else { return try snapshot() }
+        if case .undecided = snapshotMode {
+            snapshotMode = (try? journal.makeSnapshotWriter()).map { .background(BackgroundSnapshots(writer: $0)) } ?? .inline
+        }
+        guard case .background(let snapshots) = snapshotMode else { return try snapshot() }
         if snapshots.start(state) { scheduledSnapshotSize = state.size }
     }
 
     private func collectBackgroundSnapshots() {
-        guard case .some(.some(let snapshots)) = background else { return }
+        guard case .background(let snapshots) = snapshotMode else { return }
         for result in snapshots.collect() {
             switch result {
             case .success(let timing):
@@ -244,7 +249,7 @@ public final class Ledger {
 
     /// Waits for a background snapshot in flight and takes in its result.
     func waitForBackgroundSnapshot() {
-        guard case .some(.some(let snapshots)) = background else { return }
+        guard case .background(let snapshots) = snapshotMode else { return }
         snapshots.waitUntilIdle()
         collectBackgroundSnapshots()
     }
@@ -311,4 +316,14 @@ public struct SnapshotTiming: Sendable, Equatable {
     public let seconds: Double
     /// Taken off the sequencer's thread (`BackgroundSnapshots`).
     public let background: Bool
+}
+
+/// How a ledger saves its automatic snapshots.
+private enum SnapshotMode {
+    /// No automatic snapshot yet.
+    case undecided
+    /// Beside the sequencer, through the journal's snapshot writer.
+    case background(BackgroundSnapshots)
+    /// On the sequencer's thread: the journal has no snapshot writer.
+    case inline
 }
