@@ -17,11 +17,10 @@ extension NodeAPI {
     }
 
     func reservesReport() throws -> Response {
-        let now = sequencer.read { $0.clock() }
         let latestIndex = reserves.latestTree?.index
         let view = sequencer.read { ledger -> ReservesView? in
             let state = ledger.state
-            guard let policy = state.reserves.policy, let evaluation = state.reserveStatus(at: now) else { return nil }
+            guard let policy = state.reserves.policy, let evaluation = state.reserveStatus(at: ledger.clock()) else { return nil }
             let available = latestIndex != nil && latestIndex == state.reserves.liabilities?.index
             return ReservesView(state: state, evaluation: evaluation, policy: policy, proofsAvailable: available)
         }
