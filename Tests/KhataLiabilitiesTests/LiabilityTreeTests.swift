@@ -121,18 +121,21 @@ struct LiabilityTreeTests {
         expectFailure(proof, against: inflated, .totalMismatch)
     }
 
-    /// A holder's view of the tree reveals no other holder: every sibling is a
-    /// hash that depends on secret salts, and padding leaves are indistinguishable
-    /// except by their zero sum (which real holders never have).
+    /// A holder's proof reveals no other holder: the leaf next to its own, when
+    /// it is another holder's, hashes that holder's account and balance under a
+    /// salt only that holder learns — not under no salt, nor under the prover's.
     @Test func proofsRevealNoIdentities() throws {
-        let (state, view) = holdings(3)
+        let (state, view) = holdings(1_000)
         let tree = try LiabilityTree.build(holdings: view, asOf: state.size, saltKey: saltKey)
-        let proof = try #require(tree.proof(for: accountID(10_000)))
-        let other = try #require(tree.proof(for: accountID(10_001)))
-        // The other holder's unsalted leaf, or one salted with another key, appears nowhere in the proof.
-        for guess in [[UInt8](repeating: 0, count: 32), LiabilityHashing.saltKey(ledgerSeed: [2])] {
-            let guessed = LiabilityHashing.leafHash(salt: guess, account: other.account, balance: other.balance.units)
-            #expect(!proof.siblings.contains { $0.hash.bytes == guessed })
+        let proofs = (0..<1_000).compactMap { tree.proof(for: accountID(10_000 + UInt64($0))) }
+        let byPosition = Dictionary(uniqueKeysWithValues: proofs.map { ($0.position, $0) })
+        // A holder whose neighbouring leaf belongs to another holder (1,000 holders in 1,024 leaves: most do).
+        let (proof, neighbour) = try #require(proofs.lazy.compactMap { p in byPosition[p.position ^ 1].map { (p, $0) } }.first)
+        let sibling = proof.siblings[0].hash.bytes
+        #expect(sibling == LiabilityHashing.leafHash(salt: neighbour.salt.bytes, account: neighbour.account, balance: neighbour.balance.units))
+        #expect(proof.salt != neighbour.salt)
+        for guess in [[UInt8](repeating: 0, count: 32), proof.salt.bytes] {
+            #expect(sibling != LiabilityHashing.leafHash(salt: guess, account: neighbour.account, balance: neighbour.balance.units))
         }
         #expect(tree.leafCount == Limits.minLiabilityLeaves)
     }
