@@ -214,10 +214,3 @@ public struct ClientError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { status.map { "HTTP \($0) \(code): \(message)" } ?? "\(code): \(message)" }
 }
-
-extension TransactionID {
-    /// A random id (128 bits from the system's generator).
-    public static func random() -> TransactionID {
-        TransactionID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
-    }
-}

@@ -134,7 +134,7 @@ struct TxCommand: ParsableCommand {
                 try account.map { text -> AccountID in
                     guard let id = AccountID(hex: text) else { throw CommandFailure("--account must be 32 hex digits") }
                     return id
-                } ?? AccountID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+                } ?? AccountID.random()
             try common.submit { _, participants in
                 [
                     .createAccount(
@@ -171,7 +171,7 @@ struct TxCommand: ParsableCommand {
                 guard let kind = AssetKind(name: kind) else { throw CommandFailure("--kind is currency, reserve, equity or bond") }
                 let issuance =
                     try issuanceAccount.map { try participants.account($0) }
-                    ?? AccountID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+                    ?? AccountID.random()
                 return [
                     .registerAsset(
                         KhataCore.RegisterAsset(
@@ -317,7 +317,7 @@ struct TransactionOptions: ParsableArguments {
             guard let parsed = TransactionID(hex: id) else { throw CommandFailure("--id must be 32 hex digits") }
             transactionID = parsed
         } else {
-            transactionID = TransactionID(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+            transactionID = .random()
         }
         let signers = try keys.map { try participants.signingKey($0, directory: ledger.data) }
         let transaction: Transaction

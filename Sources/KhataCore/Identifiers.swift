@@ -27,6 +27,12 @@ extension Identifier128 {
 
     public var description: String { hex }
 
+    /// A fresh id of 128 bits from the system's generator, for a client that
+    /// makes one (never called by the state machine, which is deterministic).
+    public static func random() -> Self {
+        Self(high: .random(in: 0...UInt64.max), low: .random(in: 0...UInt64.max))
+    }
+
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = Self(hex: text) else {

@@ -138,7 +138,7 @@ public final class ReserveService: Service, @unchecked Sendable {
                 try await onOwnThread { try LiabilityTree.build(holdings: view, asOf: asOf, saltKey: saltKey) }
             }
             let built = started.duration(to: .now)
-            let transaction = try Transaction(id: .randomForLiabilities(), operations: [.commitLiabilities(tree.commitment)])
+            let transaction = try Transaction(id: .random(), operations: [.commitLiabilities(tree.commitment)])
                 .signed(by: [key], origin: origin)
             let verified = try SignatureVerifier.verify([transaction], origin: origin)[0].get()
             let receipt = try await sequencer.submit([verified])[0]
@@ -158,13 +158,5 @@ public final class ReserveService: Service, @unchecked Sendable {
         } catch {
             logger.error("liabilities commitment failed", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-extension TransactionID {
-    /// A fresh random id for a transaction the node itself signs.
-    static func randomForLiabilities() -> TransactionID {
-        var generator = SystemRandomNumberGenerator()
-        return TransactionID(high: generator.next(), low: generator.next())
     }
 }
