@@ -75,10 +75,12 @@ extension LedgerState {
 
     /// Starts keeping `currencyHoldings` for `asset` from the balances now.
     /// Costs O(balances) once, when the first policy is set or a snapshot loads.
+    /// Slots follow the dictionary's order: a tree's leaf positions come from a
+    /// keyed permutation, so nothing depends on it.
     mutating func trackHoldings(of asset: AssetCode) {
         var book = HoldingBook(asset: asset)
-        for key in balances.keys.sorted() where key.asset == asset {
-            book.set(key.account, posted: balances[key]!.posted)
+        for (key, balance) in balances where key.asset == asset {
+            book.set(key.account, posted: balance.posted)
         }
         currencyHoldings = book
     }
