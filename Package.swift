@@ -120,7 +120,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KhataCommandsTests",
-            dependencies: ["KhataCommands", "KhataEngine", "KhataLiabilities", "KhataStorage", "KhataCore", "KhataTestSupport"]
+            dependencies: [
+                "KhataCommands", "KhataNode", "KhataEngine", "KhataLiabilities", "KhataStorage", "KhataCore", "KhataTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -32,13 +32,25 @@ final class DevReserveFeed: Service, @unchecked Sendable {
     }
 
     func run() async throws {
+        // The attestors' keys and the pinned ledger key, read once.
+        let keys: [SigningKey]
+        let client: KhataClient
+        do {
+            keys = try ["oracle-1", "oracle-2", "oracle-3", "btc-vault", "gold-vault"].map { try participants.signingKey($0, directory: directory) }
+            let vkey = try NoteVerifierKey(
+                vkey: try String(contentsOfFile: "\(directory)/vkey", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+            client = KhataClient(baseURL: baseURL, ledgerKey: vkey)
+        } catch {
+            logger.error("demo reserve feed: cannot start", metadata: ["error": "\(error)"])
+            return
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: interval)
             guard !Task.isShuttingDownGracefully else { return }
             let attest = lastAttestation.map { $0.duration(to: .now) > .seconds(86_400) } ?? true
             let operations = step(attest: attest)
             do {
-                try await submit(operations)
+                try await submit(operations, keys: keys, client: client)
                 if attest { lastAttestation = .now }
             } catch {
                 logger.warning("demo reserve feed: submission failed", metadata: ["error": "\(error)"])
@@ -57,13 +69,8 @@ final class DevReserveFeed: Service, @unchecked Sendable {
         return DevGenesis.reserveUpdates(now: Ledger.systemClock(), btcPrice: btcPrice, goldPrice: goldPrice, attest: attest)
     }
 
-    private func submit(_ operations: [LedgerOperation]) async throws {
-        let names = ["oracle-1", "oracle-2", "oracle-3", "btc-vault", "gold-vault"]
-        let keys = try names.map { try participants.signingKey($0, directory: directory) }
-        let vkey = try NoteVerifierKey(
-            vkey: try String(contentsOfFile: "\(directory)/vkey", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
-        let transaction = try Transaction(id: .random(), operations: operations).signed(by: keys, origin: vkey.name)
-        let client = KhataClient(baseURL: baseURL, ledgerKey: vkey)
+    private func submit(_ operations: [LedgerOperation], keys: [SigningKey], client: KhataClient) async throws {
+        let transaction = try client.sign(operations, keys: keys)
         let receipts = try await onOwnThread { try client.submit([transaction]) }
         if receipts.first?.outcome.isCommitted != true {
             logger.warning("demo reserve feed: update refused", metadata: ["outcome": "\(String(describing: receipts.first?.outcome))"])
