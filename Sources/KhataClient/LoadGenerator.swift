@@ -55,7 +55,9 @@ public enum LoadGenerator {
     /// so the generator's own cost stays small). With a `rate`, every client sends
     /// on a fixed schedule of pre-signed requests (open loop), all driven by one
     /// polling thread (`OpenLoopDriver`), and latency counts from the scheduled
-    /// send time, so a slow answer cannot hide the queueing it causes; without one,
+    /// send time, so a slow answer cannot hide the queueing it causes; the requests
+    /// of all clients together are spread evenly (one every 1/rate seconds), not
+    /// sent in bursts; without a rate,
     /// each client has a thread and sends as soon as it is answered.
     public static func run(
         _ configuration: Configuration, client: KhataClient, parties: Parties, progress: @escaping @Sendable (String) -> Void
@@ -65,19 +67,24 @@ public enum LoadGenerator {
             progress("\(client.baseURL) is not an http://host:port URL")
             return recorder.report(configuration, seconds: 0)
         }
-        let perClientInterval = configuration.rate > 0 ? Double(configuration.clients * configuration.batchSize) / configuration.rate : 0
+        let requestRate = configuration.rate / Double(configuration.batchSize)
+        // The schedule starts after the bodies are signed; its length is known now.
+        let length = UInt64(configuration.duration * 1e9)
+        let requestsPerClient = { (worker: Int) in
+            OpenLoopSchedule(start: 0, end: length, connections: configuration.clients, rate: requestRate).requests(connection: worker)
+        }
         let presigned: [[[UInt8]]] =
-            configuration.rate > 0
+            requestRate > 0
             ? (0..<configuration.clients).map { worker in
-                (0..<Int((configuration.duration / perClientInterval).rounded(.up)) + 1).map { k in
+                (0..<requestsPerClient(worker)).map { k in
                     body(worker: worker, first: UInt64(k * configuration.batchSize), configuration, client, parties)
                 }
             } : []
         let group = DispatchGroup()
         let started = DispatchTime.now().uptimeNanoseconds
-        let end = started + UInt64(configuration.duration * 1e9)
+        let end = started + length
         let type = configuration.batchSize > 1 ? "application/octet-stream" : "application/json"
-        if perClientInterval > 0 {
+        if requestRate > 0 {
             // Open loop: one thread polls every connection.
             group.enter()
             Thread {
@@ -88,9 +95,10 @@ public enum LoadGenerator {
                     connections.append(connection)
                 }
                 let driver = OpenLoopDriver(
-                    connections: connections, bodies: presigned, interval: perClientInterval, contentType: type,
-                    transactionsPerRequest: configuration.batchSize)
-                driver.run(started: started, end: end) { latency, transactions in
+                    connections: connections, bodies: presigned,
+                    schedule: OpenLoopSchedule(start: started, end: end, connections: configuration.clients, rate: requestRate),
+                    contentType: type, transactionsPerRequest: configuration.batchSize)
+                driver.run { latency, transactions in
                     if let latency { recorder.record(latency: latency, transactions: transactions) } else { recorder.recordError() }
                 }
             }.start()

@@ -30,9 +30,10 @@ final class BackgroundSnapshots: Sendable {
 
     init(writer: any SnapshotWriter) {
         self.writer = writer
-        let thread = Thread { [self] in loop() }
-        thread.name = "khata-snapshots"
-        thread.start()
+        Thread { [self] in
+            nameThisThread("khata-snapshots")
+            loop()
+        }.start()
     }
 
     /// Starts saving `state`; false (and nothing started) if one is in flight.
@@ -85,4 +86,18 @@ final class BackgroundSnapshots: Sendable {
         idle.wait()
         idle.signal()
     }
+}
+
+/// Names the calling thread as `top -H`, `perf` and `/proc/PID/task/*/comm`
+/// show it (at most 15 bytes; Linux keeps no more). Written to
+/// /proc/thread-self/comm: `pthread_setname_np` is a GNU extension Swift's
+/// Glibc module leaves out.
+public func nameThisThread(_ name: String) {
+    #if canImport(Glibc)
+        let descriptor = open("/proc/thread-self/comm", O_WRONLY)
+        guard descriptor >= 0 else { return }
+        let bytes = Array(name.utf8.prefix(15))
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+    #endif
 }

@@ -4,6 +4,7 @@ import KhataAPI
 import KhataCore
 import KhataEngine
 import KhataLog
+import KhataStorage
 import KhataWitness
 import Logging
 import ServiceLifecycle
@@ -35,6 +36,12 @@ public enum Node {
         metrics.treeSize.set(Double(ledger.state.size))
         let sequencer = Sequencer(ledger: ledger, capacity: configuration.queueCapacity ?? 65_536, metrics: metrics, logger: logger)
         let readStore = try ReadStore(path: ledgerDirectory.journalPath)
+        var background: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let journal = ledger.journal as? SQLiteJournal {
+            let service = WALCheckpointService(
+                checkpointer: try journal.makeWALCheckpointer(), interval: .milliseconds(200), metrics: metrics, logger: logger)
+            background.append(.init(service: service))
+        }
         let publisher = CheckpointPublisher(
             sequencer: sequencer, directory: ledgerDirectory, signer: signer, witnesses: witnesses, readStore: readStore,
             interval: .milliseconds(configuration.checkpointIntervalMilliseconds ?? 500), metrics: metrics, logger: logger)
@@ -60,10 +67,10 @@ public enum Node {
         // Services stop in reverse order: the HTTP server first (in-flight requests
         // still get their receipts), then the publisher (one last checkpoint, while
         // witnesses are up), then the reserve service, then the sequencer (drains,
-        // snapshots), then companions.
+        // snapshots), then the background WAL checkpoints, then companions.
         let group = ServiceGroup(
             configuration: .init(
-                services: companions.map { .init(service: $0) } + [
+                services: companions.map { .init(service: $0) } + background + [
                     .init(service: sequencer), .init(service: reserves), .init(service: publisher), .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -62,6 +62,8 @@ public final class NodeMetrics: @unchecked Sendable {
     let liabilitiesIndex = Gauge()
     let liabilitiesBuildSeconds = Gauge()
     let snapshotSeconds = Gauge()
+    /// Frames in the journal's write-ahead log at the last background checkpoint.
+    let walFrames = Gauge()
     private var reservesKnown = false
     let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1])
 
@@ -134,6 +136,9 @@ public final class NodeMetrics: @unchecked Sendable {
             # HELP khata_snapshot_seconds Time to take the latest state snapshot (in the background, beside the sequencer, unless the journal cannot).
             # TYPE khata_snapshot_seconds gauge
             khata_snapshot_seconds \(snapshotSeconds.current)
+            # HELP khata_wal_frames Pages in the journal's write-ahead log at the last background checkpoint.
+            # TYPE khata_wal_frames gauge
+            khata_wal_frames \(walFrames.current)
 
             """
         if lock.withLock({ reservesKnown }) { text += renderReserves() }

@@ -86,12 +86,11 @@ public final class Sequencer: Service, @unchecked Sendable {
 
     public func run() async throws {
         let done = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in
+        Thread { [self] in
+            nameThisThread("khata-sequencer")
             loop()
             done.signal()
-        }
-        thread.name = "khata-sequencer"
-        thread.start()
+        }.start()
         try? await gracefulShutdown()
         stopAccepting()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

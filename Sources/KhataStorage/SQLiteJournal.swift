@@ -110,6 +110,16 @@ public final class SQLiteJournal: JournalStore {
         DELETE FROM snapshot_parts WHERE size NOT IN (SELECT size FROM snapshots);
         """
 
+    /// The WAL size (in pages) at which the writer checkpoints by itself, inside a
+    /// commit. A `SQLiteWALCheckpointer` running beside it keeps that rare and short.
+    public static let writerCheckpointPages = 10_000
+
+    /// A second connection to this journal's file that copies its WAL into the
+    /// database file in the background.
+    public func makeWALCheckpointer() throws(StorageError) -> SQLiteWALCheckpointer {
+        try SQLiteWALCheckpointer(path: path)
+    }
+
     /// A second connection to this journal's file that saves snapshots in parts.
     public func makeSnapshotWriter() throws(StorageError) -> (any SnapshotWriter)? {
         try SQLiteSnapshotWriter(path: path)
@@ -134,7 +144,8 @@ public final class SQLiteJournal: JournalStore {
         self.db = db
         self.path = path
         if !readOnly {
-            try db.execute("PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000;")
+            try db.execute(
+                "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = \(SQLiteJournal.writerCheckpointPages);")
         }
         let format = try db.metaText("format")
         guard format == "khata-journal" else {
