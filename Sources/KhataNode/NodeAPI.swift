@@ -113,10 +113,13 @@ public struct NodeAPI: Sendable {
             }
         }
         let receipts = try await sequencer.submit(verified)
-        return single ? try json(receipts[0]) : try json(receipts)
+        return jsonBytes(single ? receipts[0].json : Receipt.json(receipts))
     }
 
     private func decodeJSON(_ body: [UInt8]) throws -> ([Transaction], Bool) {
+        if let (transactions, isArray) = Transaction.decodeTransfersJSON(body), transactions.count <= Limits.maxBatchTransactions {
+            return (transactions, !isArray)
+        }
         let first = body.first { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
         let decoder = JSONDecoder()
         do {
@@ -307,6 +310,11 @@ private let jsonEncoder: JSONEncoder = {
 func json<T: Encodable>(_ value: T) throws -> Response {
     Response(
         status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: try jsonEncoder.encode(value))))
+}
+
+/// A JSON body already encoded.
+func jsonBytes(_ bytes: [UInt8]) -> Response {
+    Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
 }
 
 func text(_ value: String, type: String = "text/plain; charset=utf-8") -> Response {
