@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import KhataCore
+import KhataEngine
 
 /// Drives a node over HTTP with concurrent clients and measures
 /// submit-to-durable-receipt latency (`khata bench load`).
@@ -28,6 +29,12 @@ public enum LoadGenerator {
         public let p50Milliseconds: Double
         public let p99Milliseconds: Double
         public let p999Milliseconds: Double
+        /// CPU the generator itself used during the run, in cores (on a shared
+        /// machine, what it took from the node).
+        public var generatorCores: Double = 0
+        /// CPU the node used during the run, in cores, from its
+        /// `process_cpu_seconds_total`; nil if it does not export one.
+        public var nodeCores: Double?
 
         enum CodingKeys: String, CodingKey {
             case clients, seconds, transactions, transfers, errors
@@ -36,6 +43,8 @@ public enum LoadGenerator {
             case p50Milliseconds = "p50_ms"
             case p99Milliseconds = "p99_ms"
             case p999Milliseconds = "p99_9_ms"
+            case generatorCores = "generator_cores"
+            case nodeCores = "node_cores"
         }
     }
 
@@ -81,6 +90,8 @@ public enum LoadGenerator {
                 }
             } : []
         let group = DispatchGroup()
+        let nodeCPUBefore = nodeCPUSeconds(client)
+        let cpuBefore = processCPUSeconds()
         let started = DispatchTime.now().uptimeNanoseconds
         let end = started + length
         let type = configuration.batchSize > 1 ? "application/octet-stream" : "application/json"
@@ -131,7 +142,20 @@ public enum LoadGenerator {
         while group.wait(timeout: .now() + 1) == .timedOut {
             progress("\(recorder.transactions) transactions, \(recorder.errors) errors")
         }
-        return recorder.report(configuration, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        var report = recorder.report(configuration, seconds: seconds)
+        report.generatorCores = (processCPUSeconds() - cpuBefore) / max(seconds, 1e-9)
+        if let before = nodeCPUBefore, let after = nodeCPUSeconds(client) { report.nodeCores = (after - before) / max(seconds, 1e-9) }
+        return report
+    }
+
+    /// The node's `process_cpu_seconds_total`, if it serves one.
+    static func nodeCPUSeconds(_ client: KhataClient) -> Double? {
+        guard let metrics = try? client.get("/metrics") else { return nil }
+        let prefix = "process_cpu_seconds_total "
+        return String(decoding: metrics.body, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap {
+            Double($0.dropFirst(prefix.count))
+        }
     }
 
     /// One request body: a JSON transaction, or a binary batch of `batchSize`.

@@ -203,6 +203,12 @@ struct BenchCommand: ParsableCommand {
                 String(
                     format: "latency     p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms (submit to durable receipt, per request)", report.p50Milliseconds,
                     report.p99Milliseconds, report.p999Milliseconds))
+            let node = report.nodeCores.map { cores in
+                String(
+                    format: "node %.2f cores (%.0f µs per transaction), ", cores,
+                    report.transactions > 0 ? cores * report.seconds * 1e6 / Double(report.transactions) : 0)
+            }
+            print("cpu         " + (node ?? "") + String(format: "load generator %.2f cores", report.generatorCores))
         }
     }
 }

@@ -33,7 +33,7 @@ extension LedgerState {
         writer.write(UInt32(pendings.count))
         for id in pendings.keys.sorted() { writer.write(pendingRecord: pendings[id]!) }
         writer.write(UInt32(transactions.count))
-        for id in transactions.keys.sorted() {
+        for id in transactions.ids.sorted() {
             let record = transactions[id]!
             writer.write(id: id)
             writer.write(bytes: record.contentDigest.bytes)

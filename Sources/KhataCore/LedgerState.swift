@@ -19,7 +19,7 @@ public struct LedgerState: Sendable {
     public internal(set) var balances: [BalanceKey: Balance] = [:]
     public internal(set) var assets: [AssetCode: Asset] = [:]
     public internal(set) var pendings: [PendingID: PendingRecord] = [:]
-    public internal(set) var transactions: [TransactionID: TransactionRecord] = [:]
+    public internal(set) var transactions = TransactionIndex()
     /// Per asset, how many accounts hold a positive posted balance. Derived from
     /// `balances` (kept in step by `setBalance`, recomputed from a snapshot), so it
     /// is not part of the snapshot or the digest.

@@ -87,17 +87,3 @@ final class BackgroundSnapshots: Sendable {
         idle.signal()
     }
 }
-
-/// Names the calling thread as `top -H`, `perf` and `/proc/PID/task/*/comm`
-/// show it (at most 15 bytes; Linux keeps no more). Written to
-/// /proc/thread-self/comm: `pthread_setname_np` is a GNU extension Swift's
-/// Glibc module leaves out.
-public func nameThisThread(_ name: String) {
-    #if canImport(Glibc)
-        let descriptor = open("/proc/thread-self/comm", O_WRONLY)
-        guard descriptor >= 0 else { return }
-        let bytes = Array(name.utf8.prefix(15))
-        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        close(descriptor)
-    #endif
-}

@@ -57,14 +57,16 @@ public enum SignatureVerifier {
         }
     }
 
-    /// The number of cores this process may use.
-    public static var activeProcessorCount: Int {
+    /// The number of cores this process may use, read once: glibc answers
+    /// `sysconf(_SC_NPROCESSORS_ONLN)` by opening and reading a sysfs file, which
+    /// per request (it was) cost the node a few system calls on every submission.
+    public static let activeProcessorCount: Int = {
         #if canImport(Glibc)
             return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
             return 2
         #endif
-    }
+    }()
 }
 
 /// Maps `input` through `transform` on up to `workers` threads, in contiguous

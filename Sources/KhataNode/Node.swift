@@ -34,7 +34,9 @@ public enum Node {
         let witnesses = try configuration.witnessEndpoints()
         let metrics = NodeMetrics()
         metrics.treeSize.set(Double(ledger.state.size))
-        let sequencer = Sequencer(ledger: ledger, capacity: configuration.queueCapacity ?? 65_536, metrics: metrics, logger: logger)
+        let sequencer = Sequencer(
+            ledger: ledger, capacity: configuration.queueCapacity ?? 65_536,
+            commitSpacing: .microseconds(configuration.commitSpacingMicroseconds ?? 1_000), metrics: metrics, logger: logger)
         let readStore = try ReadStore(path: ledgerDirectory.journalPath)
         var background: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let journal = ledger.journal as? SQLiteJournal {

@@ -142,6 +142,12 @@ public final class NodeMetrics: @unchecked Sendable {
 
             """
         if lock.withLock({ reservesKnown }) { text += renderReserves() }
+        text += """
+            # HELP process_cpu_seconds_total User and system CPU time spent by the node, in seconds.
+            # TYPE process_cpu_seconds_total counter
+            process_cpu_seconds_total \(processCPUSeconds())
+
+            """
         return text
     }
 

@@ -83,7 +83,8 @@ struct CommandTests {
         }
         let ledger = try LedgerDirectory(directory).open()
         #expect(ledger.state.balance(of: DevGenesis.account("asha"), in: inr).posted == 1_000_000)
-        #expect(ledger.state.record(of: ledger.state.transactions.keys.first!)?.outcome == .rejected(.insufficientSignatures, operation: 0))
+        #expect(
+            ledger.state.record(of: ledger.state.transactions.ids.first { _ in true }!)?.outcome == .rejected(.insufficientSignatures, operation: 0))
     }
 
     /// Bad input gets a message that says what was wrong, and changes nothing.

@@ -18,7 +18,7 @@ final class RunningNode: @unchecked Sendable {
 
     static func start(
         directory: String = temporaryDirectory(), create: Bool = true, queueCapacity: Int? = nil, genesis: Genesis = Fixture.genesis,
-        liabilitiesInterval: Int? = nil
+        liabilitiesInterval: Int? = nil, commitSpacingMicroseconds: Int? = nil
     ) async throws -> RunningNode {
         if create {
             _ = try LedgerDirectory(directory).create(genesis: genesis)
@@ -29,6 +29,7 @@ final class RunningNode: @unchecked Sendable {
         configuration.checkpointIntervalMilliseconds = 50
         configuration.queueCapacity = queueCapacity
         configuration.liabilitiesIntervalSeconds = liabilitiesInterval
+        configuration.commitSpacingMicroseconds = commitSpacingMicroseconds
         let port = PortBox()
         var logger = Logger(label: "khata.test.node")
         logger.logLevel = .critical
@@ -75,9 +76,12 @@ final class PortBox: @unchecked Sendable {
 
 /// Runs `body` with a fresh node, and stops it and removes its directory however `body` ends.
 func withNode(
-    queueCapacity: Int? = nil, genesis: Genesis = Fixture.genesis, liabilitiesInterval: Int? = nil, _ body: (RunningNode) async throws -> Void
+    queueCapacity: Int? = nil, genesis: Genesis = Fixture.genesis, liabilitiesInterval: Int? = nil, commitSpacingMicroseconds: Int? = nil,
+    _ body: (RunningNode) async throws -> Void
 ) async throws {
-    let node = try await RunningNode.start(queueCapacity: queueCapacity, genesis: genesis, liabilitiesInterval: liabilitiesInterval)
+    let node = try await RunningNode.start(
+        queueCapacity: queueCapacity, genesis: genesis, liabilitiesInterval: liabilitiesInterval,
+        commitSpacingMicroseconds: commitSpacingMicroseconds)
     do {
         try await body(node)
     } catch {
