@@ -12,16 +12,22 @@ public enum Hex {
     }
 
     /// Decodes hex of either case; nil if the text is not an even number of hex digits.
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? { decode(digits: Array(text.utf8)) }
+
+    /// Decodes hex digits given as ASCII bytes; nil if they are not an even number of hex digits.
+    public static func decode(digits: some Collection<UInt8>) -> [UInt8]? {
+        guard digits.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
+        out.reserveCapacity(digits.count / 2)
+        var high: UInt8?
+        for digit in digits {
+            guard let nibble = value(digit) else { return nil }
+            if let first = high {
+                out.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
         }
         return out
     }

@@ -78,6 +78,19 @@ private struct JSONScanner {
 
     func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
 
+    /// The bytes that `range`'s hex digits spell, if they are `count` bytes' worth.
+    func hexBytes(_ range: Range<Int>, count: Int) -> [UInt8]? {
+        guard range.count == 2 * count else { return nil }
+        return Hex.decode(digits: UnsafeBufferPointer(rebasing: bytes[range]))
+    }
+
+    /// A 128-bit id from 32 hex digits, as `Identifier128(hex:)` reads it.
+    func identifier<ID: Identifier128>(_ range: Range<Int>, as type: ID.Type) -> ID? {
+        guard let bytes = hexBytes(range, count: 16) else { return nil }
+        let word = { (start: Int) in bytes[start..<(start + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        return ID(high: word(0), low: word(8))
+    }
+
     func equals(_ range: Range<Int>, _ name: StaticString) -> Bool {
         guard range.count == name.utf8CodeUnitCount else { return false }
         let expected = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
@@ -119,7 +132,7 @@ private struct JSONScanner {
         repeat {
             guard let key = plainString(), take(UInt8(ascii: ":")) else { return nil }
             if equals(key, "id"), id == nil {
-                guard let value = plainString(), let parsed = TransactionID(hex: text(value)) else { return nil }
+                guard let value = plainString(), let parsed = identifier(value, as: TransactionID.self) else { return nil }
                 id = parsed
             } else if equals(key, "operations"), operations == nil {
                 var list: [LedgerOperation] = []
@@ -142,8 +155,8 @@ private struct JSONScanner {
         guard let fields = stringObject(["type", "asset", "debit", "credit", "amount", "memo"]),
             let type = fields[0], equals(type, "transfer"),
             let asset = fields[1].flatMap({ AssetCode(text($0)) }),
-            let debit = fields[2].flatMap({ AccountID(hex: text($0)) }),
-            let credit = fields[3].flatMap({ AccountID(hex: text($0)) }),
+            let debit = fields[2].flatMap({ identifier($0, as: AccountID.self) }),
+            let credit = fields[3].flatMap({ identifier($0, as: AccountID.self) }),
             let amount = fields[4], !amount.isEmpty, bytes[amount].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             let units = UInt64(text(amount))
         else { return nil }
@@ -153,8 +166,8 @@ private struct JSONScanner {
     /// `{"key": 64 hex digits, "signature": 128 hex digits}`.
     mutating func signature() -> TransactionSignature? {
         guard let fields = stringObject(["key", "signature"]),
-            let key = fields[0].flatMap({ PublicKey(hex: text($0)) }),
-            let signature = fields[1].flatMap({ Hex.decode(text($0)) }), signature.count == 64
+            let key = fields[0].flatMap({ hexBytes($0, count: 32) }).flatMap({ PublicKey(bytes: $0) }),
+            let signature = fields[1].flatMap({ hexBytes($0, count: 64) })
         else { return nil }
         return TransactionSignature(key: key, signature: signature)
     }

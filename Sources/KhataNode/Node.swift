@@ -41,7 +41,7 @@ public enum Node {
         var background: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let journal = ledger.journal as? SQLiteJournal {
             let service = WALCheckpointService(
-                checkpointer: try journal.makeWALCheckpointer(), interval: .milliseconds(200), metrics: metrics, logger: logger)
+                checkpointer: try journal.makeWALCheckpointer(), interval: .milliseconds(50), metrics: metrics, logger: logger)
             background.append(.init(service: service))
         }
         let publisher = CheckpointPublisher(
