@@ -29,10 +29,10 @@ import KhataWitness
 /// `liabilities_interval_s` is how often the node commits its liabilities tree
 /// (default 3600; 0: only at start and on request).
 /// `commit_spacing_us` is the least time between the starts of two group commits
-/// (default 1000; 0: none): under load the sequencer waits out the rest of it
-/// after a commit, so each commit takes more transactions and the node spends
-/// less CPU per transaction, at the cost of at most that much latency; when
-/// transactions come one at a time they are committed at once.
+/// under load (default 1000; 0: none): after a group of more than one
+/// transaction the sequencer waits out the rest of it, so each commit takes more
+/// transactions and the node spends less CPU per transaction, at the cost of at
+/// most that much latency; after a group of one it commits the next at once.
 public struct NodeConfiguration: Codable, Sendable {
     public struct Witness: Codable, Sendable {
         public var url: String

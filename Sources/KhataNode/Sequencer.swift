@@ -9,8 +9,9 @@ import ServiceLifecycle
 /// verified transaction waiting in its bounded queue as one group commit, and
 /// hands each submitter its receipts once the commit is durable.
 ///
-/// - Under load, group commits start at least `commitSpacing` apart, so that
-///   each takes more transactions; an idle sequencer commits at once.
+/// - Under load (after a group of more than one transaction), group commits
+///   start at least `commitSpacing` apart, so that each takes more
+///   transactions; after a group of one, the next is committed at once.
 /// - The queue is bounded (`capacity` transactions): a full queue refuses at once
 ///   (`SequencerError.overloaded`, HTTP 503 with Retry-After) instead of growing.
 /// - Other work that must see the ledger alone (signing checkpoints) is queued
@@ -120,12 +121,13 @@ public final class Sequencer: Service, @unchecked Sendable {
                 if case .perform(let body) = work { stateLock.withLock { body() } }
             }
             let started = DispatchTime.now().uptimeNanoseconds
-            guard commit(works) else { continue }
-            // Under load, commits would come back to back; spacing their starts lets
-            // each take more transactions (less CPU per transaction). A transaction
-            // that finds the sequencer idle is committed at once.
+            let committed = commit(works)
+            // Under load (this group held more than one transaction), commits would
+            // come back to back; spacing their starts lets each take more
+            // transactions (less CPU per transaction). After a group of one, the
+            // next transaction is committed as soon as it arrives.
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
-            if elapsed < spacingNanoseconds { usleep(UInt32((spacingNanoseconds - elapsed) / 1_000)) }
+            if committed > 1 && elapsed < spacingNanoseconds { usleep(UInt32((spacingNanoseconds - elapsed) / 1_000)) }
         }
         stateLock.withLock { try? ledger.snapshot() }
     }
@@ -154,13 +156,13 @@ public final class Sequencer: Service, @unchecked Sendable {
     }
 
     /// One group commit of every submission taken, then each submitter's
-    /// receipts; false if there was none to commit.
-    private func commit(_ works: [Work]) -> Bool {
+    /// receipts; returns how many transactions it took.
+    private func commit(_ works: [Work]) -> Int {
         let submissions = works.compactMap { work -> ([VerifiedTransaction], CheckedContinuation<[Receipt], any Error>)? in
             if case .submit(let batch, let continuation) = work { return (batch, continuation) }
             return nil
         }
-        guard !submissions.isEmpty else { return false }
+        guard !submissions.isEmpty else { return 0 }
         let started = DispatchTime.now().uptimeNanoseconds
         let result = stateLock.withLock { Result { try ledger.submit(submissions.flatMap(\.0)) } }
         metrics.commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
@@ -185,7 +187,7 @@ public final class Sequencer: Service, @unchecked Sendable {
         case .failure(let error):
             for (_, continuation) in submissions { continuation.resume(throwing: error) }
         }
-        return true
+        return submissions.reduce(0) { $0 + $1.0.count }
     }
 }
 

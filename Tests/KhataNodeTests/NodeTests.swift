@@ -191,37 +191,6 @@ struct NodeTests {
         }
     }
 
-    /// With commit spacing, transactions arriving while the sequencer waits out
-    /// the spacing go into one group commit, and one that finds it idle is
-    /// committed at once, not a spacing later.
-    @Test func commitSpacingGroupsWhatArrivesMeanwhile() async throws {
-        try await withNode(commitSpacingMicroseconds: 1_500_000) { node in
-            func groupCommits() throws -> Int {
-                let text = String(decoding: try node.request("GET", "/metrics").body, as: UTF8.self)
-                let line = text.split(separator: "\n").first { $0.hasPrefix("khata_group_commits_total ") }
-                return Int(try #require(line).split(separator: " ")[1])!
-            }
-            try await Task.sleep(for: .seconds(1.6))  // past any start-up commit's spacing
-            let before = try groupCommits()
-            let clock = ContinuousClock()
-            let first = Fixture.transaction(1, [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
-            let elapsed = try await clock.measure { _ = try await offPool { try node.client.submit([first]) } }
-            #expect(elapsed < .seconds(1), "an idle sequencer waited \(elapsed) to commit")
-            // These arrive within the spacing after that commit: one group for all.
-            // (Four at once: URLSession opens at most six connections to a host.)
-            let payments = (2...5).map {
-                Fixture.transaction(UInt64($0), [Fixture.transfer(1, from: Fixture.alice, to: Fixture.carol)], signedBy: [Fixture.aliceKey])
-            }
-            let receipts = try await withThrowingTaskGroup(of: Receipt.self) { group in
-                for payment in payments { group.addTask { try await offPool { try node.client.submit([payment])[0] } } }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(receipts.allSatisfy { $0.outcome == .committed })
-            let after = try groupCommits()
-            #expect(after == before + 2, "\(before) then \(after) group commits")
-        }
-    }
-
     /// The OpenAPI document and the server's routes match: none missing on either side.
     @Test func openAPIDocumentMatchesRoutes() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.yaml")

@@ -1,0 +1,71 @@
+import Foundation
+import KhataCore
+import KhataEngine
+import KhataNode
+import KhataStorage
+import KhataTestSupport
+import Testing
+
+/// The sequencer's group commits, driven directly (no HTTP), with the sequencer
+/// held busy by `perform` so that what each group holds is decided by the test.
+@Suite struct SequencerTests {
+    private static func payment(_ n: UInt64) -> VerifiedTransaction {
+        let transaction = Fixture.transaction(n, [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
+        return try! SignatureVerifier.verify([transaction], origin: Fixture.origin)[0].get()
+    }
+
+    private static func metric(_ metrics: NodeMetrics, _ name: String) -> Int {
+        let line = metrics.render().split(separator: "\n").first { $0.hasPrefix(name + " ") }!
+        return Int(Double(line.split(separator: " ")[1])!)
+    }
+
+    private static func groupCommits(_ metrics: NodeMetrics) -> Int { metric(metrics, "khata_group_commits_total") }
+
+    /// After a group of more than one transaction, the next group starts no
+    /// sooner than the spacing and takes everything that arrived meanwhile;
+    /// after a group of one, the next transaction is committed at once.
+    @Test func spacingAppliesAfterGroupsOfMoreThanOne() async throws {
+        let ledger = try Ledger.create(journal: MemoryJournal(origin: Fixture.origin), genesis: Fixture.genesis)
+        let metrics = NodeMetrics()
+        let sequencer = Sequencer(ledger: ledger, capacity: 1_000, commitSpacing: .seconds(2), metrics: metrics)
+        let running = Task { try await sequencer.run() }
+        defer { running.cancel() }
+        let clock = ContinuousClock()
+
+        // Held busy, the sequencer queues two payments: they commit as one group.
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let hold = Task {
+            try await sequencer.perform { _ in
+                entered.signal()
+                release.wait()
+            }
+        }
+        try await offPool { entered.wait() }
+        async let first = sequencer.submit([Self.payment(1)])
+        async let second = sequencer.submit([Self.payment(2)])
+        while Self.metric(metrics, "khata_queue_depth") < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        release.signal()
+        try await hold.value
+        let firstGroup = try await [first, second].flatMap { $0 }
+        let afterFirst = clock.now
+        #expect(firstGroup.allSatisfy { $0.outcome == .committed } && Self.groupCommits(metrics) == 1)
+
+        // That group held two: the next starts two seconds after it, with all three of these.
+        let next = try await withThrowingTaskGroup(of: [Receipt].self) { group in
+            for n in 3...5 as ClosedRange<UInt64> { group.addTask { try await sequencer.submit([Self.payment(n)]) } }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(next.count == 3 && Self.groupCommits(metrics) == 2)
+        #expect(clock.now - afterFirst > .milliseconds(1_800), "the second group did not wait out the spacing")
+
+        // A group of one leaves no spacing: the payment after it commits at once.
+        let started = clock.now
+        _ = try await sequencer.submit([Self.payment(6)])  // waits out the spacing of the group of three
+        let single = clock.now
+        _ = try await sequencer.submit([Self.payment(7)])
+        #expect(clock.now - single < .seconds(1), "after a group of one, the next waited \(clock.now - single)")
+        #expect(single - started > .seconds(1))
+        #expect(Self.groupCommits(metrics) == 4)
+    }
+}
