@@ -27,10 +27,12 @@ import Testing
     @Test func spacingAppliesAfterGroupsOfMoreThanOne() async throws {
         let ledger = try Ledger.create(journal: MemoryJournal(origin: Fixture.origin), genesis: Fixture.genesis)
         let metrics = NodeMetrics()
-        let sequencer = Sequencer(ledger: ledger, capacity: 1_000, commitSpacing: .seconds(2), metrics: metrics)
+        let sequencer = Sequencer(ledger: ledger, capacity: 1_000, commitSpacing: .seconds(4), metrics: metrics)
         let running = Task { try await sequencer.run() }
         defer { running.cancel() }
         let clock = ContinuousClock()
+        // Signed and checked beforehand, so that only the sequencer is timed.
+        let payments = (1...7).map { Self.payment(UInt64($0)) }
 
         // Held busy, the sequencer queues two payments: they commit as one group.
         let entered = DispatchSemaphore(value: 0)
@@ -42,8 +44,8 @@ import Testing
             }
         }
         try await offPool { entered.wait() }
-        async let first = sequencer.submit([Self.payment(1)])
-        async let second = sequencer.submit([Self.payment(2)])
+        async let first = sequencer.submit([payments[0]])
+        async let second = sequencer.submit([payments[1]])
         while Self.metric(metrics, "khata_queue_depth") < 2 { try await Task.sleep(for: .milliseconds(5)) }
         release.signal()
         try await hold.value
@@ -51,21 +53,21 @@ import Testing
         let afterFirst = clock.now
         #expect(firstGroup.allSatisfy { $0.outcome == .committed } && Self.groupCommits(metrics) == 1)
 
-        // That group held two: the next starts two seconds after it, with all three of these.
+        // That group held two: the next starts four seconds after it, with all three of these.
         let next = try await withThrowingTaskGroup(of: [Receipt].self) { group in
-            for n in 3...5 as ClosedRange<UInt64> { group.addTask { try await sequencer.submit([Self.payment(n)]) } }
+            for payment in payments[2...4] { group.addTask { try await sequencer.submit([payment]) } }
             return try await group.reduce(into: []) { $0 += $1 }
         }
         #expect(next.count == 3 && Self.groupCommits(metrics) == 2)
-        #expect(clock.now - afterFirst > .milliseconds(1_800), "the second group did not wait out the spacing")
+        #expect(clock.now - afterFirst > .seconds(3.6), "the second group did not wait out the spacing")
 
         // A group of one leaves no spacing: the payment after it commits at once.
         let started = clock.now
-        _ = try await sequencer.submit([Self.payment(6)])  // waits out the spacing of the group of three
+        _ = try await sequencer.submit([payments[5]])  // waits out the spacing of the group of three
         let single = clock.now
-        _ = try await sequencer.submit([Self.payment(7)])
-        #expect(clock.now - single < .seconds(1), "after a group of one, the next waited \(clock.now - single)")
-        #expect(single - started > .seconds(1))
+        _ = try await sequencer.submit([payments[6]])
+        #expect(clock.now - single < .seconds(3), "after a group of one, the next waited \(clock.now - single)")
+        #expect(single - started > .seconds(2))
         #expect(Self.groupCommits(metrics) == 4)
     }
 }
