@@ -9,6 +9,9 @@ public enum LoadGenerator {
     public struct Configuration: Sendable {
         public var clients = 16
         public var duration: TimeInterval = 10
+        /// Seconds of the same load before `duration` starts, not measured: a fresh
+        /// process, fresh connections and a fresh journal are slower at first.
+        public var warmup: TimeInterval = 0
         /// Transfers per transaction: 1 (each transaction signed, sent as JSON) or
         /// more (sent as binary batches of `batchSize` transactions).
         public var transfersPerTransaction = 1
@@ -29,6 +32,8 @@ public enum LoadGenerator {
         public let p50Milliseconds: Double
         public let p99Milliseconds: Double
         public let p999Milliseconds: Double
+        /// Seconds of load before the measured `seconds`, not counted.
+        public var warmupSeconds: Double = 0
         /// CPU the generator itself used during the run, in cores (on a shared
         /// machine, what it took from the node).
         public var generatorCores: Double = 0
@@ -43,6 +48,7 @@ public enum LoadGenerator {
             case p50Milliseconds = "p50_ms"
             case p99Milliseconds = "p99_ms"
             case p999Milliseconds = "p99_9_ms"
+            case warmupSeconds = "warmup_s"
             case generatorCores = "generator_cores"
             case nodeCores = "node_cores"
         }
@@ -78,7 +84,8 @@ public enum LoadGenerator {
         }
         let requestRate = configuration.rate / Double(configuration.batchSize)
         // The schedule starts after the bodies are signed; its length is known now.
-        let length = UInt64(configuration.duration * 1e9)
+        let warmup = UInt64(max(0, configuration.warmup) * 1e9)
+        let length = warmup + UInt64(configuration.duration * 1e9)
         let requestsPerClient = { (worker: Int) in
             OpenLoopSchedule(start: 0, end: length, connections: configuration.clients, rate: requestRate).requests(connection: worker)
         }
@@ -90,10 +97,10 @@ public enum LoadGenerator {
                 }
             } : []
         let group = DispatchGroup()
-        let nodeCPUBefore = nodeCPUSeconds(client)
-        let cpuBefore = processCPUSeconds()
         let started = DispatchTime.now().uptimeNanoseconds
         let end = started + length
+        // Only what is sent (scheduled, in the open loop) from here on is measured.
+        let measuredFrom = started + warmup
         let type = configuration.batchSize > 1 ? "application/octet-stream" : "application/json"
         if requestRate > 0 {
             // Open loop: one thread polls every connection.
@@ -109,8 +116,9 @@ public enum LoadGenerator {
                     connections: connections, bodies: presigned,
                     schedule: OpenLoopSchedule(start: started, end: end, connections: configuration.clients, rate: requestRate),
                     contentType: type, transactionsPerRequest: configuration.batchSize)
-                driver.run { latency, transactions in
-                    if let latency { recorder.record(latency: latency, transactions: transactions) } else { recorder.recordError() }
+                driver.run { latency, transactions, scheduled in
+                    guard let latency else { return recorder.recordError() }
+                    if scheduled >= measuredFrom { recorder.record(latency: latency, transactions: transactions) }
                 }
             }.start()
         } else {
@@ -130,7 +138,10 @@ public enum LoadGenerator {
                                 recorder.recordError()
                                 continue
                             }
-                            recorder.record(latency: Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6, transactions: configuration.batchSize)
+                            if sent >= measuredFrom {
+                                recorder.record(
+                                    latency: Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6, transactions: configuration.batchSize)
+                            }
                         } catch {
                             recorder.recordError()
                             return
@@ -139,11 +150,24 @@ public enum LoadGenerator {
                 }.start()
             }
         }
+        while DispatchTime.now().uptimeNanoseconds < measuredFrom {
+            progress("warming up, \(recorder.errors) errors")
+            if group.wait(
+                timeout: .now() + .nanoseconds(Int(min(1_000_000_000, measuredFrom - min(measuredFrom, DispatchTime.now().uptimeNanoseconds)))))
+                == .success
+            {
+                break
+            }
+        }
+        let nodeCPUBefore = nodeCPUSeconds(client)
+        let cpuBefore = processCPUSeconds()
+        let measuring = DispatchTime.now().uptimeNanoseconds
         while group.wait(timeout: .now() + 1) == .timedOut {
             progress("\(recorder.transactions) transactions, \(recorder.errors) errors")
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - measuring) / 1e9
         var report = recorder.report(configuration, seconds: seconds)
+        report.warmupSeconds = Double(warmup) / 1e9
         report.generatorCores = (processCPUSeconds() - cpuBefore) / max(seconds, 1e-9)
         if let before = nodeCPUBefore, let after = nodeCPUSeconds(client) { report.nodeCores = (after - before) / max(seconds, 1e-9) }
         return report

@@ -22,9 +22,9 @@ struct OpenLoopDriver {
     let contentType: String
     let transactionsPerRequest: Int
 
-    /// Runs until `schedule.end`, reporting each answer to `record`
-    /// (latency in milliseconds, or nil for a failure, and its transactions).
-    func run(record: (Double?, Int) -> Void) {
+    /// Runs until `schedule.end`, reporting each answer to `record`: latency in
+    /// milliseconds (nil for a failure), its transactions, and when it was due.
+    func run(record: (Double?, Int, UInt64) -> Void) {
         var next = [Int](repeating: 0, count: connections.count)
         var inFlight = [UInt64?](repeating: nil, count: connections.count)
         var alive = [Bool](repeating: true, count: connections.count)
@@ -48,7 +48,7 @@ struct OpenLoopDriver {
                             next[c] += 1
                         } catch {
                             alive[c] = false
-                            record(nil, 0)
+                            record(nil, 0, due)
                             continue
                         }
                     }
@@ -70,11 +70,11 @@ struct OpenLoopDriver {
                         let answered = DispatchTime.now().uptimeNanoseconds
                         let sentAt = min(inFlight[c] ?? answered, answered)
                         inFlight[c] = nil
-                        record(status == 200 ? Double(answered - sentAt) / 1e6 : nil, status == 200 ? transactionsPerRequest : 0)
+                        record(status == 200 ? Double(answered - sentAt) / 1e6 : nil, status == 200 ? transactionsPerRequest : 0, sentAt)
                     }
                 } catch {
                     alive[c] = false
-                    record(nil, 0)
+                    record(nil, 0, inFlight[c] ?? 0)
                 }
             }
         }

@@ -136,6 +136,11 @@ struct BenchCommand: ParsableCommand {
         var clients = 16
         @Option(help: "Seconds to run.")
         var duration: Double = 10
+        @Option(
+            help: ArgumentHelp(
+                "Seconds of the same load before the measured --duration, not counted (a fresh node, fresh connections and a fresh journal are slower at first).",
+                valueName: "seconds"))
+        var warmup: Double = 0
         @Option(name: .customLong("transfers-per-transaction"), help: "Transfers per transaction (1 to 1000).")
         var transfersPerTransaction = 1
         @Option(help: "Transactions per request (more than 1 uses the binary batch format).")
@@ -160,6 +165,7 @@ struct BenchCommand: ParsableCommand {
             guard (1...1_000).contains(transfersPerTransaction) else { throw ValidationError("--transfers-per-transaction is 1 to 1000") }
             guard (1...8_192).contains(batch) else { throw ValidationError("--batch is 1 to 8192") }
             guard rate >= 0 else { throw ValidationError("--rate is 0 or more") }
+            guard warmup >= 0 && warmup <= 600 else { throw ValidationError("--warmup is 0 to 600 seconds") }
         }
 
         func run() throws {
@@ -186,6 +192,7 @@ struct BenchCommand: ParsableCommand {
             var configuration = LoadGenerator.Configuration()
             configuration.clients = clients
             configuration.duration = duration
+            configuration.warmup = warmup
             configuration.transfersPerTransaction = transfersPerTransaction
             configuration.batchSize = batch
             configuration.rate = rate
@@ -194,7 +201,8 @@ struct BenchCommand: ParsableCommand {
             }
             if json { return try printJSON(report) }
             print(
-                "Conditions: \(report.clients) clients, \(transfersPerTransaction) transfer(s) per transaction, \(batch) transaction(s) per request, offered rate \(rate == 0 ? "unlimited" : String(rate))/s, \(String(format: "%.1f", report.seconds)) s."
+                "Conditions: \(report.clients) clients, \(transfersPerTransaction) transfer(s) per transaction, \(batch) transaction(s) per request, offered rate \(rate == 0 ? "unlimited" : String(rate))/s, \(String(format: "%.1f", report.seconds)) s"
+                    + (report.warmupSeconds > 0 ? String(format: " measured after %.1f s of warm-up.", report.warmupSeconds) : ".")
             )
             print(
                 "throughput  \(Int(report.transactionsPerSecond)) transactions/s, \(Int(report.transfersPerSecond)) transfers/s (\(report.transactions) transactions, \(report.errors) errors)"

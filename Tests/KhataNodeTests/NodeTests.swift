@@ -191,6 +191,26 @@ struct NodeTests {
         }
     }
 
+    /// A warm-up offers the same load first and measures only what follows: the
+    /// node gets both, the report counts the measured part.
+    @Test func warmupIsSentButNotMeasured() async throws {
+        try await withNode { node in
+            var configuration = LoadGenerator.Configuration()
+            configuration.clients = 4
+            configuration.duration = 1
+            configuration.warmup = 0.5
+            configuration.rate = 200
+            let parties = LoadGenerator.Parties(asset: inr, payers: [(Fixture.alice, Fixture.aliceKey)], payees: [Fixture.bob, Fixture.carol])
+            let settings = configuration
+            let report = try await offPool { LoadGenerator.run(settings, client: node.client, parties: parties) { _ in } }
+            // 300 sent in 1.5 s at 200/s; the 200 of the last second measured.
+            #expect(report.errors == 0 && report.transactions == 200 && report.warmupSeconds == 0.5, "\(report)")
+            #expect(report.seconds >= 0.9 && report.seconds < 1.5, "\(report.seconds)")
+            let size = try await offPool { try node.client.ledger().size }
+            #expect(size == 1 + 300)
+        }
+    }
+
     /// The OpenAPI document and the server's routes match: none missing on either side.
     @Test func openAPIDocumentMatchesRoutes() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/openapi.yaml")
