@@ -91,7 +91,7 @@ struct InitCommand: ParsableCommand {
         print("Created ledger \(made.origin) in \(directory) (\(made.state.accounts.count) accounts, \(made.state.assets.count) assets).")
         print("Its verifier key (also in \(directory)/vkey): \(vkey)")
         if let signer = try configuration.checkpointSigner(directory: directory, ledger: made) {
-            try engine { () throws(EngineError) in try LedgerDirectory(directory).publishCheckpoint(made, signer: signer) }
+            _ = try engine { () throws(EngineError) in try LedgerDirectory(directory).publishCheckpoint(made, signer: signer) }
         }
         return made
     }

@@ -1,5 +1,3 @@
-import KhataCore
-
 /// What a submitter gets back once its transaction is durably in the log.
 public struct Receipt: Hashable, Sendable, Codable {
     public let transaction: TransactionID

@@ -18,7 +18,7 @@ func khata(_ arguments: [String]) throws -> String {
 /// Captures standard output (file descriptor 1) while `body` runs.
 func captureStandardOutput(_ body: () throws -> Void) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("khata-out-\(UInt64.random(in: 0...UInt64.max))").path
-    FileManager.default.createFile(atPath: path, contents: nil)
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: path) }
     fflush(nil)
     let saved = dup(1)

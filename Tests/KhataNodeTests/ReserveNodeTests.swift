@@ -32,7 +32,7 @@ struct ReserveNodeTests {
         try await withNode(genesis: genesis, liabilitiesInterval: 1) { node in
             let key = try NoteVerifierKey(name: Fixture.origin, type: .ed25519, publicKey: Fixture.ledgerKey.publicKey)
             // Bob receives a mint; wait for a commitment that includes it.
-            let mint = try Fixture.transaction(1, [R.mint(500)], signedBy: [Fixture.issuerKey])
+            let mint = Fixture.transaction(1, [R.mint(500)], signedBy: [Fixture.issuerKey])
             let receipt = try await offPool { try node.client.submit([mint])[0] }
             #expect(receipt.outcome == .committed)
             let served = try await eventually {
@@ -72,7 +72,7 @@ struct ReserveNodeTests {
     @Test func undercoverageIsReportedEverywhere() async throws {
         let genesis = R.genesis(at: Ledger.systemClock().milliseconds)
         try await withNode(genesis: genesis) { node in
-            let tooMuch = try Fixture.transaction(1, [R.mint(R.reserveValue)], signedBy: [Fixture.issuerKey])
+            let tooMuch = Fixture.transaction(1, [R.mint(R.reserveValue)], signedBy: [Fixture.issuerKey])
             #expect(try await offPool { try node.client.submit([tooMuch])[0].outcome } == .rejected(.coverageInsufficient, operation: 0))
             let initial = try await offPool { try node.client.reserves() }
             #expect(initial.status == "covered")
@@ -81,14 +81,14 @@ struct ReserveNodeTests {
             #expect(initial.policy == R.policy())
             // Two oracles price BTC near zero: the lower median falls with them.
             let now = Ledger.systemClock().milliseconds
-            let crash = try Fixture.transaction(
+            let crash = Fixture.transaction(
                 2, [R.price(0, btc, 1, at: now), R.price(1, btc, 1, at: now)], signedBy: Array(R.oracleKeys.prefix(2)))
             #expect(try await offPool { try node.client.submit([crash])[0].outcome } == .committed)
             // Gold alone (570,000,000 paise) still covers Alice's 1,000,000: mint past it.
-            let mint = try Fixture.transaction(3, [R.mint(570_000_000)], signedBy: [Fixture.issuerKey])
+            let mint = Fixture.transaction(3, [R.mint(570_000_000)], signedBy: [Fixture.issuerKey])
             #expect(try await offPool { try node.client.submit([mint])[0].outcome } == .rejected(.coverageInsufficient, operation: 0))
             // A price fall that leaves gold short of Alice's balance makes the currency undercovered.
-            let goldCrash = try Fixture.transaction(
+            let goldCrash = Fixture.transaction(
                 4, [R.price(0, xau, 1, at: now + 1), R.price(1, xau, 1, at: now + 1)], signedBy: Array(R.oracleKeys.prefix(2)))
             #expect(try await offPool { try node.client.submit([goldCrash])[0].outcome } == .committed)
             let status = try await eventually { () -> ReservesView? in
@@ -107,7 +107,7 @@ struct ReserveNodeTests {
             }
             #expect(history.samples.first?.status == "covered" && history.samples.last?.status == "undercovered")
             // Burns are always allowed.
-            let burn = try Fixture.transaction(5, [Fixture.transfer(10, from: Fixture.alice, to: Fixture.inrIssuance)], signedBy: [Fixture.aliceKey])
+            let burn = Fixture.transaction(5, [Fixture.transfer(10, from: Fixture.alice, to: Fixture.inrIssuance)], signedBy: [Fixture.aliceKey])
             #expect(try await offPool { try node.client.submit([burn])[0].outcome } == .committed)
         }
     }
