@@ -1,4 +1,6 @@
 import Foundation
+import KhataEngine
+import ServiceLifecycle
 
 /// Runs blocking work on a thread of its own, so that long CPU work (a tree over
 /// millions of holders) or a synchronous HTTP call never occupies the cooperative
@@ -43,5 +45,34 @@ private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
         self.continuation = nil
         lock.unlock()
         continuation.resume(with: result)
+    }
+}
+
+/// A service's body on a thread of its own, named `name` (for a loop that
+/// blocks: the sequencer, the WAL checkpointer): runs `body` until graceful
+/// shutdown, then calls `stop` (which must make `body` return) and waits for it.
+func runOnOwnThreadUntilShutdown(named name: String, _ body: @escaping @Sendable () -> Void, stop: () -> Void) async {
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+        nameThisThread(name)
+        body()
+        done.signal()
+    }.start()
+    try? await gracefulShutdown()
+    stop()
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        DispatchQueue.global().async {
+            done.wait()
+            continuation.resume()
+        }
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds (negative durations count as zero).
+    var wholeNanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 }

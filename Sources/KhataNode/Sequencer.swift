@@ -49,7 +49,7 @@ public final class Sequencer: Service, @unchecked Sendable {
     public init(ledger: Ledger, capacity: Int, commitSpacing: Duration = .zero, metrics: NodeMetrics, logger: Logger? = nil) {
         self.ledger = ledger
         self.capacity = capacity
-        spacingNanoseconds = UInt64(commitSpacing.components.seconds) * 1_000_000_000 + UInt64(commitSpacing.components.attoseconds / 1_000_000_000)
+        spacingNanoseconds = commitSpacing.wholeNanoseconds
         self.metrics = metrics
         self.logger = logger
     }
@@ -92,20 +92,7 @@ public final class Sequencer: Service, @unchecked Sendable {
     // MARK: Service
 
     public func run() async throws {
-        let done = DispatchSemaphore(value: 0)
-        Thread { [self] in
-            nameThisThread("khata-sequencer")
-            loop()
-            done.signal()
-        }.start()
-        try? await gracefulShutdown()
-        stopAccepting()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                done.wait()
-                continuation.resume()
-            }
-        }
+        await runOnOwnThreadUntilShutdown(named: "khata-sequencer", { [self] in loop() }, stop: stopAccepting)
     }
 
     private func stopAccepting() {

@@ -1,5 +1,4 @@
 import Foundation
-import KhataEngine
 import KhataStorage
 import Logging
 import ServiceLifecycle
@@ -23,24 +22,11 @@ final class WALCheckpointService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        let done = DispatchSemaphore(value: 0)
-        Thread { [self] in
-            nameThisThread("khata-wal")
-            loop()
-            done.signal()
-        }.start()
-        try? await gracefulShutdown()
-        stop.signal()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                done.wait()
-                continuation.resume()
-            }
-        }
+        await runOnOwnThreadUntilShutdown(named: "khata-wal", { [self] in loop() }, stop: { stop.signal() })
     }
 
     private func loop() {
-        let nanoseconds = Int(interval.components.seconds) * 1_000_000_000 + Int(interval.components.attoseconds / 1_000_000_000)
+        let nanoseconds = Int(interval.wholeNanoseconds)
         var failing = false
         while stop.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
             do {
