@@ -37,23 +37,24 @@ struct SQLiteBackgroundTests {
     }
 
     /// While another connection writes a large snapshot in parts (each part a
-    /// short write transaction), every append waits its turn and succeeds.
+    /// short write transaction), every append waits its turn and succeeds. Both
+    /// sides block, so both run on threads of their own, not the test pool.
     @Test func appendsWaitForAnotherWriterInsteadOfFailing() async throws {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
-        let store = try SQLiteJournal.create(path: "\(directory)/j.sqlite", origin: "khata.test/store")
-        try store.append([storedEntry(0)], history: [], treeHashes: [])
-        let writer = try #require(try store.makeSnapshotWriter())
-        let bytes = (0..<(24 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let path = "\(directory)/j.sqlite"
+        try SQLiteJournal.create(path: path, origin: "khata.test/store").append([storedEntry(0)], history: [], treeHashes: [])
+        let writer = try #require(try SQLiteJournal.open(path: path).makeSnapshotWriter())
+        let bytes = (0..<(6 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let snapshot = StoredSnapshot(size: 1, digest: Digest32.sha256(bytes), bytes: bytes)
-        let saving = Task.detached { try writer.save(snapshot) }
-        var appended: UInt64 = 1
-        while appended < 400 {
-            try store.append([storedEntry(appended)], history: [], treeHashes: [])
-            appended += 1
+        async let saving: Void = offPool { try writer.save(snapshot) }
+        let count = try await offPool {
+            let store = try SQLiteJournal.open(path: path)
+            for n in 1..<300 as Range<UInt64> { try store.append([storedEntry(n)], history: [], treeHashes: []) }
+            return store.entryCount
         }
-        try await saving.value
-        #expect(store.entryCount == 400)
-        #expect(try store.latestSnapshot()?.digest == snapshot.digest)
+        try await saving
+        #expect(count == 300)
+        #expect(try SQLiteJournal.open(path: path).latestSnapshot()?.digest == snapshot.digest)
     }
 }
