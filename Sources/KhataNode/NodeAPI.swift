@@ -116,23 +116,22 @@ public struct NodeAPI: Sendable {
         return jsonBytes(single ? receipts[0].json : Receipt.json(receipts))
     }
 
+    /// A transaction or an array of 1 to `Limits.maxBatchTransactions`: transfers
+    /// read directly, anything else by JSONDecoder; true when it was one transaction.
     private func decodeJSON(_ body: [UInt8]) throws -> ([Transaction], Bool) {
-        if let (transactions, isArray) = Transaction.decodeTransfersJSON(body), transactions.count <= Limits.maxBatchTransactions {
-            return (transactions, !isArray)
+        let (transactions, isArray) = try Transaction.decodeTransfersJSON(body) ?? decodeWithFoundation(body)
+        guard !isArray || (1...Limits.maxBatchTransactions).contains(transactions.count) else {
+            throw Problem(413, "batch_too_large", "a batch holds 1 to \(Limits.maxBatchTransactions) transactions, got \(transactions.count)")
         }
+        return (transactions, !isArray)
+    }
+
+    private func decodeWithFoundation(_ body: [UInt8]) throws -> (transactions: [Transaction], isArray: Bool) {
         let first = body.first { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
         let decoder = JSONDecoder()
         do {
-            if first == UInt8(ascii: "[") {
-                let transactions = try decoder.decode([Transaction].self, from: Data(body))
-                guard (1...Limits.maxBatchTransactions).contains(transactions.count) else {
-                    throw Problem(413, "batch_too_large", "a batch holds 1 to \(Limits.maxBatchTransactions) transactions, got \(transactions.count)")
-                }
-                return (transactions, false)
-            }
-            return ([try decoder.decode(Transaction.self, from: Data(body))], true)
-        } catch let problem as Problem {
-            throw problem
+            if first == UInt8(ascii: "[") { return (try decoder.decode([Transaction].self, from: Data(body)), true) }
+            return ([try decoder.decode(Transaction.self, from: Data(body))], false)
         } catch {
             throw Problem(400, "malformed_json", "the body is not a transaction or an array of transactions: \(describe(error))")
         }

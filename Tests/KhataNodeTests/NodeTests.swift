@@ -114,6 +114,28 @@ struct NodeTests {
                     #"{"id":"0000000000000000000000000000000a","operations":[{"type":"transfer","asset":"INR","debit":"00000000000000000000000000000002","credit":"00000000000000000000000000000003","amount":1.5}]}"#
                         .utf8), "application/json")
             try await send(Array(#"{"id":5,"operations":"x"}"#.utf8), "application/json")
+            // Batches are bounded whichever JSON reader takes them (transfers are read
+            // directly, anything else by JSONDecoder), and the codes say why.
+            func problemCode(_ body: [UInt8]) async throws -> String {
+                let response = try await offPool { try node.request("POST", "/v1/transactions", body: body, type: "application/json") }
+                let problem = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]
+                return "\(response.status) \(problem?["code"] as? String ?? "")"
+            }
+            let unsigned = Array(
+                try JSONEncoder().encode(Fixture.transaction(2, [Fixture.transfer(5, from: Fixture.alice, to: Fixture.bob)], signedBy: [])))
+            let tooMany =
+                Array("[".utf8) + Array(repeating: unsigned, count: Limits.maxBatchTransactions + 1).joined(separator: Array(",".utf8))
+                + Array("]".utf8)
+            #expect(try await problemCode(tooMany) == "413 batch_too_large")
+            #expect(try await problemCode(Array("[]".utf8)) == "413 batch_too_large")
+            let closeAccount = Array(
+                try JSONEncoder().encode(
+                    Fixture.transaction(3, [.closeAccount(CloseAccount(account: Fixture.bob))], signedBy: [])))
+            let tooManyOther =
+                Array("[".utf8) + Array(repeating: closeAccount, count: Limits.maxBatchTransactions + 1).joined(separator: Array(",".utf8))
+                + Array("]".utf8)
+            #expect(try await problemCode(tooManyOther) == "413 batch_too_large")
+            #expect(try await problemCode(Array(#"{"id":"#.utf8)) == "400 malformed_json")
             for path in [
                 "/v1/accounts/xyz", "/v1/accounts/00000000000000000000000000000999", "/v1/transactions/nothex", "/v1/entries/99999",
                 "/v1/entries?limit=0",
@@ -152,23 +174,36 @@ struct NodeTests {
         }
     }
 
-    /// The load generator drives a node and measures it: every request answered, no errors.
+    /// Runs the load generator against `node` (Alice paying Bob and Carol) with
+    /// `settings` applied to a default configuration; the report and the log's size after.
+    private func load(
+        _ node: RunningNode, _ settings: (inout LoadGenerator.Configuration) -> Void
+    ) async throws -> (report: LoadGenerator.Report, size: UInt64) {
+        var configuration = LoadGenerator.Configuration()
+        configuration.clients = 4
+        configuration.duration = 1
+        settings(&configuration)
+        let parties = LoadGenerator.Parties(asset: inr, payers: [(Fixture.alice, Fixture.aliceKey)], payees: [Fixture.bob, Fixture.carol])
+        let fixed = configuration
+        let report = try await offPool { LoadGenerator.run(fixed, client: node.client, parties: parties) { _ in } }
+        return (report, try await offPool { try node.client.ledger().size })
+    }
+
+    /// The load generator drives a node and measures it: every request answered,
+    /// no errors, and the CPU both sides used.
     @Test func loadGeneratorMeasures() async throws {
         try await withNode { node in
-            var configuration = LoadGenerator.Configuration()
-            configuration.clients = 4
-            configuration.duration = 1
-            configuration.batchSize = 2
-            configuration.transfersPerTransaction = 3
-            let parties = LoadGenerator.Parties(asset: inr, payers: [(Fixture.alice, Fixture.aliceKey)], payees: [Fixture.bob, Fixture.carol])
-            let settings = configuration
-            let report = try await offPool { LoadGenerator.run(settings, client: node.client, parties: parties) { _ in } }
+            let (report, size) = try await load(node) {
+                $0.batchSize = 2
+                $0.transfersPerTransaction = 3
+            }
             #expect(report.errors == 0 && report.transactions > 10)
             #expect(report.transfers == report.transactions * 3)
             #expect(
                 report.p50Milliseconds > 0 && report.p50Milliseconds <= report.p99Milliseconds && report.p99Milliseconds <= report.p999Milliseconds)
-            let size = try await offPool { try node.client.ledger().size }
             #expect(size == UInt64(1 + report.transactions))
+            // The node serves process_cpu_seconds_total; both sides did work.
+            #expect((report.nodeCores ?? 0) > 0 && report.generatorCores > 0, "\(report)")
         }
     }
 
@@ -176,17 +211,10 @@ struct NodeTests {
     /// the requests scheduled within the duration are sent, answered and counted.
     @Test func openLoopLoadKeepsItsSchedule() async throws {
         try await withNode { node in
-            var configuration = LoadGenerator.Configuration()
-            configuration.clients = 4
-            configuration.duration = 1
-            configuration.rate = 200
-            let parties = LoadGenerator.Parties(asset: inr, payers: [(Fixture.alice, Fixture.aliceKey)], payees: [Fixture.bob, Fixture.carol])
-            let settings = configuration
-            let report = try await offPool { LoadGenerator.run(settings, client: node.client, parties: parties) { _ in } }
+            let (report, size) = try await load(node) { $0.rate = 200 }
             // 4 clients, one request every 20 ms each, for 1 s: 200 requests.
             #expect(report.errors == 0 && report.transactions == 200, "\(report)")
             #expect(report.p50Milliseconds > 0 && report.p50Milliseconds <= report.p99Milliseconds)
-            let size = try await offPool { try node.client.ledger().size }
             #expect(size == UInt64(1 + report.transactions))
         }
     }
@@ -195,18 +223,13 @@ struct NodeTests {
     /// node gets both, the report counts the measured part.
     @Test func warmupIsSentButNotMeasured() async throws {
         try await withNode { node in
-            var configuration = LoadGenerator.Configuration()
-            configuration.clients = 4
-            configuration.duration = 1
-            configuration.warmup = 0.5
-            configuration.rate = 200
-            let parties = LoadGenerator.Parties(asset: inr, payers: [(Fixture.alice, Fixture.aliceKey)], payees: [Fixture.bob, Fixture.carol])
-            let settings = configuration
-            let report = try await offPool { LoadGenerator.run(settings, client: node.client, parties: parties) { _ in } }
+            let (report, size) = try await load(node) {
+                $0.warmup = 0.5
+                $0.rate = 200
+            }
             // 300 sent in 1.5 s at 200/s; the 200 of the last second measured.
             #expect(report.errors == 0 && report.transactions == 200 && report.warmupSeconds == 0.5, "\(report)")
             #expect(report.seconds >= 0.9 && report.seconds < 1.5, "\(report.seconds)")
-            let size = try await offPool { try node.client.ledger().size }
             #expect(size == 1 + 300)
         }
     }
