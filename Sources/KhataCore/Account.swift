@@ -26,7 +26,8 @@ public struct Balance: Hashable, Sendable, Codable {
     public var isEmpty: Bool { posted == 0 && debitsPending == 0 && creditsPending == 0 }
 }
 
-/// The key of one balance: an account and an asset.
+/// An account and an asset, ordered by account then asset: the key of a balance
+/// (and, as `AttestorKey`, of a reserve attestation or price).
 public struct BalanceKey: Hashable, Comparable, Sendable {
     public let account: AccountID
     public let asset: AssetCode

@@ -47,15 +47,8 @@ public struct ReserveState: Hashable, Sendable {
 }
 
 /// An attestor and the asset it attests: the key of attestations and prices.
-public struct AttestorKey: Hashable, Comparable, Sendable {
-    public let account: AccountID
-    public let asset: AssetCode
-    public init(account: AccountID, asset: AssetCode) {
-        self.account = account
-        self.asset = asset
-    }
-    public static func < (a: Self, b: Self) -> Bool { (a.account, a.asset) < (b.account, b.asset) }
-}
+/// The same account-and-asset pair, ordered the same way, as a balance's key.
+public typealias AttestorKey = BalanceKey
 
 /// A value together with the log entry that carried it.
 public struct Logged<Value: Hashable & Sendable>: Hashable, Sendable {
