@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
 // The module graph is the architecture (docs/ARCHITECTURE.md):
+//   KhataEd25519  RFC 8032 signature checks, with precomputed tables for keys that sign often.
 //   KhataCore     pure ledger: types, limits, canonical encoding, state machine. No I/O, no clock.
 //   KhataLog      the verifiable log: RFC 6962 tree math and proofs, C2SP notes, checkpoints, tiles.
 //   KhataLiabilities  proof of liabilities: the salted, padded Merkle-sum tree and its proofs (pure).
@@ -42,8 +43,15 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
+            name: "KhataEd25519",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            // Field arithmetic is 100× slower unoptimised, which would make the debug
+            // builds the tests use slower than BoringSSL's C; this module is always optimised.
+            swiftSettings: [.unsafeFlags(["-O"])]
+        ),
+        .target(
             name: "KhataCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["KhataEd25519", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "KhataLog",
@@ -89,8 +97,8 @@ let package = Package(
         .target(
             name: "KhataCommands",
             dependencies: [
-                "KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataClient", "KhataStorage", "KhataEngine", "KhataWitness",
-                "KhataNode",
+                "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataClient", "KhataStorage", "KhataEngine",
+                "KhataWitness", "KhataNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,6 +113,7 @@ let package = Package(
             dependencies: ["KhataCore", "KhataLog", "KhataStorage", "KhataEngine"],
             path: "Tests/KhataTestSupport"
         ),
+        .testTarget(name: "KhataEd25519Tests", dependencies: ["KhataEd25519", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataLiabilitiesTests", dependencies: ["KhataLiabilities", "KhataCore", "KhataTestSupport"]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KhataClient
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLiabilities
 import KhataNode
@@ -10,7 +11,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Khata on this machine.",
-        subcommands: [Engine.self, Audit.self, Load.self, Liabilities.self]
+        subcommands: [Engine.self, Signatures.self, Audit.self, Load.self, Liabilities.self]
     )
 
     struct Engine: ParsableCommand {
@@ -260,6 +261,54 @@ extension BenchCommand {
                 String(
                     format: "Proof: %.2f µs to make, %.2f µs to check, %d bytes", report.proofMicroseconds, report.verifyMicroseconds,
                     report.proofBytes))
+        }
+    }
+
+    struct Signatures: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ed25519 verifications per second on one thread: BoringSSL, and the ledger's verifier.",
+            discussion: """
+                Example:
+                  swift run -c release khata bench signatures --signers 1,100,5000
+                For each signer count, signs 4 signatures per signer (at least 4,096 in all) with keys
+                that take turns, then verifies them in a loop for --seconds with BoringSSL alone and
+                with the verifier the node uses, which gives a key a precomputed table after its 8th
+                signature (1,024 tables at most): 1 signer shows the table path, more signers than
+                tables show the cost of keys it has not learned.
+                """
+        )
+
+        @Option(help: "Signer counts to measure (comma-separated).")
+        var signers = "1,1000,5000"
+        @Option(help: "Seconds per measurement.")
+        var seconds: Double = 2
+        @Flag(help: "Print one JSON array instead of text.")
+        var json = false
+
+        var parsedSigners: [Int] { signers.split(separator: ",").compactMap { Int($0) } }
+
+        func validate() throws {
+            guard !parsedSigners.isEmpty, parsedSigners.allSatisfy({ (1...100_000).contains($0) }) else {
+                throw ValidationError("--signers are 1 to 100,000, comma-separated")
+            }
+            guard seconds > 0 && seconds <= 60 else { throw ValidationError("--seconds is between 0 and 60") }
+        }
+
+        func run() throws {
+            var results: [Ed25519Benchmark.Result] = []
+            for count in parsedSigners {
+                FileHandle.standardError.write(Data("… \(count) signer(s)\n".utf8))
+                results.append(Ed25519Benchmark.measure(signers: count, signatures: max(4_096, count * 4), seconds: seconds))
+            }
+            if json { return try printJSON(results) }
+            for result in results {
+                print(
+                    String(
+                        format: "%6d signer(s): BoringSSL %.0f/s, verifier %.0f/s (%.2f×; %d with a table, %d without)",
+                        result.signers, result.boringSSLPerSecond, result.verifierPerSecond,
+                        result.verifierPerSecond / result.boringSSLPerSecond, result.tableVerifications,
+                        result.fallbackVerifications))
+            }
         }
     }
 }

@@ -1,0 +1,184 @@
+import Crypto
+import Synchronization
+
+/// Ed25519 signature verification (RFC 8032 §5.1.7, cofactorless: the check
+/// is [S]B = R + [k]A on the encodings) that remembers the keys that sign
+/// often.
+///
+/// A key seen `Limits.buildAfterSightings` times gets a `FixedBaseTable` of
+/// −A; from then on its signatures cost two table walks (128 mixed additions,
+/// 4 doublings, one inversion) instead of BoringSSL's double-scalar
+/// multiplication with 252 doublings — about half the time. Every other
+/// signature, and every key this file does not decode itself, goes to
+/// BoringSSL (swift-crypto), so the answer is always BoringSSL's answer:
+///
+/// - S must be below L (the same test, word for word);
+/// - A is decoded the same way for canonical encodings (y below p), which are
+///   the only ones that get a table;
+/// - k = SHA-512(R ‖ A ‖ M) mod L, from the same bytes;
+/// - R is compared as bytes with the encoding of [S]B − [k]A, which is unique.
+///
+/// Thread-safe; the tables are immutable once built and shared by all threads.
+public final class Ed25519Verifier: Sendable {
+    /// The bounds on what the verifier remembers.
+    public struct Limits: Sendable {
+        /// Keys with a table at once (30 KiB each).
+        public var tableCapacity: Int
+        /// A key's table is built on this signature from it.
+        public var buildAfterSightings: Int
+        /// Keys counted at once while they earn a table; the count restarts when full.
+        public var sightingCapacity: Int
+
+        public static let standard = Limits(tableCapacity: 1024, buildAfterSightings: 8, sightingCapacity: 65_536)
+
+        public init(tableCapacity: Int, buildAfterSightings: Int, sightingCapacity: Int) {
+            precondition(tableCapacity >= 1 && sightingCapacity >= 1, "Ed25519Verifier.Limits: capacities must be positive")
+            precondition((1...255).contains(buildAfterSightings), "Ed25519Verifier.Limits: buildAfterSightings in 1...255")
+            (self.tableCapacity, self.buildAfterSightings, self.sightingCapacity) =
+                (tableCapacity, buildAfterSightings, sightingCapacity)
+        }
+    }
+
+    /// What the verifier has done, for metrics and tests.
+    public struct Statistics: Sendable, Equatable {
+        public var tableVerifications = 0
+        public var fallbackVerifications = 0
+        public var tablesBuilt = 0
+        public var tablesEvicted = 0
+        public var tablesHeld = 0
+    }
+
+    /// The verifier the ledger uses.
+    public static let shared = Ed25519Verifier(limits: .standard)
+
+    private struct Key: Hashable {
+        let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+    }
+
+    private struct State {
+        var tables: [Key: FixedBaseTable] = [:]
+        /// Signatures seen per key still without a table; `undecodable` marks keys never to build.
+        var sightings: [Key: UInt8] = [:]
+        var statistics = Statistics()
+    }
+
+    private static let undecodable = UInt8.max
+    private static let baseTable = FixedBaseTable(.base)
+
+    private let limits: Limits
+    private let state = Mutex(State())
+
+    public init(limits: Limits) { self.limits = limits }
+
+    public var statistics: Statistics { state.withLock { $0.statistics } }
+
+    /// Whether `signature` (64 bytes) is a valid Ed25519 signature of `message`
+    /// by `publicKey` (32 bytes). Wrong lengths are simply invalid.
+    public func isValidSignature(
+        _ signature: [UInt8], for message: [UInt8], publicKey: [UInt8]
+    ) -> Bool {
+        publicKey.withUnsafeBytes { keyBytes in
+            signature.withUnsafeBytes { signatureBytes in
+                message.withUnsafeBytes { messageBytes in
+                    guard keyBytes.count == 32, signatureBytes.count == 64 else { return false }
+                    let key = Key(
+                        w0: keyBytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
+                        w1: keyBytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                        w2: keyBytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+                        w3: keyBytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+                    if let table = table(for: key, keyBytes: keyBytes) {
+                        return Self.verify(signatureBytes, messageBytes, keyBytes, negatedKeyTable: table)
+                    }
+                    return Self.verifyWithBoringSSL(signatureBytes, messageBytes, keyBytes)
+                }
+            }
+        }
+    }
+
+    private enum Lookup {
+        case table(FixedBaseTable)
+        case build
+        case fallback
+    }
+
+    /// The key's table: the one held, or one built now if this sighting earns
+    /// it. One lock acquisition when the table is held or not yet earned.
+    private func table(for key: Key, keyBytes: UnsafeRawBufferPointer) -> FixedBaseTable? {
+        let lookup: Lookup = state.withLock { state in
+            if let table = state.tables[key] {
+                state.statistics.tableVerifications += 1
+                return .table(table)
+            }
+            if state.sightings.count >= limits.sightingCapacity && state.sightings[key] == nil {
+                state.sightings.removeAll(keepingCapacity: true)
+            }
+            let seen = state.sightings[key, default: 0]
+            if seen != Self.undecodable && Int(seen) + 1 >= limits.buildAfterSightings { return .build }
+            if seen != Self.undecodable { state.sightings[key] = seen + 1 }
+            state.statistics.fallbackVerifications += 1
+            return .fallback
+        }
+        switch lookup {
+        case .table(let table): return table
+        case .fallback: return nil
+        case .build: break
+        }
+        // Built outside the lock: other threads keep verifying meanwhile.
+        guard let point = EdwardsPoint(encoding: keyBytes) else {
+            state.withLock {
+                $0.sightings[key] = Self.undecodable
+                $0.statistics.fallbackVerifications += 1
+            }
+            return nil
+        }
+        let table = FixedBaseTable(point.negated)
+        return state.withLock { state in
+            state.statistics.tableVerifications += 1
+            if let existing = state.tables[key] { return existing }
+            if state.tables.count >= limits.tableCapacity, let victim = state.tables.randomElement()?.key {
+                state.tables[victim] = nil
+                state.statistics.tablesEvicted += 1
+            }
+            state.tables[key] = table
+            state.sightings[key] = nil
+            state.statistics.tablesBuilt += 1
+            state.statistics.tablesHeld = state.tables.count
+            return table
+        }
+    }
+
+    /// The cofactorless check with −A's table.
+    static func verify(
+        _ signature: UnsafeRawBufferPointer, _ message: UnsafeRawBufferPointer, _ publicKey: UnsafeRawBufferPointer,
+        negatedKeyTable: FixedBaseTable
+    ) -> Bool {
+        let r = UnsafeRawBufferPointer(rebasing: signature[0..<32])
+        let s = UnsafeRawBufferPointer(rebasing: signature[32..<64])
+        guard Scalar.isCanonical(s) else { return false }
+        var hasher = SHA512()
+        hasher.update(bufferPointer: r)
+        hasher.update(bufferPointer: publicKey)
+        hasher.update(bufferPointer: message)
+        let k = hasher.finalize().withUnsafeBytes { Scalar.reduced(wide: $0) }
+        let sWords = (
+            s.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian,
+            s.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian,
+            s.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian,
+            s.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian
+        )
+        let point = baseTable.doubleMultiply(
+            Scalar.signedRadix16(sWords), negatedKeyTable, Scalar.signedRadix16(k))
+        let (e0, e1, e2, e3) = point.encoding
+        return e0 == r.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian
+            && e1 == r.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
+            && e2 == r.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian
+            && e3 == r.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian
+    }
+
+    static func verifyWithBoringSSL(
+        _ signature: UnsafeRawBufferPointer, _ message: UnsafeRawBufferPointer, _ publicKey: UnsafeRawBufferPointer
+    ) -> Bool {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else { return false }
+        return key.isValidSignature(signature, for: message)
+    }
+}

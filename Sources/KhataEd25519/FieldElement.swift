@@ -1,0 +1,202 @@
+/// An element of the field of integers modulo p = 2²⁵⁵ − 19 (RFC 8032 §5.1), in
+/// radix 2⁵¹: value = l0 + l1·2⁵¹ + l2·2¹⁰² + l3·2¹⁵³ + l4·2²⁰⁴.
+///
+/// Invariant, kept by every operation: each limb is below 2⁵² ("loosely
+/// reduced"), which leaves a multiplication's 128-bit column sums far from
+/// overflow (5 · 19 · 2¹⁰⁴ < 2¹¹²). Only `canonicalBytes` reduces fully.
+/// Nothing here is constant-time: verification handles public data only.
+struct FieldElement: Equatable {
+    var l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64, l4: UInt64
+
+    static let mask51: UInt64 = (1 << 51) - 1
+
+    static let zero = FieldElement(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0)
+    static let one = FieldElement(l0: 1, l1: 0, l2: 0, l3: 0, l4: 0)
+
+    init(l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64, l4: UInt64) {
+        (self.l0, self.l1, self.l2, self.l3, self.l4) = (l0, l1, l2, l3, l4)
+    }
+
+    /// A small constant.
+    init(_ value: UInt64) {
+        precondition(value <= Self.mask51, "FieldElement.init: constant above 2^51")
+        self.init(l0: value, l1: 0, l2: 0, l3: 0, l4: 0)
+    }
+
+    /// The element whose little-endian encoding is `bytes` (32 bytes), or nil
+    /// when the 255-bit value is not below p — a non-canonical encoding. The
+    /// top bit (the sign of x in a point encoding) is ignored.
+    init?(canonicalBytes bytes: UnsafeRawBufferPointer) {
+        precondition(bytes.count == 32, "FieldElement.init(canonicalBytes:) needs 32 bytes")
+        let w0 = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian
+        let w1 = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
+        let w2 = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian
+        let w3 = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian & (UInt64.max >> 1)
+        // p = 2²⁵⁵ − 19: words (2⁶⁴ − 19, 2⁶⁴ − 1, 2⁶⁴ − 1, 2⁶³ − 1). A value is
+        // non-canonical exactly when it is at least p.
+        if w3 == UInt64.max >> 1 && w2 == .max && w1 == .max && w0 >= UInt64.max - 18 { return nil }
+        self.init(
+            l0: w0 & Self.mask51,
+            l1: (w0 >> 51 | w1 << 13) & Self.mask51,
+            l2: (w1 >> 38 | w2 << 26) & Self.mask51,
+            l3: (w2 >> 25 | w3 << 39) & Self.mask51,
+            l4: w3 >> 12)
+    }
+
+    /// The unique encoding of the value reduced below p, little-endian.
+    var canonicalBytes: (UInt64, UInt64, UInt64, UInt64) {
+        var r = self.carried()
+        // r < 2²⁵⁵ + small; subtract p once if r ≥ p: q is 1 exactly when r + 19 ≥ 2²⁵⁵.
+        var q = (r.l0 &+ 19) >> 51
+        q = (r.l1 &+ q) >> 51
+        q = (r.l2 &+ q) >> 51
+        q = (r.l3 &+ q) >> 51
+        q = (r.l4 &+ q) >> 51
+        r.l0 &+= 19 &* q
+        r.l1 &+= r.l0 >> 51
+        r.l0 &= Self.mask51
+        r.l2 &+= r.l1 >> 51
+        r.l1 &= Self.mask51
+        r.l3 &+= r.l2 >> 51
+        r.l2 &= Self.mask51
+        r.l4 &+= r.l3 >> 51
+        r.l3 &= Self.mask51
+        r.l4 &= Self.mask51
+        return (
+            r.l0 | r.l1 << 51,
+            r.l1 >> 13 | r.l2 << 38,
+            r.l2 >> 26 | r.l3 << 25,
+            r.l3 >> 39 | r.l4 << 12
+        )
+    }
+
+    var isZero: Bool {
+        let (w0, w1, w2, w3) = canonicalBytes
+        return w0 | w1 | w2 | w3 == 0
+    }
+
+    /// Whether the canonical value is odd: the "sign" of x in RFC 8032.
+    var isNegative: Bool { canonicalBytes.0 & 1 == 1 }
+
+    static func == (a: Self, b: Self) -> Bool { a.canonicalBytes == b.canonicalBytes }
+
+    /// One pass of carries: every limb below 2⁵¹ except l0, below 2⁵¹ + 2¹⁸.
+    @inline(__always)
+    func carried() -> FieldElement {
+        var r = self
+        r.l1 &+= r.l0 >> 51
+        r.l0 &= Self.mask51
+        r.l2 &+= r.l1 >> 51
+        r.l1 &= Self.mask51
+        r.l3 &+= r.l2 >> 51
+        r.l2 &= Self.mask51
+        r.l4 &+= r.l3 >> 51
+        r.l3 &= Self.mask51
+        r.l0 &+= 19 &* (r.l4 >> 51)
+        r.l4 &= Self.mask51
+        return r
+    }
+
+    @inline(__always)
+    static func + (a: Self, b: Self) -> Self {
+        FieldElement(l0: a.l0 &+ b.l0, l1: a.l1 &+ b.l1, l2: a.l2 &+ b.l2, l3: a.l3 &+ b.l3, l4: a.l4 &+ b.l4)
+            .carried()
+    }
+
+    /// a − b computed as a + 2p − b, so no limb goes below zero (b's limbs are
+    /// below 2⁵² − 38, the smallest limb of 2p).
+    @inline(__always)
+    static func - (a: Self, b: Self) -> Self {
+        let twoP0: UInt64 = (1 << 52) - 38
+        let twoP: UInt64 = (1 << 52) - 2
+        return FieldElement(
+            l0: a.l0 &+ twoP0 &- b.l0, l1: a.l1 &+ twoP &- b.l1, l2: a.l2 &+ twoP &- b.l2,
+            l3: a.l3 &+ twoP &- b.l3, l4: a.l4 &+ twoP &- b.l4
+        ).carried()
+    }
+
+    @inline(__always)
+    static prefix func - (a: Self) -> Self { zero - a }
+
+    @inline(__always)
+    static func * (a: Self, b: Self) -> Self {
+        @inline(__always) func m(_ x: UInt64, _ y: UInt64) -> UInt128 { UInt128(x) &* UInt128(y) }
+        let b1 = b.l1 &* 19, b2 = b.l2 &* 19, b3 = b.l3 &* 19, b4 = b.l4 &* 19
+        let c0 = m(a.l0, b.l0) &+ m(a.l1, b4) &+ m(a.l2, b3) &+ m(a.l3, b2) &+ m(a.l4, b1)
+        let c1 = m(a.l0, b.l1) &+ m(a.l1, b.l0) &+ m(a.l2, b4) &+ m(a.l3, b3) &+ m(a.l4, b2)
+        let c2 = m(a.l0, b.l2) &+ m(a.l1, b.l1) &+ m(a.l2, b.l0) &+ m(a.l3, b4) &+ m(a.l4, b3)
+        let c3 = m(a.l0, b.l3) &+ m(a.l1, b.l2) &+ m(a.l2, b.l1) &+ m(a.l3, b.l0) &+ m(a.l4, b4)
+        let c4 = m(a.l0, b.l4) &+ m(a.l1, b.l3) &+ m(a.l2, b.l2) &+ m(a.l3, b.l1) &+ m(a.l4, b.l0)
+        return reduce(c0, c1, c2, c3, c4)
+    }
+
+    @inline(__always)
+    func squared() -> Self {
+        @inline(__always) func m(_ x: UInt64, _ y: UInt64) -> UInt128 { UInt128(x) &* UInt128(y) }
+        let d0 = l0 &* 2, d1 = l1 &* 2, d2 = l2 &* 2
+        let t3 = l3 &* 19, t4 = l4 &* 19
+        let c0 = m(l0, l0) &+ m(d1, t4) &+ m(d2, t3)
+        let c1 = m(d0, l1) &+ m(d2, t4) &+ m(l3, t3)
+        let c2 = m(d0, l2) &+ m(l1, l1) &+ m(l3 &* 2, t4)
+        let c3 = m(d0, l3) &+ m(d1, l2) &+ m(l4, t4)
+        let c4 = m(d0, l4) &+ m(d1, l3) &+ m(l2, l2)
+        return Self.reduce(c0, c1, c2, c3, c4)
+    }
+
+    /// Carries 128-bit column sums (each below 2¹¹⁵) back into 51-bit limbs.
+    @inline(__always)
+    private static func reduce(_ c0: UInt128, _ c1: UInt128, _ c2: UInt128, _ c3: UInt128, _ c4: UInt128) -> Self {
+        let mask = UInt128(mask51)
+        let c1 = c1 &+ (c0 >> 51)
+        let c2 = c2 &+ (c1 >> 51)
+        let c3 = c3 &+ (c2 >> 51)
+        let c4 = c4 &+ (c3 >> 51)
+        // c4 < 2¹¹¹, so its carry is below 2⁶⁰ and 19 times it fits in 64 bits.
+        let top = UInt64(truncatingIfNeeded: c4 >> 51)
+        var r = FieldElement(
+            l0: UInt64(truncatingIfNeeded: c0 & mask) &+ top &* 19,
+            l1: UInt64(truncatingIfNeeded: c1 & mask),
+            l2: UInt64(truncatingIfNeeded: c2 & mask),
+            l3: UInt64(truncatingIfNeeded: c3 & mask),
+            l4: UInt64(truncatingIfNeeded: c4 & mask))
+        r.l1 &+= r.l0 >> 51
+        r.l0 &= mask51
+        return r
+    }
+
+    /// self^(2^k).
+    @inline(__always)
+    func squared(times k: Int) -> Self {
+        var r = self
+        for _ in 0..<k { r = r.squared() }
+        return r
+    }
+
+    /// The shared start of the two addition chains below: (self^(2²⁵⁰ − 1), self¹¹).
+    private func pow2_250_1() -> (FieldElement, FieldElement) {
+        let z2 = squared()
+        let z9 = z2.squared(times: 2) * self
+        let z11 = z9 * z2
+        let z5 = z11.squared() * z9  // 2⁵ − 1
+        let z10 = z5.squared(times: 5) * z5  // 2¹⁰ − 1
+        let z20 = z10.squared(times: 10) * z10
+        let z40 = z20.squared(times: 20) * z20
+        let z50 = z40.squared(times: 10) * z10
+        let z100 = z50.squared(times: 50) * z50
+        let z200 = z100.squared(times: 100) * z100
+        let z250 = z200.squared(times: 50) * z50
+        return (z250, z11)
+    }
+
+    /// 1/self (0 for 0), as self^(p − 2) = self^(2²⁵⁵ − 21): 254 squarings, 11 multiplications.
+    func inverted() -> Self {
+        let (z250, z11) = pow2_250_1()
+        return z250.squared(times: 5) * z11
+    }
+
+    /// self^((p − 5)/8) = self^(2²⁵² − 3), the heart of a square root modulo p.
+    func pow2_252_3() -> Self {
+        let (z250, _) = pow2_250_1()
+        return z250.squared(times: 2) * self
+    }
+}

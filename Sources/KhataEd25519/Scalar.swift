@@ -1,0 +1,93 @@
+/// Integers modulo the group order L = 2²⁵² + 27742317777372353535851937790883648493
+/// (RFC 8032 §5.1), as the signed radix-16 digits a fixed-base multiplication
+/// walks. Variable-time: verification handles public data only.
+enum Scalar {
+    /// L's little-endian 64-bit words.
+    static let order: (UInt64, UInt64, UInt64, UInt64) = (
+        0x5812_631a_5cf5_d3ed, 0x14de_f9de_a2f7_9cd6, 0, 0x1000_0000_0000_0000
+    )
+
+    /// Whether the 32 little-endian bytes are a canonical scalar, below L
+    /// (RFC 8032 §5.1.7 requires it of a signature's S).
+    static func isCanonical(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        func word(_ i: Int) -> UInt64 { bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian }
+        return (word(3), word(2), word(1), word(0)) < (order.3, order.2, order.1, order.0)
+    }
+
+    /// `bytes` (64, little-endian — a SHA-512 digest) reduced modulo L, as four
+    /// little-endian words. Horner's rule over 32-bit chunks: r ← r·2³² + chunk,
+    /// then, with q = r >> 252, r ← (r mod 2²⁵²) − q·c (+ L if that went below
+    /// zero), where c = L − 2²⁵². Since q·c < 2¹⁵⁸ < L, one addition suffices.
+    static func reduced(wide bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+        precondition(bytes.count == 64, "Scalar.reduced(wide:) needs 64 bytes")
+        var r: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for chunk in stride(from: 15, through: 0, by: -1) {
+            let next = UInt64(bytes.loadUnaligned(fromByteOffset: chunk * 4, as: UInt32.self).littleEndian)
+            // t = r·2³² + next, five words (r < 2²⁵³, so t < 2²⁸⁵).
+            let t4 = r.3 >> 32
+            let t3 = r.3 << 32 | r.2 >> 32
+            let t2 = r.2 << 32 | r.1 >> 32
+            let t1 = r.1 << 32 | r.0 >> 32
+            let t0 = r.0 << 32 | next
+            let q = t4 << 4 | t3 >> 60  // t >> 252, below 2³³
+            // q·c, three words.
+            let (h0, p0) = q.multipliedFullWidth(by: order.0)
+            let (h1, p1) = q.multipliedFullWidth(by: order.1)
+            let (m1, carry1) = p1.addingReportingOverflow(h0)
+            let m2 = h1 &+ (carry1 ? 1 : 0)
+            // (t mod 2²⁵²) − q·c
+            let (s0, b0) = t0.subtractingReportingOverflow(p0)
+            let (s1a, b1a) = t1.subtractingReportingOverflow(m1)
+            let (s1, b1b) = s1a.subtractingReportingOverflow(b0 ? 1 : 0)
+            let (s2a, b2a) = t2.subtractingReportingOverflow(m2)
+            let (s2, b2b) = s2a.subtractingReportingOverflow((b1a || b1b) ? 1 : 0)
+            let (s3, b3) = (t3 & (1 << 60 - 1)).subtractingReportingOverflow((b2a || b2b) ? 1 : 0)
+            r = (s0, s1, s2, s3)
+            if b3 { r = add(r, order) }
+        }
+        return r
+    }
+
+    /// a + b modulo 2²⁵⁶.
+    private static func add(
+        _ a: (UInt64, UInt64, UInt64, UInt64), _ b: (UInt64, UInt64, UInt64, UInt64)
+    ) -> (UInt64, UInt64, UInt64, UInt64) {
+        let (s0, c0) = a.0.addingReportingOverflow(b.0)
+        let (s1a, c1a) = a.1.addingReportingOverflow(b.1)
+        let (s1, c1b) = s1a.addingReportingOverflow(c0 ? 1 : 0)
+        let (s2a, c2a) = a.2.addingReportingOverflow(b.2)
+        let (s2, c2b) = s2a.addingReportingOverflow((c1a || c1b) ? 1 : 0)
+        let s3 = a.3 &+ b.3 &+ ((c2a || c2b) ? 1 : 0)
+        return (s0, s1, s2, s3)
+    }
+
+    /// The 64 signed radix-16 digits e₀…e₆₃, each in −8…8, with
+    /// Σ eᵢ·16ⁱ equal to the scalar (four little-endian words, below 2²⁵⁵).
+    static func signedRadix16(_ words: (UInt64, UInt64, UInt64, UInt64)) -> SignedDigits {
+        var digits = SignedDigits()
+        withUnsafeMutableBytes(of: &digits.storage) { out in
+            var carry: Int8 = 0
+            for i in 0..<64 {
+                let word = i < 16 ? words.0 : i < 32 ? words.1 : i < 48 ? words.2 : words.3
+                var digit = Int8(truncatingIfNeeded: (word >> UInt64((i % 16) * 4)) & 15) + carry
+                if i < 63 {
+                    // The top digit keeps its carry: below 2²⁵⁵ it is at most 7 + 1.
+                    carry = (digit + 8) >> 4
+                    digit -= carry << 4
+                }
+                out[i] = UInt8(bitPattern: digit)
+            }
+        }
+        return digits
+    }
+}
+
+/// 64 signed digits, held inline (no allocation per verification).
+struct SignedDigits {
+    var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+
+    @inline(__always)
+    func withDigits<R>(_ body: (UnsafeBufferPointer<Int8>) -> R) -> R {
+        withUnsafeBytes(of: storage) { body($0.bindMemory(to: Int8.self)) }
+    }
+}
