@@ -87,7 +87,8 @@ let package = Package(
         .target(
             name: "KhataNode",
             dependencies: [
-                "KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataStorage", "KhataEngine", "KhataWitness", "CZlib",
+                "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataStorage", "KhataEngine", "KhataWitness",
+                "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

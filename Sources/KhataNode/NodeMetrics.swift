@@ -1,6 +1,7 @@
 import Foundation
 import KhataAPI
 import KhataCore
+import KhataEd25519
 import KhataEngine
 
 /// The node's metrics, served at `/metrics` in the Prometheus text format
@@ -141,6 +142,7 @@ public final class NodeMetrics: @unchecked Sendable {
             khata_wal_frames \(walFrames.current)
 
             """
+        text += renderSignatures(Ed25519Verifier.shared.statistics)
         if lock.withLock({ reservesKnown }) { text += renderReserves() }
         text += """
             # HELP process_cpu_seconds_total User and system CPU time spent by the node, in seconds.
@@ -149,6 +151,24 @@ public final class NodeMetrics: @unchecked Sendable {
 
             """
         return text
+    }
+
+    /// The process's Ed25519 verifier: how many signatures took the
+    /// precomputed-table path, and the tables it holds (30 KiB each).
+    private func renderSignatures(_ statistics: Ed25519Verifier.Statistics) -> String {
+        """
+        # HELP khata_signature_verifications_total Ed25519 verifications, by path: a signer's precomputed table, or BoringSSL.
+        # TYPE khata_signature_verifications_total counter
+        khata_signature_verifications_total{path="table"} \(statistics.tableVerifications)
+        khata_signature_verifications_total{path="boringssl"} \(statistics.fallbackVerifications)
+        # HELP khata_signer_tables Signers with a precomputed verification table (30 KiB each).
+        # TYPE khata_signer_tables gauge
+        khata_signer_tables \(statistics.tablesHeld)
+        # HELP khata_signer_tables_evicted_total Tables dropped to make room for another signer's.
+        # TYPE khata_signer_tables_evicted_total counter
+        khata_signer_tables_evicted_total \(statistics.tablesEvicted)
+
+        """
     }
 
     private func renderReserves() -> String {

@@ -55,6 +55,11 @@ struct NodeTests {
             _ = try await offPool { try node.client.waitForVerifiedReceipt(payments.last!.id) }
             let (report, _) = try await offPool { try Auditor(source: HTTPLogSource(baseURL: node.url), logKey: node.client.ledgerKey).run() }
             #expect(report.checkpoint.size == 301)
+            // 300 signatures by one key: it earned a table, and the metrics say so.
+            let metrics = String(decoding: try await offPool { try node.request("GET", "/metrics") }.body, as: UTF8.self)
+            let tableLine = try #require(metrics.split(separator: "\n").first { $0.hasPrefix("khata_signature_verifications_total{path=\"table\"}") })
+            #expect((Int(tableLine.split(separator: " ").last ?? "") ?? 0) >= 250)
+            #expect(metrics.contains("khata_signer_tables "))
             let gz = try await offPool { try BlockingHTTP.request("GET", node.url + "/log/tile/entries/000", headers: ["Accept-Encoding": "gzip"]) }
             #expect(gz.status == 200)
             await node.stop()
