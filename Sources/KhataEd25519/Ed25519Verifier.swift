@@ -175,6 +175,13 @@ public final class Ed25519Verifier: Sendable {
             && e3 == r.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian
     }
 
+    /// BoringSSL's answer alone, without the verifier's tables (for benchmarks).
+    public static func isValidSignatureWithBoringSSL(_ signature: [UInt8], for message: [UInt8], publicKey: [UInt8]) -> Bool {
+        publicKey.withUnsafeBytes { k in
+            signature.withUnsafeBytes { s in message.withUnsafeBytes { verifyWithBoringSSL(s, $0, k) } }
+        }
+    }
+
     static func verifyWithBoringSSL(
         _ signature: UnsafeRawBufferPointer, _ message: UnsafeRawBufferPointer, _ publicKey: UnsafeRawBufferPointer
     ) -> Bool {
