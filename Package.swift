@@ -134,7 +134,8 @@ let package = Package(
         .testTarget(
             name: "KhataCommandsTests",
             dependencies: [
-                "KhataCommands", "KhataNode", "KhataEngine", "KhataLiabilities", "KhataStorage", "KhataCore", "KhataTestSupport",
+                "KhataCommands", "KhataNode", "KhataEngine", "KhataEd25519", "KhataLiabilities", "KhataStorage", "KhataCore",
+                "KhataTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLiabilities
 import KhataTestSupport
@@ -278,6 +279,15 @@ struct CommandTests {
         let liabilities = try khata(["bench", "liabilities", "--holders", "3000", "--json"])
         let tree = try JSONDecoder().decode(LiabilityBenchmark.Report.self, from: Data(liabilities.utf8))
         #expect(tree.holders == 3_000 && tree.leaves == 4_096 && tree.proofBytes == 96 + 12 * 40)
+        // One signer: its first 7 signatures go to BoringSSL, then its table serves.
+        // 300 signers taking turns: nearly every signature is a key's first.
+        let signatures = try khata(["bench", "signatures", "--signers", "1,300", "--seconds", "0.1", "--json"])
+        let rates = try JSONDecoder().decode([Ed25519Benchmark.Result].self, from: Data(signatures.utf8))
+        #expect(rates.map(\.signers) == [1, 300])
+        #expect(rates[0].fallbackVerifications == 7 && rates[0].tableVerifications > 0)
+        #expect(rates[1].fallbackVerifications > rates[1].tableVerifications)
+        #expect(rates.allSatisfy { $0.boringSSLPerSecond > 0 && $0.verifierPerSecond > 0 })
+        #expect(throws: (any Error).self) { try khata(["bench", "signatures", "--signers", "0"]) }
     }
 }
 
