@@ -277,8 +277,8 @@ extension BenchCommand {
                   swift run -c release khata bench signatures --signers 1,100,5000
                 For each signer count, signs 4 signatures per signer (at least 4,096 in all) with keys
                 that take turns, then verifies them in a loop for --seconds with BoringSSL alone and
-                with the verifier the node uses, which gives a key a precomputed table after its 8th
-                signature (1,024 tables at most): 1 signer shows the table path, more signers than
+                with the verifier the node uses, which gives a key a precomputed table after 7 valid
+                signatures (1,024 tables at most): 1 signer shows the table path, more signers than
                 tables show the cost of keys it has not learned.
                 """
         )

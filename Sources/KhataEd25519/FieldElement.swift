@@ -3,7 +3,8 @@
 ///
 /// Invariant, kept by every operation: each limb is below 2⁵² ("loosely
 /// reduced"), which leaves a multiplication's 128-bit column sums far from
-/// overflow (5 · 19 · 2¹⁰⁴ < 2¹¹²). Only `canonicalBytes` reduces fully.
+/// overflow (at most 77 products below 2¹⁰⁴ each, so below 2¹¹¹). Only
+/// `canonicalBytes` reduces fully.
 /// Nothing here is constant-time: verification handles public data only.
 struct FieldElement: Equatable {
     var l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64, l4: UInt64
@@ -143,7 +144,7 @@ struct FieldElement: Equatable {
         return Self.reduce(c0, c1, c2, c3, c4)
     }
 
-    /// Carries 128-bit column sums (each below 2¹¹⁵) back into 51-bit limbs.
+    /// Carries 128-bit column sums (each below 2¹¹¹) back into 51-bit limbs.
     @inline(__always)
     private static func reduce(_ c0: UInt128, _ c1: UInt128, _ c2: UInt128, _ c3: UInt128, _ c4: UInt128) -> Self {
         let mask = UInt128(mask51)
@@ -151,7 +152,8 @@ struct FieldElement: Equatable {
         let c2 = c2 &+ (c1 >> 51)
         let c3 = c3 &+ (c2 >> 51)
         let c4 = c4 &+ (c3 >> 51)
-        // c4 < 2¹¹¹, so its carry is below 2⁶⁰ and 19 times it fits in 64 bits.
+        // c4 holds 5 products below 2¹⁰⁴ and a small carry, so c4 < 2¹⁰⁷, its
+        // carry is below 2⁵⁶ and 19 times it fits in 64 bits.
         let top = UInt64(truncatingIfNeeded: c4 >> 51)
         var r = FieldElement(
             l0: UInt64(truncatingIfNeeded: c0 & mask) &+ top &* 19,

@@ -156,7 +156,7 @@ import Testing
     /// A key earns its table on its Nth signature; at capacity a table is
     /// evicted; the sighting counts restart when full.
     @Test func rememberingIsBounded() {
-        let verifier = Ed25519Verifier(limits: .init(tableCapacity: 2, buildAfterSightings: 3, sightingCapacity: 2))
+        let verifier = Ed25519Verifier(limits: .init(tableCapacity: 2, validSignaturesBeforeTable: 2, sightingCapacity: 2))
         let keys = (0..<3).map { _ in Curve25519.Signing.PrivateKey() }
         func verify(_ key: Curve25519.Signing.PrivateKey, _ times: Int) {
             for i in 0..<times {
@@ -187,9 +187,27 @@ import Testing
         #expect(verifier.statistics.tablesBuilt == 4)
     }
 
+    /// Only valid signatures count towards a table: garbage under a key, however
+    /// much of it, leaves it on BoringSSL's path.
+    @Test func invalidSignaturesEarnNoTable() {
+        let verifier = Ed25519Verifier(limits: .init(tableCapacity: 4, validSignaturesBeforeTable: 2, sightingCapacity: 16))
+        let key = Curve25519.Signing.PrivateKey()
+        let publicKey = Array(key.publicKey.rawRepresentation)
+        let message: [UInt8] = Array("pay".utf8)
+        var forged = Array(try! key.signature(for: message))
+        forged[5] ^= 0x20
+        for _ in 0..<10 { #expect(!verifier.isValidSignature(forged, for: message, publicKey: publicKey)) }
+        #expect(verifier.statistics.tablesBuilt == 0)
+        for i in 0..<3 {
+            let text = Array("pay \(i)".utf8)
+            #expect(verifier.isValidSignature(Array(try! key.signature(for: text)), for: text, publicKey: publicKey))
+        }
+        #expect(verifier.statistics.tablesBuilt == 1 && verifier.statistics.tableVerifications == 1)
+    }
+
     /// Many threads, few keys: every valid signature verifies, each key gets one table.
     @Test func concurrentVerificationSharesTables() {
-        let verifier = Ed25519Verifier(limits: .init(tableCapacity: 16, buildAfterSightings: 2, sightingCapacity: 64))
+        let verifier = Ed25519Verifier(limits: .init(tableCapacity: 16, validSignaturesBeforeTable: 1, sightingCapacity: 64))
         let keys = (0..<4).map { _ in Curve25519.Signing.PrivateKey() }
         let samples = (0..<400).map { i in
             let key = keys[i % keys.count]

@@ -11,7 +11,7 @@ import Testing
 @Suite struct Ed25519VerifierTests {
     /// A verifier that builds a table on a key's first signature.
     static func eagerVerifier() -> Ed25519Verifier {
-        Ed25519Verifier(limits: .init(tableCapacity: 64, buildAfterSightings: 1, sightingCapacity: 64))
+        Ed25519Verifier(limits: .init(tableCapacity: 64, validSignaturesBeforeTable: 0, sightingCapacity: 64))
     }
 
     static func boringSSL(_ signature: [UInt8], _ message: [UInt8], _ key: [UInt8]) -> Bool {
