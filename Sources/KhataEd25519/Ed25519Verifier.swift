@@ -9,7 +9,7 @@ import Synchronization
 /// (checked by BoringSSL), its next one builds a `FixedBaseTable` of −A; from
 /// then on its signatures cost two table walks (128 mixed additions, 4
 /// doublings, one inversion) instead of BoringSSL's double-scalar
-/// multiplication with 252 doublings — about 40 % of the time. Every other
+/// multiplication with 252 doublings — about a third of the time. Every other
 /// signature, and every key this file does not decode itself, goes to
 /// BoringSSL (swift-crypto), so the answer is always BoringSSL's answer:
 ///

@@ -69,31 +69,40 @@ struct EdwardsPoint {
 
     var negated: EdwardsPoint { EdwardsPoint(x: -x, y: y, z: z, t: -t) }
 
-    /// 2·self (dbl-2008-hwcd, 4 squarings and 4 multiplications).
+    /// 2·self (dbl-2008-hwcd, 4 squarings and 4 multiplications). Sums and
+    /// differences skip their carries: each feeds only a multiplication
+    /// (FieldElement's lazy operations state the bounds).
     @inline(__always)
     func doubled() -> EdwardsPoint {
-        let xx = x.squared(), yy = y.squared()
-        let zz2 = z.squared() + z.squared()
-        let sum = yy + xx, difference = yy - xx
-        let e = (x + y).squared() - sum
-        let f = zz2 - difference
+        typealias F = FieldElement
+        let xx = x.squared(), yy = y.squared(), zz = z.squared()
+        let zz2 = F.lazySum(zz, zz)  // < 2⁵³
+        let sum = F.lazySum(yy, xx)  // < 2⁵³ − 76
+        let difference = F.lazyDifference(yy, xx)  // < 2⁵³ − 76
+        let e = F.lazyDifferenceOfLazy(F.lazySum(x, y).squared(), sum)
+        let f = F.lazyDifferenceOfLazy(zz2, difference)
         return EdwardsPoint(completedX: e, y: sum, z: difference, t: f)
     }
 
-    /// self + q for a point q in affine Niels form (7 multiplications).
+    /// self + q for a point q in affine Niels form (7 multiplications), with
+    /// lazy sums and differences as in `doubled`.
     @inline(__always)
     func adding(_ q: NielsPoint) -> EdwardsPoint {
-        let a = (y + x) * q.yPlusX, b = (y - x) * q.yMinusX
-        let c = t * q.xy2d, zz = z + z
-        return EdwardsPoint(completedX: a - b, y: a + b, z: zz + c, t: zz - c)
+        typealias F = FieldElement
+        let a = F.lazySum(y, x) * q.yPlusX, b = F.lazyDifference(y, x) * q.yMinusX
+        let c = t * q.xy2d, zz = F.lazySum(z, z)
+        return EdwardsPoint(
+            completedX: F.lazyDifference(a, b), y: F.lazySum(a, b), z: F.lazySum(zz, c), t: F.lazyDifference(zz, c))
     }
 
     /// self − q for a point q in affine Niels form.
     @inline(__always)
     func subtracting(_ q: NielsPoint) -> EdwardsPoint {
-        let a = (y + x) * q.yMinusX, b = (y - x) * q.yPlusX
-        let c = t * q.xy2d, zz = z + z
-        return EdwardsPoint(completedX: a - b, y: a + b, z: zz - c, t: zz + c)
+        typealias F = FieldElement
+        let a = F.lazySum(y, x) * q.yMinusX, b = F.lazyDifference(y, x) * q.yPlusX
+        let c = t * q.xy2d, zz = F.lazySum(z, z)
+        return EdwardsPoint(
+            completedX: F.lazyDifference(a, b), y: F.lazySum(a, b), z: F.lazyDifference(zz, c), t: F.lazySum(zz, c))
     }
 
     /// self + q for any q (add-2008-hwcd-3, 9 multiplications); used to build tables.

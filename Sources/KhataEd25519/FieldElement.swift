@@ -1,10 +1,10 @@
 /// An element of the field of integers modulo p = 2²⁵⁵ − 19 (RFC 8032 §5.1), in
 /// radix 2⁵¹: value = l0 + l1·2⁵¹ + l2·2¹⁰² + l3·2¹⁵³ + l4·2²⁰⁴.
 ///
-/// Invariant, kept by every operation: each limb is below 2⁵² ("loosely
-/// reduced"), which leaves a multiplication's 128-bit column sums far from
-/// overflow (at most 77 products below 2¹⁰⁴ each, so below 2¹¹¹). Only
-/// `canonicalBytes` reduces fully.
+/// Invariant, kept by every operation but the `lazy…` ones: each limb is
+/// below 2⁵² ("loosely reduced"). Multiplication and squaring also take limbs
+/// up to 2⁵⁴ (what the lazy operations make): column sums are then at most
+/// 77 products below 2¹⁰⁸, so below 2¹¹⁵. Only `canonicalBytes` reduces fully.
 /// Nothing here is constant-time: verification handles public data only.
 struct FieldElement: Equatable {
     var l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64, l4: UInt64
@@ -119,6 +119,41 @@ struct FieldElement: Equatable {
     @inline(__always)
     static prefix func - (a: Self) -> Self { zero - a }
 
+    // The three below skip the carries, for the point formulas' hot loop: their
+    // results may have limbs up to 2⁵⁴, which a multiplication or squaring still
+    // takes (column sums stay below 2¹¹⁵, the top carry times 19 below 2⁶⁴), but
+    // which nothing else may. Each states what its inputs must be.
+
+    /// a + b without carries; a and b loosely reduced (a multiplication's result
+    /// is below 2⁵¹ + 2¹⁴), or one of them a lazy sum of two such: the result is
+    /// below 2⁵⁴.
+    @inline(__always)
+    static func lazySum(_ a: Self, _ b: Self) -> Self {
+        FieldElement(l0: a.l0 &+ b.l0, l1: a.l1 &+ b.l1, l2: a.l2 &+ b.l2, l3: a.l3 &+ b.l3, l4: a.l4 &+ b.l4)
+    }
+
+    /// a + 2p − b without carries; b loosely reduced (limbs below 2⁵² − 38),
+    /// a below 2⁵³: the result is below 2⁵⁴.
+    @inline(__always)
+    static func lazyDifference(_ a: Self, _ b: Self) -> Self {
+        let twoP0: UInt64 = (1 << 52) - 38
+        let twoP: UInt64 = (1 << 52) - 2
+        return FieldElement(
+            l0: a.l0 &+ twoP0 &- b.l0, l1: a.l1 &+ twoP &- b.l1, l2: a.l2 &+ twoP &- b.l2,
+            l3: a.l3 &+ twoP &- b.l3, l4: a.l4 &+ twoP &- b.l4)
+    }
+
+    /// a + 4p − b without carries, for a b that is itself lazy (limbs below
+    /// 2⁵³ − 76, 4p's smallest); a below 2⁵³: the result is below 2⁵⁴.
+    @inline(__always)
+    static func lazyDifferenceOfLazy(_ a: Self, _ b: Self) -> Self {
+        let fourP0: UInt64 = (1 << 53) - 76
+        let fourP: UInt64 = (1 << 53) - 4
+        return FieldElement(
+            l0: a.l0 &+ fourP0 &- b.l0, l1: a.l1 &+ fourP &- b.l1, l2: a.l2 &+ fourP &- b.l2,
+            l3: a.l3 &+ fourP &- b.l3, l4: a.l4 &+ fourP &- b.l4)
+    }
+
     @inline(__always)
     static func * (a: Self, b: Self) -> Self {
         @inline(__always) func m(_ x: UInt64, _ y: UInt64) -> UInt128 { UInt128(x) &* UInt128(y) }
@@ -144,7 +179,7 @@ struct FieldElement: Equatable {
         return Self.reduce(c0, c1, c2, c3, c4)
     }
 
-    /// Carries 128-bit column sums (each below 2¹¹¹) back into 51-bit limbs.
+    /// Carries 128-bit column sums (each below 2¹¹⁵) back into 51-bit limbs.
     @inline(__always)
     private static func reduce(_ c0: UInt128, _ c1: UInt128, _ c2: UInt128, _ c3: UInt128, _ c4: UInt128) -> Self {
         let mask = UInt128(mask51)
@@ -152,8 +187,8 @@ struct FieldElement: Equatable {
         let c2 = c2 &+ (c1 >> 51)
         let c3 = c3 &+ (c2 >> 51)
         let c4 = c4 &+ (c3 >> 51)
-        // c4 holds 5 products below 2¹⁰⁴ and a small carry, so c4 < 2¹⁰⁷, its
-        // carry is below 2⁵⁶ and 19 times it fits in 64 bits.
+        // c4 holds 5 products below 2¹⁰⁸ and a carry below 2⁶⁴, so c4 < 2¹¹⁰·⁴,
+        // its carry is below 2⁵⁹·⁴ and 19 times it fits in 64 bits.
         let top = UInt64(truncatingIfNeeded: c4 >> 51)
         var r = FieldElement(
             l0: UInt64(truncatingIfNeeded: c0 & mask) &+ top &* 19,

@@ -63,6 +63,31 @@ import Testing
         #expect(pMinusOne.withUnsafeBytes { FieldElement(canonicalBytes: $0) } == FieldElement.zero - .one)
     }
 
+    /// Multiplication takes the lazy operations' limbs up to 2⁵⁴ without
+    /// overflow: at the extremes it agrees with multiplying carried inputs, and
+    /// the lazy operations at their input bounds agree with the carried ones.
+    @Test func lazyLimbsAtTheirBounds() {
+        let top: UInt64 = (1 << 54) - 1
+        let loose: UInt64 = (1 << 51) + (1 << 14) - 1  // the largest limb a multiplication returns
+        let extremes = [
+            FieldElement(l0: top, l1: top, l2: top, l3: top, l4: top),
+            FieldElement(l0: 0, l1: top, l2: 0, l3: top, l4: top),
+            FieldElement(l0: top, l1: 0, l2: 0, l3: 0, l4: top),
+        ]
+        for a in extremes {
+            #expect(a * a == a.carried() * a.carried())
+            #expect(a.squared() == a.carried().squared())
+            #expect(a * .one == a.carried())
+        }
+        let b = FieldElement(l0: loose, l1: loose, l2: loose, l3: loose, l4: loose)
+        let zero = FieldElement.zero
+        #expect(FieldElement.lazySum(b, b) * b == (b + b) * b)
+        #expect(FieldElement.lazyDifference(FieldElement.lazySum(b, b), b) * b == (b + b - b) * b)
+        #expect(FieldElement.lazyDifference(zero, b) * b == (zero - b) * b)
+        #expect(FieldElement.lazyDifferenceOfLazy(FieldElement.lazySum(b, b), FieldElement.lazySum(b, b)).isZero)
+        #expect(FieldElement.lazyDifferenceOfLazy(zero, FieldElement.lazySum(b, b)) * b == (zero - b - b) * b)
+    }
+
     /// Vectors computed with Python's integers: v mod L for 64-byte v.
     @Test func wideScalarsReduceModuloTheOrder() {
         let vectors: [(String, String)] = [
