@@ -6,10 +6,11 @@ import Synchronization
 /// often.
 ///
 /// Once a key has made `Limits.validSignaturesBeforeTable` valid signatures
-/// (checked by BoringSSL), its next one builds a `FixedBaseTable` of −A; from
-/// then on its signatures cost two table walks (128 mixed additions, 4
-/// doublings, one inversion) instead of BoringSSL's double-scalar
-/// multiplication with 252 doublings — about a third of the time. Every other
+/// (checked by BoringSSL; more once the tables are full), its next one builds
+/// a `FixedBaseTable` of −A; from then on its signatures cost two table walks
+/// (86 mixed additions, 6 doublings, one inversion) instead of BoringSSL's
+/// double-scalar multiplication with 252 doublings — a quarter of the time.
+/// Every other
 /// signature, and every key this file does not decode itself, goes to
 /// BoringSSL (swift-crypto), so the answer is always BoringSSL's answer:
 ///
@@ -23,21 +24,31 @@ import Synchronization
 public final class Ed25519Verifier: Sendable {
     /// The bounds on what the verifier remembers.
     public struct Limits: Sendable {
-        /// Keys with a table at once (30 KiB each).
+        /// Keys with a table at once (83 KiB each).
         public var tableCapacity: Int
         /// Valid signatures a key makes through BoringSSL before its next one builds its table.
         public var validSignaturesBeforeTable: Int
+        /// The same once `tableCapacity` tables are held, when a new table evicts
+        /// one: higher, so that more signers than tables do not spend their time
+        /// building tables that are evicted before they pay for themselves.
+        public var validSignaturesBeforeTableWhenFull: Int
         /// Keys counted at once while they earn a table; the count restarts when full.
         public var sightingCapacity: Int
 
-        public static let standard = Limits(tableCapacity: 1024, validSignaturesBeforeTable: 7, sightingCapacity: 65_536)
+        public static let standard = Limits(
+            tableCapacity: 1024, validSignaturesBeforeTable: 7, validSignaturesBeforeTableWhenFull: 31, sightingCapacity: 65_536)
 
-        public init(tableCapacity: Int, validSignaturesBeforeTable: Int, sightingCapacity: Int) {
+        public init(
+            tableCapacity: Int, validSignaturesBeforeTable: Int, validSignaturesBeforeTableWhenFull: Int? = nil,
+            sightingCapacity: Int
+        ) {
+            let whenFull = validSignaturesBeforeTableWhenFull ?? validSignaturesBeforeTable
             precondition(tableCapacity >= 1 && sightingCapacity >= 1, "Ed25519Verifier.Limits: capacities must be positive")
             precondition(
-                (0...254).contains(validSignaturesBeforeTable), "Ed25519Verifier.Limits: validSignaturesBeforeTable in 0...254")
-            (self.tableCapacity, self.validSignaturesBeforeTable, self.sightingCapacity) =
-                (tableCapacity, validSignaturesBeforeTable, sightingCapacity)
+                (0...254).contains(validSignaturesBeforeTable) && (validSignaturesBeforeTable...254).contains(whenFull),
+                "Ed25519Verifier.Limits: 0 ≤ validSignaturesBeforeTable ≤ validSignaturesBeforeTableWhenFull ≤ 254")
+            (self.tableCapacity, self.validSignaturesBeforeTable, self.validSignaturesBeforeTableWhenFull, self.sightingCapacity) =
+                (tableCapacity, validSignaturesBeforeTable, whenFull, sightingCapacity)
         }
     }
 
@@ -115,7 +126,9 @@ public final class Ed25519Verifier: Sendable {
                 return .table(table)
             }
             let seen = state.sightings[key, default: 0]
-            if seen != Self.undecodable && Int(seen) >= limits.validSignaturesBeforeTable { return .build }
+            let needed =
+                state.tables.count >= limits.tableCapacity ? limits.validSignaturesBeforeTableWhenFull : limits.validSignaturesBeforeTable
+            if seen != Self.undecodable && Int(seen) >= needed { return .build }
             state.statistics.fallbackVerifications += 1
             return .fallback
         }
@@ -180,7 +193,7 @@ public final class Ed25519Verifier: Sendable {
             s.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian
         )
         let point = baseTable.doubleMultiply(
-            Scalar.signedRadix16(sWords), negatedKeyTable, Scalar.signedRadix16(k))
+            FixedBaseTable.digits(sWords), negatedKeyTable, FixedBaseTable.digits(k))
         let (e0, e1, e2, e3) = point.encoding
         return e0 == r.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian
             && e1 == r.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian

@@ -1,6 +1,5 @@
 /// Integers modulo the group order L = 2²⁵² + 27742317777372353535851937790883648493
-/// (RFC 8032 §5.1), as the signed radix-16 digits a fixed-base multiplication
-/// walks. Variable-time: verification handles public data only.
+/// (RFC 8032 §5.1), and the signed digits a fixed-base multiplication walks. Variable-time: verification handles public data only.
 enum Scalar {
     /// L's little-endian 64-bit words.
     static let order: (UInt64, UInt64, UInt64, UInt64) = (
@@ -61,24 +60,40 @@ enum Scalar {
         return (s0, s1, s2, s3)
     }
 
-    /// The 64 signed radix-16 digits e₀…e₆₃, each in −8…8, with
-    /// Σ eᵢ·16ⁱ equal to the scalar (four little-endian words, below 2²⁵⁵).
-    static func signedRadix16(_ words: (UInt64, UInt64, UInt64, UInt64)) -> SignedDigits {
+    /// The signed radix-2ʷ digits e₀…eₙ₋₁ of a scalar (four little-endian
+    /// words, below 2²⁵⁵), w = `bits` (4 to 7), n = `digitCount(bits:)`: each
+    /// digit in −2ʷ⁻¹…2ʷ⁻¹, and Σ eᵢ·2ʷⁱ equal to the scalar.
+    static func signedDigits(_ words: (UInt64, UInt64, UInt64, UInt64), bits: Int) -> SignedDigits {
+        precondition((4...7).contains(bits), "Scalar.signedDigits: window of 4 to 7 bits (at most 64 digits)")
+        let count = digitCount(bits: bits)
+        let half = Int16(1) << (bits - 1)
         var digits = SignedDigits()
         withUnsafeMutableBytes(of: &digits.storage) { out in
-            var carry: Int8 = 0
-            for i in 0..<64 {
-                let word = i < 16 ? words.0 : i < 32 ? words.1 : i < 48 ? words.2 : words.3
-                var digit = Int8(truncatingIfNeeded: (word >> UInt64((i % 16) * 4)) & 15) + carry
-                if i < 63 {
-                    // The top digit keeps its carry: below 2²⁵⁵ it is at most 7 + 1.
-                    carry = (digit + 8) >> 4
-                    digit -= carry << 4
+            var carry: Int16 = 0
+            for i in 0..<count {
+                var digit = Int16(window(words, at: i * bits, bits: bits)) + carry
+                if i < count - 1 {
+                    // The top digit keeps its carry: below 2²⁵⁵ it stays small.
+                    carry = (digit + half) >> bits
+                    digit -= carry << bits
                 }
-                out[i] = UInt8(bitPattern: digit)
+                out[i] = UInt8(bitPattern: Int8(digit))
             }
         }
         return digits
+    }
+
+    /// Digits of `bits` bits that cover 255 bits and the carry out of the last.
+    static func digitCount(bits: Int) -> Int { (255 + bits - 1) / bits + (255 % bits == 0 ? 1 : 0) }
+
+    /// The `bits` bits of the scalar from bit `offset` (zero past bit 255).
+    @inline(__always)
+    private static func window(_ words: (UInt64, UInt64, UInt64, UInt64), at offset: Int, bits: Int) -> UInt64 {
+        func word(_ i: Int) -> UInt64 { i == 0 ? words.0 : i == 1 ? words.1 : i == 2 ? words.2 : i == 3 ? words.3 : 0 }
+        let index = offset >> 6, shift = offset & 63
+        var value = word(index) >> UInt64(shift)
+        if shift + bits > 64 { value |= word(index + 1) << UInt64(64 - shift) }
+        return value & ((1 << UInt64(bits)) - 1)
     }
 }
 

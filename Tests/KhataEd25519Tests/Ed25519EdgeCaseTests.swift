@@ -29,7 +29,7 @@ import Testing
 
     static let baseTable = FixedBaseTable(.base)
     static func timesBase(_ scalar: Words) -> EdwardsPoint {
-        baseTable.doubleMultiply(Scalar.signedRadix16(scalar), baseTable, Scalar.signedRadix16((0, 0, 0, 0)))
+        baseTable.doubleMultiply(FixedBaseTable.digits(scalar), baseTable, FixedBaseTable.digits((0, 0, 0, 0)))
     }
 
     /// (r + k·a) mod L, through the same reduction the verifier uses.
@@ -153,10 +153,11 @@ import Testing
         #expect(!verifier.isValidSignature([], for: message, publicKey: []))
     }
 
-    /// A key earns its table on its Nth signature; at capacity a table is
-    /// evicted; the sighting counts restart when full.
+    /// A key earns its table after N valid signatures (M once the tables are
+    /// full); at capacity a new table evicts one; the counts restart when full.
     @Test func rememberingIsBounded() {
-        let verifier = Ed25519Verifier(limits: .init(tableCapacity: 2, validSignaturesBeforeTable: 2, sightingCapacity: 2))
+        let verifier = Ed25519Verifier(
+            limits: .init(tableCapacity: 2, validSignaturesBeforeTable: 2, validSignaturesBeforeTableWhenFull: 4, sightingCapacity: 2))
         let keys = (0..<3).map { _ in Curve25519.Signing.PrivateKey() }
         func verify(_ key: Curve25519.Signing.PrivateKey, _ times: Int) {
             for i in 0..<times {
@@ -169,18 +170,20 @@ import Testing
         #expect(verifier.statistics == .init(tableVerifications: 0, fallbackVerifications: 2, tablesBuilt: 0, tablesHeld: 0))
         verify(keys[0], 2)
         #expect(verifier.statistics == .init(tableVerifications: 2, fallbackVerifications: 2, tablesBuilt: 1, tablesHeld: 1))
-        // Two more keys count their sightings side by side (capacity 2), earn
-        // tables, and the third table evicts one.
         verify(keys[1], 3)
-        verify(keys[2], 3)
+        #expect(verifier.statistics.tablesBuilt == 2 && verifier.statistics.tablesHeld == 2)
+        // The tables are full: the third key needs 4 valid signatures, then its table evicts one.
+        verify(keys[2], 4)
+        #expect(verifier.statistics.tablesBuilt == 2)
+        verify(keys[2], 1)
         var statistics = verifier.statistics
         #expect(statistics.tablesBuilt == 3 && statistics.tablesEvicted == 1 && statistics.tablesHeld == 2)
         // Counting a third key while two are counted restarts the counts.
         let fresh = (0..<3).map { _ in Curve25519.Signing.PrivateKey() }
-        verify(fresh[0], 2)
-        verify(fresh[1], 2)
-        verify(fresh[2], 1)  // the sightings are full: restart
-        verify(fresh[0], 2)  // 1 + 1 sightings after the restart: no table yet
+        verify(fresh[0], 3)
+        verify(fresh[1], 3)
+        verify(fresh[2], 1)  // the counts are full: restart
+        verify(fresh[0], 4)  // 4 valid signatures after the restart, no table yet
         statistics = verifier.statistics
         #expect(statistics.tablesBuilt == 3)
         verify(fresh[0], 1)

@@ -160,9 +160,9 @@ import Testing
             let scalar = a.withUnsafeBytes { b in
                 (0..<4).map { b.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self).littleEndian }
             }
-            let digits = Scalar.signedRadix16((scalar[0], scalar[1], scalar[2], scalar[3]))
+            let digits = FixedBaseTable.digits((scalar[0], scalar[1], scalar[2], scalar[3]))
             let table = FixedBaseTable(.base)
-            let product = table.doubleMultiply(digits, table, Scalar.signedRadix16((0, 0, 0, 0)))
+            let product = table.doubleMultiply(digits, table, FixedBaseTable.digits((0, 0, 0, 0)))
             #expect(Self.words(product.encoding) == Array(key.publicKey.rawRepresentation))
         }
     }
