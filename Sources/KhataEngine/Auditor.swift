@@ -78,10 +78,21 @@ public final class Auditor {
         try authenticateTiles(reader, checkpoint: checkpoint)
         var (state, edge) = try startingPoint(previous, reader: reader, checkpoint: checkpoint)
         let start = edge.size
-        while edge.size < checkpoint.size {
-            try auditBundle(edge.size / UInt64(Tiles.width), reader: reader, checkpoint: checkpoint, state: &state, edge: &edge)
-            progress(edge.size, checkpoint.size)
+        // Bundle k is replayed on a thread of its own while bundle k + 1 is read,
+        // hashed, decoded and its signatures checked on every core.
+        let replay = PipelinedReplay(state: state, origin: checkpoint.origin)
+        do {
+            while edge.size < checkpoint.size {
+                let entries = try checkedBundle(edge.size / UInt64(Tiles.width), reader: reader, checkpoint: checkpoint, edge: &edge)
+                replay.enqueue(entries)
+                progress(edge.size, checkpoint.size)
+            }
+        } catch {
+            // An earlier entry's replay failure is the first thing wrong, if there is one.
+            _ = try replay.finish()
+            throw error
         }
+        state = try replay.finish()
         guard let final = state else { throw AuditFailure("the log is empty: it has no genesis") }
         guard edge.root == checkpoint.root else { throw AuditFailure("the entries do not hash to the checkpoint's root") }
         let violations = final.invariantViolations()
@@ -171,10 +182,11 @@ public final class Auditor {
     }
 
     /// Reads one entry bundle, checks each entry against its authenticated leaf
-    /// hash, then decodes, checks signatures and replays the entries not yet replayed.
-    private func auditBundle(
-        _ bundle: UInt64, reader: TileHashReader, checkpoint: Checkpoint, state: inout LedgerState?, edge: inout TreeEdge
-    ) throws(AuditFailure) {
+    /// hash, and decodes and checks the signatures of the entries not yet
+    /// replayed (on all cores); returns them for replay.
+    private func checkedBundle(
+        _ bundle: UInt64, reader: TileHashReader, checkpoint: Checkpoint, edge: inout TreeEdge
+    ) throws(AuditFailure) -> [Entry] {
         let first = bundle * UInt64(Tiles.width)
         let width = Int(min(UInt64(Tiles.width), checkpoint.size - first))
         let entries: [[UInt8]]
@@ -199,23 +211,59 @@ public final class Auditor {
             edge.append(leaf)
             pending.append((LeafIndex(index), entry))
         }
-        let decoded: [Entry]
-        do { decoded = try EntryDecoder.decode(pending, origin: checkpoint.origin) } catch { throw AuditFailure(index: error.index, error.message) }
-        for entry in decoded {
-            do throws(ReplayError) {
-                if state == nil {
-                    let genesis = try LedgerState(replayingGenesis: entry)
-                    guard genesis.origin == checkpoint.origin else {
-                        throw ReplayError(index: entry.index, "the genesis is for \(genesis.origin), the checkpoint for \(checkpoint.origin)")
-                    }
-                    state = genesis
-                } else {
-                    // In place: `state!` mutates the stored state without copying it.
-                    try state!.replay(entry)
+        do { return try EntryDecoder.decode(pending, origin: checkpoint.origin) } catch { throw AuditFailure(index: error.index, error.message) }
+    }
+}
+
+/// Replays decoded entries in order on a serial queue of its own, at most two
+/// bundles behind the caller, keeping the first failure.
+private final class PipelinedReplay: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "khata-audit-replay")
+    private let room = DispatchSemaphore(value: 2)
+    private let origin: String
+    // Touched only on `queue`.
+    private var state: LedgerState?
+    private var failure: AuditFailure?
+
+    init(state: LedgerState?, origin: String) {
+        self.state = state
+        self.origin = origin
+    }
+
+    /// Queues `entries` for replay; waits while two bundles are already queued.
+    func enqueue(_ entries: [Entry]) {
+        room.wait()
+        queue.async {
+            defer { self.room.signal() }
+            guard self.failure == nil else { return }
+            for entry in entries {
+                do throws(ReplayError) {
+                    try self.replay(entry)
+                } catch {
+                    self.failure = AuditFailure(index: error.index, error.message)
+                    return
                 }
-            } catch {
-                throw AuditFailure(index: error.index, error.message)
             }
         }
+    }
+
+    private func replay(_ entry: Entry) throws(ReplayError) {
+        if state == nil {
+            let genesis = try LedgerState(replayingGenesis: entry)
+            guard genesis.origin == origin else {
+                throw ReplayError(index: entry.index, "the genesis is for \(genesis.origin), the checkpoint for \(origin)")
+            }
+            state = genesis
+        } else {
+            // In place: `state!` mutates the stored state without copying it.
+            try state!.replay(entry)
+        }
+    }
+
+    /// Waits for everything queued; the state after it, or the first failure.
+    func finish() throws(AuditFailure) -> LedgerState? {
+        let (state, failure) = queue.sync { (self.state, self.failure) }
+        if let failure { throw failure }
+        return state
     }
 }

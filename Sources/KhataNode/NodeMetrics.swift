@@ -154,14 +154,14 @@ public final class NodeMetrics: @unchecked Sendable {
     }
 
     /// The process's Ed25519 verifier: how many signatures took the
-    /// precomputed-table path, and the tables it holds (30 KiB each).
+    /// precomputed-table path, and the tables it holds (83 KiB each).
     private func renderSignatures(_ statistics: Ed25519Verifier.Statistics) -> String {
         """
         # HELP khata_signature_verifications_total Ed25519 verifications, by path: a signer's precomputed table, or BoringSSL.
         # TYPE khata_signature_verifications_total counter
         khata_signature_verifications_total{path="table"} \(statistics.tableVerifications)
         khata_signature_verifications_total{path="boringssl"} \(statistics.fallbackVerifications)
-        # HELP khata_signer_tables Signers with a precomputed verification table (30 KiB each).
+        # HELP khata_signer_tables Signers with a precomputed verification table (83 KiB each).
         # TYPE khata_signer_tables gauge
         khata_signer_tables \(statistics.tablesHeld)
         # HELP khata_signer_tables_evicted_total Tables dropped to make room for another signer's.
