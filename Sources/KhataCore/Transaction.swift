@@ -1,4 +1,5 @@
 import Crypto
+import KhataEd25519
 
 /// A signature on a transaction: the signer's key and its Ed25519 signature over
 /// the transaction's signing bytes.
@@ -116,12 +117,31 @@ public struct Transaction: Hashable, Sendable {
     /// Checks every signature against the signing bytes for `origin`. Stateless;
     /// costs one Ed25519 verification per signature.
     public func verifySignatures(origin: String) throws(MalformedInput) {
-        guard !signatures.isEmpty else { throw MalformedInput(.badSignature, "the transaction is not signed") }
-        let message = signingBytes(origin: origin)
-        for signature in signatures where !signature.key.isValidSignature(signature.signature, for: message) {
-            throw MalformedInput(
+        if let failure = Self.verifySignatures(of: [self], origin: origin)[0] { throw failure }
+    }
+
+    /// `verifySignatures(origin:)` for each transaction: nil where every
+    /// signature holds, else what is wrong (an unsigned transaction, or its first
+    /// signature that does not match). Checked as one batch, so signatures by
+    /// keys with a precomputed table share one field inversion
+    /// (`Ed25519Verifier.areValid`).
+    public static func verifySignatures(of transactions: [Transaction], origin: String) -> [MalformedInput?] {
+        var checks: [Ed25519Verifier.Check] = []
+        for transaction in transactions where !transaction.signatures.isEmpty {
+            let message = transaction.signingBytes(origin: origin)
+            for signature in transaction.signatures {
+                checks.append(.init(signature: signature.signature, message: message, publicKey: signature.key.bytes))
+            }
+        }
+        var valid = Ed25519Verifier.shared.areValid(checks)[...]
+        return transactions.map { transaction in
+            guard !transaction.signatures.isEmpty else { return MalformedInput(.badSignature, "the transaction is not signed") }
+            let answers = valid.prefix(transaction.signatures.count)
+            valid = valid.dropFirst(transaction.signatures.count)
+            guard let bad = answers.firstIndex(of: false) else { return nil }
+            return MalformedInput(
                 .badSignature,
-                "the signature by \(signature.key) does not match this transaction on ledger \"\(origin)\"")
+                "the signature by \(transaction.signatures[bad - answers.startIndex].key) does not match this transaction on ledger \"\(origin)\"")
         }
     }
 

@@ -59,9 +59,14 @@ struct EdwardsPoint {
         (self.x, self.y, self.z, self.t) = (x, y, z, t)
     }
 
+    /// A point encoding as four little-endian words.
+    typealias Encoding = (UInt64, UInt64, UInt64, UInt64)
+
     /// The 32-byte encoding: y, with the sign of x in the top bit.
-    var encoding: (UInt64, UInt64, UInt64, UInt64) {
-        let zInverse = z.inverted()
+    var encoding: Encoding { encoding(zInverse: z.inverted()) }
+
+    /// The encoding, given 1/Z (computed for many points at once by the caller).
+    func encoding(zInverse: FieldElement) -> Encoding {
         let (w0, w1, w2, w3) = (y * zInverse).canonicalBytes
         let sign: UInt64 = (x * zInverse).isNegative ? 1 << 63 : 0
         return (w0, w1, w2, w3 | sign)

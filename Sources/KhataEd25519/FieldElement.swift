@@ -231,6 +231,26 @@ struct FieldElement: Equatable {
         return z250.squared(times: 5) * z11
     }
 
+    /// The inverses of all `elements` (none of them zero) for one inversion and
+    /// three multiplications each (Montgomery's trick).
+    static func inverted(_ elements: [FieldElement]) -> [FieldElement] {
+        guard !elements.isEmpty else { return [] }
+        var prefix: [FieldElement] = []
+        prefix.reserveCapacity(elements.count)
+        var product = FieldElement.one
+        for element in elements {
+            prefix.append(product)
+            product = product * element
+        }
+        var inverse = product.inverted()
+        var result = elements
+        for index in elements.indices.reversed() {
+            result[index] = inverse * prefix[index]
+            inverse = inverse * elements[index]
+        }
+        return result
+    }
+
     /// self^((p − 5)/8) = self^(2²⁵² − 3), the heart of a square root modulo p.
     func pow2_252_3() -> Self {
         let (z250, _) = pow2_250_1()

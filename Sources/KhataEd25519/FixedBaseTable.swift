@@ -41,24 +41,12 @@ final class FixedBaseTable: Sendable {
         Scalar.signedDigits(words, bits: windowBits)
     }
 
-    /// The points with Z = 1, using one field inversion for all (Montgomery's trick).
+    /// The points with Z = 1, using one field inversion for all.
     private static func affine(_ points: [EdwardsPoint]) -> [EdwardsPoint] {
-        var prefix: [FieldElement] = []
-        prefix.reserveCapacity(points.count)
-        var product = FieldElement.one
-        for point in points {
-            prefix.append(product)
-            product = product * point.z
+        zip(points, FieldElement.inverted(points.map(\.z))).map { point, zInverse in
+            let x = point.x * zInverse, y = point.y * zInverse
+            return EdwardsPoint(x: x, y: y, z: .one, t: x * y)
         }
-        var inverse = product.inverted()
-        var result = points
-        for index in points.indices.reversed() {
-            let zInverse = inverse * prefix[index]
-            inverse = inverse * points[index].z
-            let x = points[index].x * zInverse, y = points[index].y * zInverse
-            result[index] = EdwardsPoint(x: x, y: y, z: .one, t: x * y)
-        }
-        return result
     }
 
     /// acc + digit·(the table's point at `position`), for a signed digit.

@@ -149,19 +149,28 @@ public enum EntryDecoder {
     /// index) that does not decode, is stored at the wrong index, or carries a bad
     /// signature for `origin`.
     public static func decode(_ stored: [(LeafIndex, [UInt8])], origin: String) throws(ReplayError) -> [Entry] {
-        let decoded = parallelMap(stored, workers: SignatureVerifier.activeProcessorCount) { index, bytes -> Swift.Result<Entry, ReplayError> in
-            do throws(MalformedInput) {
-                let entry = try Entry(decoding: bytes)
-                guard entry.index == index else {
-                    return .failure(ReplayError(index: index, "is stored at \(index) but says it is \(entry.index)"))
+        let decoded = parallelChunks(stored, workers: SignatureVerifier.activeProcessorCount) { chunk in
+            let entries = chunk.map { index, bytes -> Swift.Result<Entry, ReplayError> in
+                do throws(MalformedInput) {
+                    let entry = try Entry(decoding: bytes)
+                    guard entry.index == index else {
+                        return .failure(ReplayError(index: index, "is stored at \(index) but says it is \(entry.index)"))
+                    }
+                    return .success(entry)
+                } catch {
+                    return .failure(ReplayError(index: index, "\(error)"))
                 }
-                if case .transaction(let transaction) = entry.payload {
-                    try transaction.verifySignatures(origin: origin)
-                }
-                return .success(entry)
-            } catch {
-                return .failure(ReplayError(index: index, "\(error)"))
             }
+            // The chunk's signatures as one batch.
+            let signed: [(position: Int, transaction: Transaction)] = entries.enumerated().compactMap { position, result in
+                guard case .success(let entry) = result, case .transaction(let transaction) = entry.payload else { return nil }
+                return (position, transaction)
+            }
+            var checked = entries
+            for (item, failure) in zip(signed, Transaction.verifySignatures(of: signed.map(\.transaction), origin: origin)) {
+                if let failure { checked[item.position] = .failure(ReplayError(index: chunk[chunk.startIndex + item.position].0, "\(failure)")) }
+            }
+            return checked
         }
         var entries: [Entry] = []
         entries.reserveCapacity(decoded.count)

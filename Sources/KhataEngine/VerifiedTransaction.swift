@@ -32,12 +32,10 @@ public enum SignatureVerifier {
     public static func verify(
         _ transactions: [Transaction], origin: String, workers: Int = activeProcessorCount
     ) -> [Result<VerifiedTransaction, MalformedInput>] {
-        parallelMap(transactions, workers: workers) { transaction in
-            do throws(MalformedInput) {
-                try transaction.verifySignatures(origin: origin)
-                return .success(VerifiedTransaction(transaction))
-            } catch {
-                return .failure(error)
+        parallelChunks(transactions, workers: workers) { chunk in
+            let chunk = Array(chunk)
+            return zip(chunk, Transaction.verifySignatures(of: chunk, origin: origin)).map { transaction, failure in
+                failure.map { .failure($0) } ?? .success(VerifiedTransaction(transaction))
             }
         }
     }
@@ -46,13 +44,15 @@ public enum SignatureVerifier {
     public static func decodeAndVerify(
         _ encodings: [[UInt8]], origin: String, workers: Int = activeProcessorCount
     ) -> [Result<VerifiedTransaction, MalformedInput>] {
-        parallelMap(encodings, workers: workers) { bytes in
-            do throws(MalformedInput) {
-                let transaction = try Transaction(decoding: bytes)
-                try transaction.verifySignatures(origin: origin)
-                return .success(VerifiedTransaction(transaction))
-            } catch {
-                return .failure(error)
+        parallelChunks(encodings, workers: workers) { chunk in
+            let decoded = chunk.map { bytes in Result { () throws(MalformedInput) in try Transaction(decoding: bytes) } }
+            let transactions = decoded.compactMap { try? $0.get() }
+            var failures = Transaction.verifySignatures(of: transactions, origin: origin)[...]
+            return decoded.map { result in
+                result.flatMap { transaction in
+                    let failure = failures.removeFirst()
+                    return failure.map { .failure($0) } ?? .success(VerifiedTransaction(transaction))
+                }
             }
         }
     }
@@ -74,17 +74,27 @@ public enum SignatureVerifier {
 func parallelMap<Input: Sendable, Output: Sendable>(
     _ input: [Input], workers: Int, _ transform: @Sendable (Input) -> Output
 ) -> [Output] {
+    parallelChunks(input, workers: workers) { $0.map(transform) }
+}
+
+/// Maps `input` on up to `workers` threads, a contiguous chunk per thread,
+/// `transform` returning one output per input of its chunk, in order. For work
+/// that is cheaper done for a chunk at once (signature batches).
+func parallelChunks<Input: Sendable, Output: Sendable>(
+    _ input: [Input], workers: Int, _ transform: @Sendable (ArraySlice<Input>) -> [Output]
+) -> [Output] {
     let chunks = max(1, min(workers, input.count / 8))
-    guard chunks > 1 else { return input.map(transform) }
-    let results = ResultSlots<Output>(count: input.count)
+    guard chunks > 1 else { return transform(input[...]) }
+    let results = ResultSlots<[Output]>(count: chunks)
     let chunkSize = (input.count + chunks - 1) / chunks
     DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        let start = chunk * chunkSize
-        for index in start..<min(input.count, start + chunkSize) {
-            results.set(index, transform(input[index]))
-        }
+        let start = min(input.count, chunk * chunkSize)
+        let slice = input[start..<min(input.count, start + chunkSize)]
+        let output = transform(slice)
+        precondition(output.count == slice.count, "parallelChunks: a chunk of \(slice.count) gave \(output.count) outputs")
+        results.set(chunk, output)
     }
-    return results.values()
+    return results.values().flatMap { $0 }
 }
 
 /// Result slots that parallel workers fill, each slot written by exactly one

@@ -54,6 +54,10 @@ import Testing
             #expect(a.squared() == a * a)
             #expect((a - a).isZero && (a + (-a)).isZero)
         }
+        // Montgomery's trick inverts many at once, as one by one.
+        let many = (1...40).map { FieldElement(UInt64($0) * 7_919) * EdwardsPoint.d }
+        #expect(FieldElement.inverted(many) == many.map { $0.inverted() })
+        #expect(FieldElement.inverted([]).isEmpty)
         // p, p + 1 and 2²⁵⁵ − 1 are not canonical; p − 1 is.
         let p = Self.bytes("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
         for tooBig in [p, Self.bytes("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), [UInt8](repeating: 0xff, count: 32)] {
@@ -186,6 +190,38 @@ import Testing
             #expect(!verifier.isValidSignature(signature, for: message + [0], publicKey: key))
         }
         #expect(verifier.statistics.tableVerifications == 4)
+    }
+
+    /// A batch gives the answers one-by-one checks give, whatever it mixes:
+    /// table and BoringSSL paths, valid and corrupted, wrong lengths.
+    @Test func batchesAnswerAsSingleChecksDo() {
+        let keys = (0..<5).map { _ in Curve25519.Signing.PrivateKey() }
+        var checks: [Ed25519Verifier.Check] = []
+        for i in 0..<300 {
+            let key = keys[i % keys.count]
+            let message = Array("batch \(i)".utf8)
+            var signature = Array(try! key.signature(for: message))
+            var publicKey = Array(key.publicKey.rawRepresentation)
+            switch i % 5 {
+            case 1: signature[i % 64] ^= 0x04
+            case 2 where i % 3 == 0: signature.removeLast()
+            case 3 where i % 7 == 0: publicKey = Array(keys[(i + 1) % keys.count].publicKey.rawRepresentation)
+            default: break
+            }
+            checks.append(.init(signature: signature, message: message, publicKey: publicKey))
+        }
+        // Keys 0-2 have tables; 3 and 4 go to BoringSSL (they never reach the threshold here).
+        let single = Ed25519Verifier(
+            limits: .init(tableCapacity: 3, validSignaturesBeforeTable: 0, validSignaturesBeforeTableWhenFull: 200, sightingCapacity: 64))
+        let batched = Ed25519Verifier(
+            limits: .init(tableCapacity: 3, validSignaturesBeforeTable: 0, validSignaturesBeforeTableWhenFull: 200, sightingCapacity: 64))
+        let one = checks.map { single.isValidSignature($0.signature, for: $0.message, publicKey: $0.publicKey) }
+        let all = batched.areValid(checks)
+        #expect(all == one)
+        #expect(all.contains(true) && all.contains(false))
+        #expect(batched.statistics.tableVerifications > 0 && batched.statistics.fallbackVerifications > 0)
+        #expect(batched.areValid([]) == [])
+        #expect(batched.areValid(Array(checks.prefix(1))) == [one[0]])
     }
 
     @Test func agreesWithBoringSSLOnValidAndCorruptedSignatures() {
