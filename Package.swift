@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 // The module graph is the architecture (docs/ARCHITECTURE.md):
 //   KhataEd25519  RFC 8032 signature checks, with precomputed tables for keys that sign often.
 //   KhataCore     pure ledger: types, limits, canonical encoding, state machine. No I/O, no clock.
@@ -47,6 +47,8 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             // Field arithmetic is 100× slower unoptimised, which would make the debug
             // builds the tests use slower than BoringSSL's C; this module is always optimised.
+            // (Tools version 6.2 is what lets packages that depend on Khata by version
+            // accept this flag; checked with a consumer of a tagged clone.)
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
         .target(
