@@ -7,12 +7,15 @@
 #
 # Usage: scripts/bench-node.sh [SECONDS] [RATE…]     (default: 15 s at 5000 8000 10000)
 # Each run is measured after WARMUP seconds (default 5) of the same load on the
-# fresh node (WARMUP=0 measures from the first request). Builds the release
+# fresh node (WARMUP=0 measures from the first request). PAYERS=N (default 0:
+# the dev ledger's three) first opens N payer accounts with keys of their own,
+# which then pay in turn: many signers that each sign rarely. Builds the release
 # binary first. Node settings pass through the environment
 # (KHATA_COMMIT_SPACING_US, KHATA_SNAPSHOT_INTERVAL; docs/OPERATIONS.md).
 set -euo pipefail
 seconds=${1:-15}
 warmup=${WARMUP:-5}
+payers=${PAYERS:-0}
 shift || true
 rates=("${@:-5000 8000 10000}")
 cd "$(dirname "$0")/.."
@@ -35,7 +38,7 @@ for rate in ${rates[@]}; do
     exit 1
   fi
   echo "== offered $rate/s for $seconds s after $warmup s of warm-up"
-  "$khata" bench load --node "http://127.0.0.1:$port" --data "$work/ledger" --clients 64 --duration "$seconds" --warmup "$warmup" --rate "$rate" 2>/dev/null
+  "$khata" bench load --node "http://127.0.0.1:$port" --data "$work/ledger" --clients 64 --duration "$seconds" --warmup "$warmup" --rate "$rate" --payers "$payers" 2>/dev/null
   kill "$node" 2>/dev/null || true; wait "$node" 2>/dev/null || true
   node=""
 done

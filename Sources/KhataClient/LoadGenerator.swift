@@ -66,6 +66,44 @@ public enum LoadGenerator {
         }
     }
 
+    /// A failure to open the payers `openPayers` was asked for.
+    public struct SetupFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Opens `count` accounts, each controlled by a fresh key of its own and
+    /// funded with `amount` of `asset` by `funder` (whose key signs too), and
+    /// returns them as payers: a load whose signers are many and each signs
+    /// rarely (every transfer a different key, in turn). One transaction per
+    /// account (create, then fund), submitted in binary batches of up to 500;
+    /// any receipt but committed stops it with the node's answer.
+    public static func openPayers(
+        count: Int, funder: (AccountID, SigningKey), asset: AssetCode, amount: Amount, client: KhataClient,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> [(AccountID, SigningKey)] {
+        precondition(count >= 1, "LoadGenerator.openPayers: at least one payer")
+        var payers: [(AccountID, SigningKey)] = []
+        payers.reserveCapacity(count)
+        while payers.count < count {
+            let batch = (payers.count..<min(count, payers.count + 500)).map { _ in (AccountID.random(), SigningKey()) }
+            let transactions = try batch.map { account, key in
+                try Transaction(
+                    id: .random(),
+                    operations: [
+                        .createAccount(CreateAccount(account: account, controllers: KeySet(threshold: 1, keys: [key.publicKey]))),
+                        .transfer(Transfer(asset: asset, debit: funder.0, credit: account, amount: amount)),
+                    ]
+                ).signed(by: [key, funder.1], origin: client.origin)
+            }
+            for receipt in try client.submit(transactions, binary: true) where receipt.outcome != .committed {
+                throw SetupFailure(description: "opening payer accounts: the node answered \(receipt.outcome) for transaction \(receipt.transaction)")
+            }
+            payers += batch
+            progress(payers.count)
+        }
+        return payers
+    }
+
     /// Runs the load. Each client holds one keep-alive connection (a raw socket,
     /// so the generator's own cost stays small). With a `rate`, every client sends
     /// on a fixed schedule of pre-signed requests (open loop), all driven by one
@@ -196,7 +234,11 @@ public enum LoadGenerator {
     }
 
     public static func makeTransaction(worker: Int, n: UInt64, configuration: Configuration, client: KhataClient, parties: Parties) -> Transaction {
-        let (payer, key) = parties.payers[(worker + Int(n)) % parties.payers.count]
+        // Payers take turns across all clients (request k of client w is the
+        // (k·clients + w)-th sent), so with many payers each signs once per
+        // `payers.count` requests, spread out rather than in bursts.
+        let turn = (n &* UInt64(max(1, configuration.clients)) &+ UInt64(worker)) % UInt64(parties.payers.count)
+        let (payer, key) = parties.payers[Int(turn)]
         let operations = (0..<configuration.transfersPerTransaction).map { k in
             LedgerOperation.transfer(
                 Transfer(

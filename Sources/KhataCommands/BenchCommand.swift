@@ -131,8 +131,12 @@ struct BenchCommand: ParsableCommand {
                 Example (against `khata dev --data ./ledger`):
                   swift run -c release khata bench load --node http://127.0.0.1:7370 --data ./ledger --clients 32 --duration 10
                   swift run -c release khata bench load --node http://127.0.0.1:7370 --data ./ledger --transfers-per-transaction 100 --batch 20
+                  swift run -c release khata bench load --node http://127.0.0.1:7370 --data ./ledger --payers 5000 --rate 5000
                 Payers are the dev ledger's banks and company (--data names their keys); each transfer
-                moves 1 paisa. Latency is from sending a request to receiving its durable receipts.
+                moves 1 paisa. With --payers N, the generator first opens N accounts of its own, each
+                with a fresh key and 1,000 rupees from bank-one, and they pay in turn: many signers
+                that each sign rarely, the case where the node's signature tables do not help.
+                Latency is from sending a request to receiving its durable receipts.
                 """
         )
         @Option(help: "The node's URL.")
@@ -153,6 +157,11 @@ struct BenchCommand: ParsableCommand {
         var batch = 1
         @Option(help: "Offered transactions per second in total (0: as fast as the node answers).")
         var rate: Double = 0
+        @Option(
+            help: ArgumentHelp(
+                "Open this many new payer accounts first, each with its own key, and pay from them in turn (0: the dev ledger's three payers).",
+                valueName: "count"))
+        var payers = 0
         @Flag(help: "Print one JSON object instead of text.")
         var json = false
         @Option(
@@ -172,13 +181,19 @@ struct BenchCommand: ParsableCommand {
             guard (1...8_192).contains(batch) else { throw ValidationError("--batch is 1 to 8192") }
             guard rate >= 0 else { throw ValidationError("--rate is 0 or more") }
             guard warmup >= 0 && warmup <= 600 else { throw ValidationError("--warmup is 0 to 600 seconds") }
+            guard (0...100_000).contains(payers) else { throw ValidationError("--payers is 0 to 100,000") }
         }
 
         func run() throws {
             let client = try NodeClientOptions.client(url: node, directory: ledger.data)
             let participants = ledger.participants
-            let payers = try ["bank-one", "bank-two", "acme"].map { name in
+            var payers = try ["bank-one", "bank-two", "acme"].map { name in
                 (try participants.account(name), try participants.signingKey(name, directory: ledger.data))
+            }
+            if self.payers > 0 {
+                payers = try LoadGenerator.openPayers(
+                    count: self.payers, funder: payers[0], asset: AssetCode("INR")!, amount: Amount(100_000), client: client
+                ) { opened in FileHandle.standardError.write(Data("… opened \(opened) of \(self.payers) payer accounts\n".utf8)) }
             }
             let payees = try ["asha", "ravi", "meera", "rbi", "governor-1"].map { try participants.account($0) }
             if let count = writeBodies, let out {
@@ -207,7 +222,7 @@ struct BenchCommand: ParsableCommand {
             }
             if json { return try printJSON(report) }
             print(
-                "Conditions: \(report.clients) clients, \(transfersPerTransaction) transfer(s) per transaction, \(batch) transaction(s) per request, offered rate \(rate == 0 ? "unlimited" : String(rate))/s, \(String(format: "%.1f", report.seconds)) s"
+                "Conditions: \(report.clients) clients, \(payers.count) payers, \(transfersPerTransaction) transfer(s) per transaction, \(batch) transaction(s) per request, offered rate \(rate == 0 ? "unlimited" : String(rate))/s, \(String(format: "%.1f", report.seconds)) s"
                     + (report.warmupSeconds > 0 ? String(format: " measured after %.1f s of warm-up.", report.warmupSeconds) : ".")
             )
             print(

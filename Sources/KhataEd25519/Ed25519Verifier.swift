@@ -34,21 +34,29 @@ public final class Ed25519Verifier: Sendable {
         public var validSignaturesBeforeTableWhenFull: Int
         /// Keys counted at once while they earn a table; the count restarts when full.
         public var sightingCapacity: Int
+        /// Tables built per second at most, in bursts of as many: a build costs
+        /// about ten verifications, and many signers reaching the threshold at
+        /// once (they all started together) would otherwise spend a second of
+        /// CPU on tables in an instant. 128/s is at most about 2 % of a core.
+        public var tableBuildsPerSecond: Int
 
         public static let standard = Limits(
-            tableCapacity: 1024, validSignaturesBeforeTable: 7, validSignaturesBeforeTableWhenFull: 31, sightingCapacity: 65_536)
+            tableCapacity: 1024, validSignaturesBeforeTable: 7, validSignaturesBeforeTableWhenFull: 31, sightingCapacity: 65_536,
+            tableBuildsPerSecond: 128)
 
         public init(
             tableCapacity: Int, validSignaturesBeforeTable: Int, validSignaturesBeforeTableWhenFull: Int? = nil,
-            sightingCapacity: Int
+            sightingCapacity: Int, tableBuildsPerSecond: Int = 1_000_000
         ) {
             let whenFull = validSignaturesBeforeTableWhenFull ?? validSignaturesBeforeTable
             precondition(tableCapacity >= 1 && sightingCapacity >= 1, "Ed25519Verifier.Limits: capacities must be positive")
             precondition(
                 (0...254).contains(validSignaturesBeforeTable) && (validSignaturesBeforeTable...254).contains(whenFull),
                 "Ed25519Verifier.Limits: 0 ≤ validSignaturesBeforeTable ≤ validSignaturesBeforeTableWhenFull ≤ 254")
+            precondition(tableBuildsPerSecond >= 1, "Ed25519Verifier.Limits: tableBuildsPerSecond must be positive")
             (self.tableCapacity, self.validSignaturesBeforeTable, self.validSignaturesBeforeTableWhenFull, self.sightingCapacity) =
                 (tableCapacity, validSignaturesBeforeTable, whenFull, sightingCapacity)
+            self.tableBuildsPerSecond = tableBuildsPerSecond
         }
     }
 
@@ -59,6 +67,8 @@ public final class Ed25519Verifier: Sendable {
         public var tablesBuilt = 0
         public var tablesEvicted = 0
         public var tablesHeld = 0
+        /// Builds a key had earned but the build rate put off (it stays on BoringSSL meanwhile).
+        public var buildsDeferred = 0
     }
 
     /// The verifier the ledger uses.
@@ -73,15 +83,32 @@ public final class Ed25519Verifier: Sendable {
         /// Valid signatures seen per key still without a table; `undecodable` marks keys never to build.
         var sightings: [Key: UInt8] = [:]
         var statistics = Statistics()
+        /// Builds allowed now (a token bucket refilled at `tableBuildsPerSecond`), and when it was last refilled.
+        var buildTokens: Double
+        var refilledAt: UInt64
     }
 
     private static let undecodable = UInt8.max
     private static let baseTable = FixedBaseTable(.base)
 
     private let limits: Limits
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// Monotonic nanoseconds; tests replace it.
+    private let clock: @Sendable () -> UInt64
 
-    public init(limits: Limits) { self.limits = limits }
+    public init(limits: Limits, clock: @escaping @Sendable () -> UInt64 = Ed25519Verifier.monotonicNanoseconds) {
+        self.limits = limits
+        self.clock = clock
+        state = Mutex(State(buildTokens: Double(limits.tableBuildsPerSecond), refilledAt: clock()))
+    }
+
+    private static let clockOrigin = ContinuousClock.now
+
+    /// Nanoseconds since the first call, from the monotonic clock.
+    public static func monotonicNanoseconds() -> UInt64 {
+        let elapsed = clockOrigin.duration(to: .now).components
+        return UInt64(max(0, elapsed.seconds)) &* 1_000_000_000 &+ UInt64(max(0, elapsed.attoseconds / 1_000_000_000))
+    }
 
     public var statistics: Statistics { state.withLock { $0.statistics } }
 
@@ -176,7 +203,10 @@ public final class Ed25519Verifier: Sendable {
             let seen = state.sightings[key, default: 0]
             let needed =
                 state.tables.count >= limits.tableCapacity ? limits.validSignaturesBeforeTableWhenFull : limits.validSignaturesBeforeTable
-            if seen != Self.undecodable && Int(seen) >= needed { return .build }
+            if seen != Self.undecodable && Int(seen) >= needed {
+                if takeBuildToken(&state) { return .build }
+                state.statistics.buildsDeferred += 1
+            }
             state.statistics.fallbackVerifications += 1
             return .fallback
         }
@@ -207,6 +237,19 @@ public final class Ed25519Verifier: Sendable {
             state.statistics.tablesHeld = state.tables.count
             return table
         }
+    }
+
+    /// Whether a table may be built now; spends the token if so.
+    private func takeBuildToken(_ state: inout State) -> Bool {
+        let now = clock()
+        let rate = Double(limits.tableBuildsPerSecond)
+        if now > state.refilledAt {
+            state.buildTokens = min(rate, state.buildTokens + Double(now - state.refilledAt) / 1e9 * rate)
+            state.refilledAt = now
+        }
+        guard state.buildTokens >= 1 else { return false }
+        state.buildTokens -= 1
+        return true
     }
 
     /// Only valid signatures count towards a table, so a stream of garbage under

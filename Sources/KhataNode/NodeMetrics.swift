@@ -167,6 +167,9 @@ public final class NodeMetrics: @unchecked Sendable {
         # HELP khata_signer_tables_evicted_total Tables dropped to make room for another signer's.
         # TYPE khata_signer_tables_evicted_total counter
         khata_signer_tables_evicted_total \(statistics.tablesEvicted)
+        # HELP khata_signer_tables_deferred_total Table builds a signer had earned but the build rate (128/s) put off.
+        # TYPE khata_signer_tables_deferred_total counter
+        khata_signer_tables_deferred_total \(statistics.buildsDeferred)
 
         """
     }

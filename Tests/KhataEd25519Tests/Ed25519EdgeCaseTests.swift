@@ -190,6 +190,33 @@ import Testing
         #expect(verifier.statistics.tablesBuilt == 4)
     }
 
+    /// Builds are rate-limited: keys that earn a table beyond the rate stay on
+    /// BoringSSL until the clock (here a test's) lets their builds through.
+    @Test func tableBuildsAreRateLimited() {
+        let now = Mutex<UInt64>(0)
+        let verifier = Ed25519Verifier(
+            limits: .init(tableCapacity: 16, validSignaturesBeforeTable: 0, sightingCapacity: 64, tableBuildsPerSecond: 2),
+            clock: { now.withLock { $0 } })
+        let keys = (0..<5).map { _ in Curve25519.Signing.PrivateKey() }
+        func verifyAll() {
+            for (i, key) in keys.enumerated() {
+                let message = Array("rate \(i)".utf8)
+                let signature = Array(try! key.signature(for: message))
+                #expect(verifier.isValidSignature(signature, for: message, publicKey: Array(key.publicKey.rawRepresentation)))
+            }
+        }
+        verifyAll()
+        #expect(verifier.statistics.tablesBuilt == 2 && verifier.statistics.buildsDeferred == 3)
+        now.withLock { $0 = 500_000_000 }  // half a second: one more build
+        verifyAll()
+        #expect(verifier.statistics.tablesBuilt == 3)
+        now.withLock { $0 = 10_000_000_000 }  // the bucket refills to its burst of 2, no more
+        verifyAll()
+        #expect(verifier.statistics.tablesBuilt == 5)
+        verifyAll()
+        #expect(verifier.statistics.tableVerifications == 2 + 3 + 5 + 5)
+    }
+
     /// Only valid signatures count towards a table: garbage under a key, however
     /// much of it, leaves it on BoringSSL's path.
     @Test func invalidSignaturesEarnNoTable() {

@@ -212,6 +212,39 @@ struct NodeTests {
         }
     }
 
+    /// `openPayers` opens funded accounts under fresh keys, and a load paid from
+    /// them in turn runs without errors; a funder who cannot pay stops it with
+    /// the node's answer.
+    @Test func loadFromManyPayers() async throws {
+        try await withNode { node in
+            let payers = try await offPool {
+                try LoadGenerator.openPayers(
+                    count: 30, funder: (Fixture.alice, Fixture.aliceKey), asset: inr, amount: Amount(1_000), client: node.client)
+            }
+            #expect(Set(payers.map(\.0)).count == 30 && Set(payers.map(\.1.publicKey)).count == 30)
+            let opened = try await offPool { try node.client.account(payers[7].0) }
+            #expect(opened.balances.first { $0.asset == inr }?.units.creditsPosted == "1000")
+            var configuration = LoadGenerator.Configuration()
+            configuration.clients = 4
+            configuration.duration = 1
+            configuration.rate = 120
+            let parties = LoadGenerator.Parties(asset: inr, payers: payers, payees: [Fixture.bob])
+            let fixed = configuration
+            let report = try await offPool { LoadGenerator.run(fixed, client: node.client, parties: parties) { _ in } }
+            #expect(report.errors == 0 && report.transactions == 120, "\(report)")
+            // 120 transfers in turn from 30 payers: 4 units from each.
+            let paid = try await offPool { try node.client.account(payers[7].0) }
+            #expect(paid.balances.first { $0.asset == inr }?.units.debitsPosted == "4")
+            await #expect(throws: LoadGenerator.SetupFailure.self) {
+                try await offPool {
+                    try LoadGenerator.openPayers(
+                        count: 2, funder: (Fixture.alice, Fixture.aliceKey), asset: inr, amount: Amount(Fixture.aliceOpeningINR),
+                        client: node.client)
+                }
+            }
+        }
+    }
+
     /// At an offered rate the generator sends on schedule from one polling thread:
     /// the requests scheduled within the duration are sent, answered and counted.
     @Test func openLoopLoadKeepsItsSchedule() async throws {
