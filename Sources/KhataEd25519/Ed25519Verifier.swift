@@ -110,7 +110,13 @@ public final class Ed25519Verifier: Sendable {
         return UInt64(max(0, elapsed.seconds)) &* 1_000_000_000 &+ UInt64(max(0, elapsed.attoseconds / 1_000_000_000))
     }
 
-    public var statistics: Statistics { state.withLock { $0.statistics } }
+    public var statistics: Statistics {
+        state.withLock { state in
+            var statistics = state.statistics
+            statistics.tablesHeld = state.tables.count
+            return statistics
+        }
+    }
 
     /// One signature to check: 64 bytes of signature, the message, 32 bytes of key.
     public struct Check: Sendable {
@@ -138,7 +144,7 @@ public final class Ed25519Verifier: Sendable {
     /// a table verification saved per signature.
     public func areValid(_ checks: [Check]) -> [Bool] {
         var answers = [Bool](repeating: false, count: checks.count)
-        var pending: [(index: Int, point: EdwardsPoint, r: Encoding)] = []
+        var pending: [(index: Int, point: EdwardsPoint, r: Words256)] = []
         for (index, check) in checks.enumerated() {
             switch start(check) {
             case .decided(let valid): answers[index] = valid
@@ -152,13 +158,11 @@ public final class Ed25519Verifier: Sendable {
         return answers
     }
 
-    typealias Encoding = EdwardsPoint.Encoding
-
     /// Where a check stands after everything but the final comparison.
     private enum Progress {
         case decided(Bool)
         /// Valid exactly when the point's encoding is R.
-        case compare(EdwardsPoint, r: Encoding)
+        case compare(EdwardsPoint, r: Words256)
     }
 
     private func start(_ check: Check) -> Progress {
@@ -166,16 +170,13 @@ public final class Ed25519Verifier: Sendable {
             check.signature.withUnsafeBytes { signatureBytes in
                 check.message.withUnsafeBytes { messageBytes in
                     guard keyBytes.count == 32, signatureBytes.count == 64 else { return .decided(false) }
-                    let key = Key(
-                        w0: keyBytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self),
-                        w1: keyBytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                        w2: keyBytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                        w3: keyBytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+                    let words = littleEndianWords(keyBytes)
+                    let key = Key(w0: words.0, w1: words.1, w2: words.2, w3: words.3)
                     if let table = table(for: key, keyBytes: keyBytes) {
                         guard let point = Self.point(signatureBytes, messageBytes, keyBytes, negatedKeyTable: table) else {
                             return .decided(false)
                         }
-                        return .compare(point, r: Self.encoding(UnsafeRawBufferPointer(rebasing: signatureBytes[0..<32])))
+                        return .compare(point, r: littleEndianWords(signatureBytes))
                     }
                     let valid = Self.verifyWithBoringSSL(signatureBytes, messageBytes, keyBytes)
                     if valid { countValidSignature(by: key) }
@@ -234,7 +235,6 @@ public final class Ed25519Verifier: Sendable {
             state.tables[key] = table
             state.sightings[key] = nil
             state.statistics.tablesBuilt += 1
-            state.statistics.tablesHeld = state.tables.count
             return table
         }
     }
@@ -279,17 +279,7 @@ public final class Ed25519Verifier: Sendable {
         hasher.update(bufferPointer: publicKey)
         hasher.update(bufferPointer: message)
         let k = hasher.finalize().withUnsafeBytes { Scalar.reduced(wide: $0) }
-        return baseTable.doubleMultiply(FixedBaseTable.digits(encoding(s)), negatedKeyTable, FixedBaseTable.digits(k))
-    }
-
-    /// 32 bytes as four little-endian words.
-    static func encoding(_ bytes: UnsafeRawBufferPointer) -> Encoding {
-        (
-            bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian,
-            bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian,
-            bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian,
-            bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian
-        )
+        return baseTable.doubleMultiply(FixedBaseTable.digits(littleEndianWords(s)), negatedKeyTable, FixedBaseTable.digits(k))
     }
 
     /// BoringSSL's answer alone, without the verifier's tables (for benchmarks).

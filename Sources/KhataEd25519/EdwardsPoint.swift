@@ -59,14 +59,11 @@ struct EdwardsPoint {
         (self.x, self.y, self.z, self.t) = (x, y, z, t)
     }
 
-    /// A point encoding as four little-endian words.
-    typealias Encoding = (UInt64, UInt64, UInt64, UInt64)
-
-    /// The 32-byte encoding: y, with the sign of x in the top bit.
-    var encoding: Encoding { encoding(zInverse: z.inverted()) }
+    /// The 32-byte encoding: y, with the sign of x in the top bit (as words).
+    var encoding: Words256 { encoding(zInverse: z.inverted()) }
 
     /// The encoding, given 1/Z (computed for many points at once by the caller).
-    func encoding(zInverse: FieldElement) -> Encoding {
+    func encoding(zInverse: FieldElement) -> Words256 {
         let (w0, w1, w2, w3) = (y * zInverse).canonicalBytes
         let sign: UInt64 = (x * zInverse).isNegative ? 1 << 63 : 0
         return (w0, w1, w2, w3 | sign)
@@ -89,25 +86,25 @@ struct EdwardsPoint {
         return EdwardsPoint(completedX: e, y: sum, z: difference, t: f)
     }
 
-    /// self + q for a point q in affine Niels form (7 multiplications), with
-    /// lazy sums and differences as in `doubled`.
+    /// self + q for a point q in affine Niels form (7 multiplications).
     @inline(__always)
-    func adding(_ q: NielsPoint) -> EdwardsPoint {
-        typealias F = FieldElement
-        let a = F.lazySum(y, x) * q.yPlusX, b = F.lazyDifference(y, x) * q.yMinusX
-        let c = t * q.xy2d, zz = F.lazySum(z, z)
-        return EdwardsPoint(
-            completedX: F.lazyDifference(a, b), y: F.lazySum(a, b), z: F.lazySum(zz, c), t: F.lazyDifference(zz, c))
-    }
+    func adding(_ q: NielsPoint) -> EdwardsPoint { mixedAdd(q, negated: false) }
 
-    /// self − q for a point q in affine Niels form.
+    /// self − q for a point q in affine Niels form. −q is (y − x, y + x, −2dxy):
+    /// the first two swap and the third changes sign, which moves c from Z to T.
     @inline(__always)
-    func subtracting(_ q: NielsPoint) -> EdwardsPoint {
+    func subtracting(_ q: NielsPoint) -> EdwardsPoint { mixedAdd(q, negated: true) }
+
+    /// madd-2008-hwcd-3, with lazy sums and differences as in `doubled`.
+    @inline(__always)
+    private func mixedAdd(_ q: NielsPoint, negated: Bool) -> EdwardsPoint {
         typealias F = FieldElement
-        let a = F.lazySum(y, x) * q.yMinusX, b = F.lazyDifference(y, x) * q.yPlusX
+        let a = F.lazySum(y, x) * (negated ? q.yMinusX : q.yPlusX)
+        let b = F.lazyDifference(y, x) * (negated ? q.yPlusX : q.yMinusX)
         let c = t * q.xy2d, zz = F.lazySum(z, z)
+        let zPlusC = F.lazySum(zz, c), zMinusC = F.lazyDifference(zz, c)
         return EdwardsPoint(
-            completedX: F.lazyDifference(a, b), y: F.lazySum(a, b), z: F.lazyDifference(zz, c), t: F.lazySum(zz, c))
+            completedX: F.lazyDifference(a, b), y: F.lazySum(a, b), z: negated ? zMinusC : zPlusC, t: negated ? zPlusC : zMinusC)
     }
 
     /// self + q for any q (add-2008-hwcd-3, 9 multiplications); used to build tables.

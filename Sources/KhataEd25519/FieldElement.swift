@@ -29,10 +29,8 @@ struct FieldElement: Equatable {
     /// top bit (the sign of x in a point encoding) is ignored.
     init?(canonicalBytes bytes: UnsafeRawBufferPointer) {
         precondition(bytes.count == 32, "FieldElement.init(canonicalBytes:) needs 32 bytes")
-        let w0 = bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian
-        let w1 = bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian
-        let w2 = bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian
-        let w3 = bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self).littleEndian & (UInt64.max >> 1)
+        var (w0, w1, w2, w3) = littleEndianWords(bytes)
+        w3 &= UInt64.max >> 1
         // p = 2²⁵⁵ − 19: words (2⁶⁴ − 19, 2⁶⁴ − 1, 2⁶⁴ − 1, 2⁶³ − 1). A value is
         // non-canonical exactly when it is at least p.
         if w3 == UInt64.max >> 1 && w2 == .max && w1 == .max && w0 >= UInt64.max - 18 { return nil }
@@ -45,7 +43,7 @@ struct FieldElement: Equatable {
     }
 
     /// The unique encoding of the value reduced below p, little-endian.
-    var canonicalBytes: (UInt64, UInt64, UInt64, UInt64) {
+    var canonicalBytes: Words256 {
         var r = self.carried()
         // r < 2²⁵⁵ + small; subtract p once if r ≥ p: q is 1 exactly when r + 19 ≥ 2²⁵⁵.
         var q = (r.l0 &+ 19) >> 51
@@ -99,22 +97,12 @@ struct FieldElement: Equatable {
     }
 
     @inline(__always)
-    static func + (a: Self, b: Self) -> Self {
-        FieldElement(l0: a.l0 &+ b.l0, l1: a.l1 &+ b.l1, l2: a.l2 &+ b.l2, l3: a.l3 &+ b.l3, l4: a.l4 &+ b.l4)
-            .carried()
-    }
+    static func + (a: Self, b: Self) -> Self { lazySum(a, b).carried() }
 
     /// a − b computed as a + 2p − b, so no limb goes below zero (b's limbs are
     /// below 2⁵² − 38, the smallest limb of 2p).
     @inline(__always)
-    static func - (a: Self, b: Self) -> Self {
-        let twoP0: UInt64 = (1 << 52) - 38
-        let twoP: UInt64 = (1 << 52) - 2
-        return FieldElement(
-            l0: a.l0 &+ twoP0 &- b.l0, l1: a.l1 &+ twoP &- b.l1, l2: a.l2 &+ twoP &- b.l2,
-            l3: a.l3 &+ twoP &- b.l3, l4: a.l4 &+ twoP &- b.l4
-        ).carried()
-    }
+    static func - (a: Self, b: Self) -> Self { lazyDifference(a, b).carried() }
 
     @inline(__always)
     static prefix func - (a: Self) -> Self { zero - a }
@@ -135,23 +123,21 @@ struct FieldElement: Equatable {
     /// a + 2p − b without carries; b loosely reduced (limbs below 2⁵² − 38),
     /// a below 2⁵³: the result is below 2⁵⁴.
     @inline(__always)
-    static func lazyDifference(_ a: Self, _ b: Self) -> Self {
-        let twoP0: UInt64 = (1 << 52) - 38
-        let twoP: UInt64 = (1 << 52) - 2
-        return FieldElement(
-            l0: a.l0 &+ twoP0 &- b.l0, l1: a.l1 &+ twoP &- b.l1, l2: a.l2 &+ twoP &- b.l2,
-            l3: a.l3 &+ twoP &- b.l3, l4: a.l4 &+ twoP &- b.l4)
-    }
+    static func lazyDifference(_ a: Self, _ b: Self) -> Self { difference(a, b, plusPTimes: 2) }
 
     /// a + 4p − b without carries, for a b that is itself lazy (limbs below
     /// 2⁵³ − 76, 4p's smallest); a below 2⁵³: the result is below 2⁵⁴.
     @inline(__always)
-    static func lazyDifferenceOfLazy(_ a: Self, _ b: Self) -> Self {
-        let fourP0: UInt64 = (1 << 53) - 76
-        let fourP: UInt64 = (1 << 53) - 4
+    static func lazyDifferenceOfLazy(_ a: Self, _ b: Self) -> Self { difference(a, b, plusPTimes: 4) }
+
+    /// a + k·p − b limb by limb, without carries. In radix 2⁵¹, p's limbs are
+    /// (2⁵¹ − 19, 2⁵¹ − 1, …), so k·p's are (k·2⁵¹ − 19k, k·2⁵¹ − k, …).
+    @inline(__always)
+    private static func difference(_ a: Self, _ b: Self, plusPTimes k: UInt64) -> Self {
+        let low = k << 51 &- 19 &* k, high = k << 51 &- k
         return FieldElement(
-            l0: a.l0 &+ fourP0 &- b.l0, l1: a.l1 &+ fourP &- b.l1, l2: a.l2 &+ fourP &- b.l2,
-            l3: a.l3 &+ fourP &- b.l3, l4: a.l4 &+ fourP &- b.l4)
+            l0: a.l0 &+ low &- b.l0, l1: a.l1 &+ high &- b.l1, l2: a.l2 &+ high &- b.l2,
+            l3: a.l3 &+ high &- b.l3, l4: a.l4 &+ high &- b.l4)
     }
 
     @inline(__always)

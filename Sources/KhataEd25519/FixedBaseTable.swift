@@ -37,7 +37,7 @@ final class FixedBaseTable: Sendable {
     }
 
     /// The signed digits of a scalar (four little-endian words, below 2²⁵⁵) as this table walks them.
-    static func digits(_ words: (UInt64, UInt64, UInt64, UInt64)) -> SignedDigits {
+    static func digits(_ words: Words256) -> SignedDigits {
         Scalar.signedDigits(words, bits: windowBits)
     }
 

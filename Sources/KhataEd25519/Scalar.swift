@@ -1,25 +1,26 @@
 /// Integers modulo the group order L = 2²⁵² + 27742317777372353535851937790883648493
-/// (RFC 8032 §5.1), and the signed digits a fixed-base multiplication walks. Variable-time: verification handles public data only.
+/// (RFC 8032 §5.1), and the signed digits a fixed-base multiplication walks.
+/// Variable-time: verification handles public data only.
 enum Scalar {
     /// L's little-endian 64-bit words.
-    static let order: (UInt64, UInt64, UInt64, UInt64) = (
+    static let order: Words256 = (
         0x5812_631a_5cf5_d3ed, 0x14de_f9de_a2f7_9cd6, 0, 0x1000_0000_0000_0000
     )
 
     /// Whether the 32 little-endian bytes are a canonical scalar, below L
     /// (RFC 8032 §5.1.7 requires it of a signature's S).
     static func isCanonical(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        func word(_ i: Int) -> UInt64 { bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self).littleEndian }
-        return (word(3), word(2), word(1), word(0)) < (order.3, order.2, order.1, order.0)
+        let s = littleEndianWords(bytes)
+        return (s.3, s.2, s.1, s.0) < (order.3, order.2, order.1, order.0)
     }
 
     /// `bytes` (64, little-endian — a SHA-512 digest) reduced modulo L, as four
     /// little-endian words. Horner's rule over 32-bit chunks: r ← r·2³² + chunk,
     /// then, with q = r >> 252, r ← (r mod 2²⁵²) − q·c (+ L if that went below
     /// zero), where c = L − 2²⁵². Since q·c < 2¹⁵⁸ < L, one addition suffices.
-    static func reduced(wide bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+    static func reduced(wide bytes: UnsafeRawBufferPointer) -> Words256 {
         precondition(bytes.count == 64, "Scalar.reduced(wide:) needs 64 bytes")
-        var r: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var r: Words256 = (0, 0, 0, 0)
         for chunk in stride(from: 15, through: 0, by: -1) {
             let next = UInt64(bytes.loadUnaligned(fromByteOffset: chunk * 4, as: UInt32.self).littleEndian)
             // t = r·2³² + next, five words (r < 2²⁵³, so t < 2²⁸⁵).
@@ -48,9 +49,7 @@ enum Scalar {
     }
 
     /// a + b modulo 2²⁵⁶.
-    private static func add(
-        _ a: (UInt64, UInt64, UInt64, UInt64), _ b: (UInt64, UInt64, UInt64, UInt64)
-    ) -> (UInt64, UInt64, UInt64, UInt64) {
+    private static func add(_ a: Words256, _ b: Words256) -> Words256 {
         let (s0, c0) = a.0.addingReportingOverflow(b.0)
         let (s1a, c1a) = a.1.addingReportingOverflow(b.1)
         let (s1, c1b) = s1a.addingReportingOverflow(c0 ? 1 : 0)
@@ -63,7 +62,7 @@ enum Scalar {
     /// The signed radix-2ʷ digits e₀…eₙ₋₁ of a scalar (four little-endian
     /// words, below 2²⁵⁵), w = `bits` (4 to 7), n = `digitCount(bits:)`: each
     /// digit in −2ʷ⁻¹…2ʷ⁻¹, and Σ eᵢ·2ʷⁱ equal to the scalar.
-    static func signedDigits(_ words: (UInt64, UInt64, UInt64, UInt64), bits: Int) -> SignedDigits {
+    static func signedDigits(_ words: Words256, bits: Int) -> SignedDigits {
         precondition((4...7).contains(bits), "Scalar.signedDigits: window of 4 to 7 bits (at most 64 digits)")
         let count = digitCount(bits: bits)
         let half = Int16(1) << (bits - 1)
@@ -88,7 +87,7 @@ enum Scalar {
 
     /// The `bits` bits of the scalar from bit `offset` (zero past bit 255).
     @inline(__always)
-    private static func window(_ words: (UInt64, UInt64, UInt64, UInt64), at offset: Int, bits: Int) -> UInt64 {
+    private static func window(_ words: Words256, at offset: Int, bits: Int) -> UInt64 {
         func word(_ i: Int) -> UInt64 { i == 0 ? words.0 : i == 1 ? words.1 : i == 2 ? words.2 : i == 3 ? words.3 : 0 }
         let index = offset >> 6, shift = offset & 63
         var value = word(index) >> UInt64(shift)

@@ -9,7 +9,7 @@ import Testing
 /// BoringSSL's) and cofactored verification part ways; keys this verifier
 /// does not decode itself; and the bounds on what it remembers.
 @Suite struct Ed25519EdgeCaseTests {
-    typealias Words = (UInt64, UInt64, UInt64, UInt64)
+    typealias Words = Words256
 
     static let identityEncoding = Ed25519VerifierTests.bytes("0100000000000000000000000000000000000000000000000000000000000000")
     /// A point of order 8 (its encoding is in the RFC 8032 errata's list of small-order points).
@@ -17,15 +17,6 @@ import Testing
 
     static func point(_ bytes: [UInt8]) -> EdwardsPoint? { bytes.withUnsafeBytes { EdwardsPoint(encoding: $0) } }
     static func encode(_ point: EdwardsPoint) -> [UInt8] { Ed25519VerifierTests.words(point.encoding) }
-    static func words(_ bytes: some Collection<UInt8>) -> Words {
-        let b = Array(bytes)
-        return b.withUnsafeBytes { r in
-            (
-                r.loadUnaligned(fromByteOffset: 0, as: UInt64.self), r.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
-                r.loadUnaligned(fromByteOffset: 16, as: UInt64.self), r.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
-            )
-        }
-    }
 
     static let baseTable = FixedBaseTable(.base)
     static func timesBase(_ scalar: Words) -> EdwardsPoint {

@@ -30,7 +30,7 @@ import Testing
         return result
     }
 
-    static func words(_ w: (UInt64, UInt64, UInt64, UInt64)) -> [UInt8] {
+    static func words(_ w: Words256) -> [UInt8] {
         [w.0, w.1, w.2, w.3].flatMap { word in (0..<8).map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
     }
 
@@ -161,12 +161,7 @@ import Testing
             a[0] &= 248
             a[31] &= 127
             a[31] |= 64
-            let scalar = a.withUnsafeBytes { b in
-                (0..<4).map { b.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self).littleEndian }
-            }
-            let digits = FixedBaseTable.digits((scalar[0], scalar[1], scalar[2], scalar[3]))
-            let table = FixedBaseTable(.base)
-            let product = table.doubleMultiply(digits, table, FixedBaseTable.digits((0, 0, 0, 0)))
+            let product = Ed25519EdgeCaseTests.timesBase(a.withUnsafeBytes(littleEndianWords))
             #expect(Self.words(product.encoding) == Array(key.publicKey.rawRepresentation))
         }
     }
