@@ -215,39 +215,43 @@ public final class Auditor {
     }
 }
 
-/// Replays decoded entries in order on a serial queue of its own, at most two
-/// bundles behind the caller, keeping the first failure.
-private final class PipelinedReplay: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "khata-audit-replay")
-    private let room = DispatchSemaphore(value: 2)
-    private let origin: String
-    // Touched only on `queue`.
-    private var state: LedgerState?
-    private var failure: AuditFailure?
+/// Replays decoded entries in order on a thread of its own, at most two bundles
+/// behind the caller (a `BlockingQueue`, as `CommitPipeline` uses), keeping the
+/// first failure and draining the rest.
+private final class PipelinedReplay: Sendable {
+    private let work = BlockingQueue<[Entry]?>(capacity: 2)
+    private let finished = BlockingQueue<Result<LedgerState?, AuditFailure>>(capacity: 1)
 
     init(state: LedgerState?, origin: String) {
-        self.state = state
-        self.origin = origin
+        let thread = Thread { [work, finished] in
+            nameThisThread("khata-audit")
+            var state = state
+            var failure: AuditFailure?
+            while let entries = work.take() {
+                guard failure == nil else { continue }
+                do throws(ReplayError) {
+                    for entry in entries { try Self.replay(entry, into: &state, origin: origin) }
+                } catch {
+                    failure = AuditFailure(index: error.index, error.message)
+                }
+            }
+            finished.put(failure.map { .failure($0) } ?? .success(state))
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     /// Queues `entries` for replay; waits while two bundles are already queued.
-    func enqueue(_ entries: [Entry]) {
-        room.wait()
-        queue.async {
-            defer { self.room.signal() }
-            guard self.failure == nil else { return }
-            for entry in entries {
-                do throws(ReplayError) {
-                    try self.replay(entry)
-                } catch {
-                    self.failure = AuditFailure(index: error.index, error.message)
-                    return
-                }
-            }
-        }
+    func enqueue(_ entries: [Entry]) { work.put(entries) }
+
+    /// Waits for everything queued; the state after it, or the first failure.
+    /// Call once: it ends the thread.
+    func finish() throws(AuditFailure) -> LedgerState? {
+        work.put(nil)
+        return try finished.take().get()
     }
 
-    private func replay(_ entry: Entry) throws(ReplayError) {
+    private static func replay(_ entry: Entry, into state: inout LedgerState?, origin: String) throws(ReplayError) {
         if state == nil {
             let genesis = try LedgerState(replayingGenesis: entry)
             guard genesis.origin == origin else {
@@ -258,12 +262,5 @@ private final class PipelinedReplay: @unchecked Sendable {
             // In place: `state!` mutates the stored state without copying it.
             try state!.replay(entry)
         }
-    }
-
-    /// Waits for everything queued; the state after it, or the first failure.
-    func finish() throws(AuditFailure) -> LedgerState? {
-        let (state, failure) = queue.sync { (self.state, self.failure) }
-        if let failure { throw failure }
-        return state
     }
 }
