@@ -162,13 +162,13 @@ public enum EntryDecoder {
                 }
             }
             // The chunk's signatures as one batch.
-            let signed: [(position: Int, transaction: Transaction)] = entries.enumerated().compactMap { position, result in
+            let signed: [(position: Int, entry: Entry, transaction: Transaction)] = entries.enumerated().compactMap { position, result in
                 guard case .success(let entry) = result, case .transaction(let transaction) = entry.payload else { return nil }
-                return (position, transaction)
+                return (position, entry, transaction)
             }
             var checked = entries
             for (item, failure) in zip(signed, Transaction.verifySignatures(of: signed.map(\.transaction), origin: origin)) {
-                if let failure { checked[item.position] = .failure(ReplayError(index: chunk[chunk.startIndex + item.position].0, "\(failure)")) }
+                if let failure { checked[item.position] = .failure(ReplayError(index: item.entry.index, "\(failure)")) }
             }
             return checked
         }
