@@ -35,18 +35,71 @@ public final class KhataClient: @unchecked Sendable {
 
     // MARK: Writes
 
-    /// Submits transactions (one JSON request, or a binary batch) and returns their receipts.
+    /// Submits transactions (one JSON request, or a binary batch) and returns their
+    /// receipts, each checked against the transaction it answers
+    /// (`checkedReceipt`). Throws `ClientError` with the refusal's code if the
+    /// node refused any of them (its signers were not enough, so it was not
+    /// logged and its id is still free); the others are then in the log, and
+    /// submitting the same batch again is safe (they answer as retries).
     public func submit(_ transactions: [Transaction], binary: Bool = false) throws -> [Receipt] {
-        let response: BlockingHTTP.Response
-        if binary {
-            response = try post("/v1/transactions", TransactionBatch.encode(transactions), type: "application/octet-stream")
-        } else if transactions.count == 1 {
-            response = try post("/v1/transactions", Array(try JSONEncoder().encode(transactions[0])), type: "application/json")
-            return [try decode(Receipt.self, response)]
-        } else {
-            response = try post("/v1/transactions", Array(try JSONEncoder().encode(transactions)), type: "application/json")
+        try submitEach(transactions, binary: binary).enumerated().map { position, result in
+            switch result {
+            case .logged(let receipt): return receipt
+            case .refused(let refusal):
+                throw ClientError(code: refusal.code.name, "transaction \(position): \(refusal)")
+            }
         }
-        return try decode([Receipt].self, response)
+    }
+
+    /// Submits transactions and returns the node's answer for each, in order:
+    /// a receipt (checked against its transaction) or a refusal.
+    public func submitEach(_ transactions: [Transaction], binary: Bool = false) throws -> [SubmissionResult] {
+        let results: [SubmissionResult]
+        if binary {
+            let response = try post("/v1/transactions", TransactionBatch.encode(transactions), type: "application/octet-stream")
+            results = try decode([SubmissionResult].self, response)
+        } else if transactions.count == 1 {
+            do {
+                let response = try post("/v1/transactions", Array(try JSONEncoder().encode(transactions[0])), type: "application/json")
+                results = [.logged(try decode(Receipt.self, response))]
+            } catch let error as ClientError where error.status == 403 || error.status == 404 {
+                guard let code = RejectionCode.allCases.first(where: { $0.name == error.code }) else { throw error }
+                results = [.refused(Refusal(transaction: transactions[0].id, code: code, operation: error.operation ?? 0))]
+            }
+        } else {
+            let response = try post("/v1/transactions", Array(try JSONEncoder().encode(transactions)), type: "application/json")
+            results = try decode([SubmissionResult].self, response)
+        }
+        guard results.count == transactions.count else {
+            throw ClientError(code: "receipt_mismatch", "the node answered \(results.count) times for \(transactions.count) transactions")
+        }
+        return try zip(transactions, results).map { transaction, result in
+            guard let receipt = result.receipt else {
+                guard result.transaction == transaction.id else { throw Self.mismatch(transaction, "a refusal of \(result.transaction)") }
+                return result
+            }
+            return .logged(try Self.checkedReceipt(receipt, for: transaction))
+        }
+    }
+
+    /// `receipt` if it answers `transaction`: the same id, and, for a first
+    /// answer, a leaf hash that is the hash of the entry this transaction, at the
+    /// receipt's index, time and outcome, encodes to (so its content, signatures
+    /// and outcome are bound to what was sent). A retry's entry was logged from
+    /// an earlier submission, perhaps with other signatures; it is checked by id
+    /// here, and by content when `verifiedReceipt` fetches the logged entry.
+    public static func checkedReceipt(_ receipt: Receipt, for transaction: Transaction) throws -> Receipt {
+        guard receipt.transaction == transaction.id else { throw mismatch(transaction, "a receipt for \(receipt.transaction)") }
+        guard !receipt.isRetry else { return receipt }
+        let entry = Entry.encode(index: receipt.index, time: receipt.time, kind: 1, payload: transaction.encoded, outcome: receipt.outcome)
+        guard Entry.leafHash(entry) == receipt.leafHash else {
+            throw mismatch(transaction, "a receipt whose leaf hash is not this transaction's entry")
+        }
+        return receipt
+    }
+
+    private static func mismatch(_ transaction: Transaction, _ what: String) -> ClientError {
+        ClientError(code: "receipt_mismatch", "the node answered transaction \(transaction.id) with \(what); not accepted")
     }
 
     /// Signs `operations` with `keys` under a fresh id and submits them.
@@ -183,9 +236,12 @@ public final class KhataClient: @unchecked Sendable {
             struct Problem: Decodable {
                 let code: String
                 let detail: String
+                let operation: UInt16?
             }
             if let problem = try? JSONDecoder().decode(Problem.self, from: Data(response.body)) {
-                throw ClientError(status: response.status, code: problem.code, problem.detail)
+                var error = ClientError(status: response.status, code: problem.code, problem.detail)
+                error.operation = problem.operation
+                throw error
             }
             throw ClientError(status: response.status, code: "http_\(response.status)", String(decoding: response.body.prefix(300), as: UTF8.self))
         }
@@ -205,6 +261,8 @@ public struct ClientError: Error, CustomStringConvertible, Sendable {
     public let status: Int?
     public let code: String
     public let message: String
+    /// The operation at fault, when the node refused a transaction.
+    public var operation: UInt16?
 
     public init(status: Int? = nil, code: String, _ message: String) {
         self.status = status

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The `khata` command: the root of every subcommand.
 @available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
@@ -32,6 +33,14 @@ public struct CommandFailure: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// A transaction the ledger refused before its log: its signers were not
+/// enough. Exits with `TxCommand.refusedExitCode` (4), not 3: nothing was
+/// logged and the id is still free.
+public struct TransactionRefused: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
 extension Khata {
     /// Parses the process's arguments and runs the command. Asynchronous, so that
     /// commands that serve (`khata witness serve`) can run their servers.
@@ -43,6 +52,9 @@ extension Khata {
             } else {
                 try command.run()
             }
+        } catch let refused as TransactionRefused {
+            FileHandle.standardError.write(Data("Error: \(refused)\n".utf8))
+            exit(withError: ExitCode(TxCommand.refusedExitCode))
         } catch {
             exit(withError: error)
         }

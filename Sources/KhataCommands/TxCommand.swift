@@ -23,8 +23,10 @@ struct TxCommand: ParsableCommand {
         ]
     )
 
-    /// Exit status of a transaction the ledger rejected.
+    /// Exit status of a transaction the ledger rejected (logged, its id spent).
     static let rejectedExitCode: Int32 = 3
+    /// Exit status of a transaction the ledger refused (not logged, its id free).
+    static let refusedExitCode: Int32 = 4
 
     struct Transfer: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -298,7 +300,10 @@ struct TransactionOptions: ParsableArguments {
             throw CommandFailure(error.message)
         }
         if dryRun { return try printJSON(transaction) }
-        let receipts = try client.submit([transaction])
+        let receipts: [Receipt]
+        do { receipts = try client.submit([transaction]) } catch let error as ClientError where error.status == 403 || error.operation != nil {
+            throw TransactionRefused("transaction \(transaction.id) refused: \(error.message)")
+        }
         let (verified, _, checkpoint) = try client.waitForVerifiedReceipt(transaction.id)
         guard verified.outcome == receipts[0].outcome else { throw CommandFailure("the node's receipt and its log disagree") }
         if !output.json { print("verified: included in the checkpoint of \(checkpoint.size) entries, cosigned by its witnesses") }
@@ -395,7 +400,13 @@ func sequence(_ transactions: [Transaction], on ledger: Ledger) throws -> [Recei
             throw CommandFailure("transaction \(position) (\(transactions[position].id)) was not submitted: \(error.message)")
         }
     }
-    return try engine { () throws(EngineError) in try ledger.submit(verified) }
+    let results = try engine { () throws(EngineError) in try ledger.submit(verified) }
+    return try results.map { result in
+        switch result {
+        case .logged(let receipt): return receipt
+        case .refused(let refusal): throw TransactionRefused("\(refusal)")
+        }
+    }
 }
 
 func report(_ receipts: [Receipt], json: Bool) throws {

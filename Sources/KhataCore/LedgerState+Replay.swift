@@ -25,7 +25,8 @@ extension LedgerState {
     }
 
     /// Re-applies a logged transaction entry and checks that it is the next entry,
-    /// that time did not go back, and that the logged outcome is the one the state
+    /// that time did not go back, that its signers are enough for it
+    /// (`refusal(of:)`), and that the logged outcome is the one the state
     /// machine computes. Signatures are not checked here: callers check them
     /// (in parallel) before replaying.
     public mutating func replay(_ entry: Entry) throws(ReplayError) {
@@ -37,6 +38,11 @@ extension LedgerState {
         }
         guard case .transaction(let transaction) = entry.payload else {
             throw ReplayError(index: entry.index, "a genesis may only be entry 0")
+        }
+        // Only transactions whose signers are enough are ever logged, so a logged
+        // one that is not shows a sequencer that let a stranger decide its fate.
+        if let refusal = refusal(of: transaction) {
+            throw ReplayError(index: entry.index, "logged, but its signers are not enough: \(refusal.code.name) at operation \(refusal.operation)")
         }
         let outcome = apply(transaction, contentDigest: transaction.contentDigest, index: entry.index, time: entry.time)
         guard outcome == entry.outcome else {

@@ -33,6 +33,14 @@ public enum Limits {
     public static let maxBatchTransactions = 8_192
     /// Entries a caller may read in one call (log listing, history pages).
     public static let maxPageEntries = 1_000
+    /// Entry bytes one page of entries carries at most (a page holds at least one
+    /// entry, and stops before the entry that would take it past this; its
+    /// `next` continues it). In JSON each byte is two hex digits and the decoded
+    /// form is about as large again, so a page stays under about 5 MiB.
+    public static let maxPageBytes = 1 << 20
+    /// The largest integer a query parameter may carry (indices, sizes, cursors):
+    /// 2^63 − 1, what SQLite and every signed 64-bit reader can hold.
+    public static let maxQueryInteger = UInt64(Int64.max)
     /// The latest sequencer time accepted, so that time plus any timeout never overflows.
     public static let maxTimestampMilliseconds: UInt64 = 1 << 62
     /// The highest coverage a policy may require, in basis points (100 times the circulation).

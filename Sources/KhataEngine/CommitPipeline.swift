@@ -19,7 +19,7 @@ public enum CommitPipeline {
     /// receipts in order. Refused transactions are counted and left out.
     public static func run(
         ledger: Ledger, batches: [[Transaction]], workers: Int = SignatureVerifier.activeProcessorCount, depth: Int = 2,
-        receipts: ([Receipt]) -> Void = { _ in }
+        receipts: ([SubmissionResult]) -> Void = { _ in }
     ) throws(EngineError) -> Stats {
         let queue = BlockingQueue<[Result<VerifiedTransaction, MalformedInput>]>(capacity: depth)
         let origin = ledger.origin

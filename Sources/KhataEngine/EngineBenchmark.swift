@@ -129,7 +129,7 @@ public enum EngineBenchmark {
         var committed = 0
         let start = DispatchTime.now().uptimeNanoseconds
         let stats = try CommitPipeline.run(ledger: ledger, batches: batches, workers: configuration.workers) { receipts in
-            committed += receipts.filter { $0.outcome == .committed }.count
+            committed += receipts.filter { $0.receipt?.outcome == .committed }.count
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         precondition(stats.refused == 0 && committed == count, "EngineBenchmark: \(stats.refused) refused, \(committed) of \(count) committed")

@@ -110,13 +110,16 @@ public final class Ledger {
     public var entriesSinceSnapshot: UInt64 { state.size - lastSnapshotSize }
 
     /// Sequences a batch of verified transactions as one group commit and returns
-    /// a receipt for each, in order, once the batch is durable.
+    /// an answer for each, in order, once the batch is durable.
     ///
     /// A retry of a transaction already in the log (same id, same content) is not
-    /// sequenced again: its receipt is the original one, marked as a retry.
+    /// sequenced again: its receipt is the original one, marked as a retry. A
+    /// transaction whose signers are not enough for its operations
+    /// (`LedgerState.refusal(of:)`, read against the state as the batch's earlier
+    /// transactions left it) is refused and not sequenced: its id stays free.
     /// Throws only for storage failures; after one, the ledger halts (memory may be
     /// ahead of disk) and must be reopened.
-    public func submit(_ batch: [VerifiedTransaction]) throws(EngineError) -> [Receipt] {
+    public func submit(_ batch: [VerifiedTransaction]) throws(EngineError) -> [SubmissionResult] {
         if let halted { throw EngineError(.halted, "the ledger halted after a storage failure (\(halted)); reopen it") }
         guard batch.count <= Limits.maxBatchTransactions else {
             throw EngineError(.batchTooLarge, "a batch has at most \(Limits.maxBatchTransactions) transactions, got \(batch.count)")
@@ -125,13 +128,17 @@ public final class Ledger {
         var entries: [StoredEntry] = []
         var history: [HistoryRow] = []
         var treeHashes: [TreeEdge.Completed] = []
-        var receipts: [Receipt] = []
+        var receipts: [SubmissionResult] = []
         entries.reserveCapacity(batch.count)
         receipts.reserveCapacity(batch.count)
         for verified in batch {
             let transaction = verified.transaction
             if let record = state.record(of: transaction.id), record.contentDigest == verified.contentDigest {
-                receipts.append(try retryReceipt(transaction.id, record, pending: entries))
+                receipts.append(.logged(try retryReceipt(transaction.id, record, pending: entries)))
+                continue
+            }
+            if let refusal = state.refusal(of: transaction) {
+                receipts.append(.refused(refusal))
                 continue
             }
             let index = LeafIndex(state.size)
@@ -146,8 +153,9 @@ public final class Ledger {
                 }
             }
             receipts.append(
-                Receipt(
-                    transaction: transaction.id, index: index, time: time, outcome: outcome, leafHash: leafHash, isRetry: false))
+                .logged(
+                    Receipt(
+                        transaction: transaction.id, index: index, time: time, outcome: outcome, leafHash: leafHash, isRetry: false)))
         }
         do {
             try journal.append(entries, history: history, treeHashes: treeHashes)

@@ -57,6 +57,18 @@ public enum Tiles {
         return (level, index, width)
     }
 
+    /// The positions (leaves, or hashes at the tile's level) that tile `index` of
+    /// `width` covers: index·256 ..< index·256 + width. Nil when that does not
+    /// fit in 64 bits: a parsed path can name tile 10^21 − 1, far past any log.
+    public static func span(index: UInt64, width: Int) -> Range<UInt64>? {
+        guard (1...Tiles.width).contains(width) else { return nil }
+        let (start, overflow) = index.multipliedReportingOverflow(by: UInt64(Tiles.width))
+        guard !overflow else { return nil }
+        let (end, overflowEnd) = start.addingReportingOverflow(UInt64(width))
+        guard !overflowEnd else { return nil }
+        return start..<end
+    }
+
     /// The tiles (level, index, width) a client needs for a tree of `size`:
     /// every full tile and the partial tile at each level, lowest level first.
     public static func tiles(forSize size: UInt64) -> [(level: Int, index: UInt64, width: Int)] {

@@ -58,7 +58,7 @@ public enum Node {
             ledgerVKey: vkey,
             witnessVKeys: witnesses.map(\.key.vkey), witnessQuorum: configuration.witnessQuorum ?? witnesses.count,
             maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20)
-        let router = Router()
+        let router = Router(context: NodeRequestContext.self)
         api.register(on: router)
         let app = Application(
             router: router,

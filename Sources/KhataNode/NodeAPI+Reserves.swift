@@ -9,7 +9,7 @@ import KhataLiabilities
 // The reserve routes (docs/RESERVES.md, docs/openapi.yaml).
 
 extension NodeAPI {
-    func registerReserves(on router: Router<BasicRequestContext>) {
+    func registerReserves(on router: Router<NodeRequestContext>) {
         router.get("/v1/reserves") { _, _ in try reservesReport() }
         router.get("/v1/reserves/history") { _, _ in try json(CoverageHistoryView(samples: reserves.history)) }
         router.get("/v1/reserves/proof/:account") { _, context in try liabilityProof(try parameter(context, "account")) }

@@ -8,33 +8,9 @@ import KhataLog
 import KhataStorage
 import NIOCore
 
-/// The node's HTTP routes. `NodeAPI.routes` is the route table the OpenAPI
-/// document (docs/openapi.yaml) is checked against.
+/// The node's HTTP routes. What `register(on:)` adds to a router is what the
+/// OpenAPI document (docs/openapi.yaml) is checked against (`routes`).
 public struct NodeAPI: Sendable {
-    /// Every route the node serves: method and path, `{name}` for parameters.
-    public static let routes: [(method: String, path: String)] = [
-        ("POST", "/v1/transactions"),
-        ("GET", "/v1/transactions/{id}"),
-        ("GET", "/v1/accounts/{id}"),
-        ("GET", "/v1/accounts/{id}/entries"),
-        ("GET", "/v1/assets"),
-        ("GET", "/v1/assets/{code}"),
-        ("GET", "/v1/ledger"),
-        ("GET", "/v1/entries"),
-        ("GET", "/v1/entries/{index}"),
-        ("GET", "/v1/proofs/inclusion"),
-        ("GET", "/v1/proofs/consistency"),
-        ("GET", "/v1/reserves"),
-        ("GET", "/v1/reserves/history"),
-        ("GET", "/v1/reserves/proof/{account}"),
-        ("POST", "/v1/reserves/commitments"),
-        ("GET", "/log/checkpoint"),
-        ("GET", "/log/tile/{path}"),
-        ("GET", "/metrics"),
-        ("GET", "/healthz"),
-        ("GET", "/"),
-    ]
-
     let sequencer: Sequencer
     let readStore: ReadStore
     let publisher: CheckpointPublisher
@@ -45,11 +21,12 @@ public struct NodeAPI: Sendable {
     let witnessVKeys: [String]
     let witnessQuorum: Int
     let maxBodyBytes: Int
+    let bodyBudget: BodyBudget
 
     public init(
         sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, metrics: NodeMetrics,
         origin: String,
-        ledgerVKey: String, witnessVKeys: [String], witnessQuorum: Int, maxBodyBytes: Int
+        ledgerVKey: String, witnessVKeys: [String], witnessQuorum: Int, maxBodyBytes: Int, bufferedBodyBytes: Int = 64 << 20
     ) {
         self.sequencer = sequencer
         self.readStore = readStore
@@ -61,37 +38,85 @@ public struct NodeAPI: Sendable {
         self.witnessVKeys = witnessVKeys
         self.witnessQuorum = witnessQuorum
         self.maxBodyBytes = maxBodyBytes
+        bodyBudget = BodyBudget(capacity: max(maxBodyBytes, bufferedBodyBytes))
     }
 
-    /// Adds every route to `router`.
-    public func register(on router: Router<BasicRequestContext>) {
-        router.middlewares.add(ProblemMiddleware<BasicRequestContext>(metrics: metrics))
-        router.post("/v1/transactions") { request, _ in try await submit(request) }
-        router.get("/v1/transactions/:id") { _, context in try transaction(try parameter(context, "id")) }
-        router.get("/v1/accounts/:id") { _, context in try account(try parameter(context, "id")) }
-        router.get("/v1/accounts/:id/entries") { request, context in try history(try parameter(context, "id"), request) }
-        router.get("/v1/assets") { _, _ in
-            try json(sequencer.read { ledger in ledger.state.assets.keys.sorted().map { AssetView(ledger.state.assets[$0]!, state: ledger.state) } })
+    /// Adds every route to `router`. Routes that take no query parameters refuse
+    /// any (`Query`), so that nothing a client sends is silently ignored.
+    public func register(on router: Router<NodeRequestContext>) {
+        let table = RouteTable()
+        router.middlewares.add(ProblemMiddleware(metrics: metrics, routes: table))
+        defer { table.set(router.routes.map { ($0.method.rawValue, "\($0.path)") }) }
+        router.post("/v1/transactions") { request, _ in
+            _ = try Query(request)
+            return try await submit(request)
         }
-        router.get("/v1/assets/:code") { _, context in try asset(try parameter(context, "code")) }
-        router.get("/v1/ledger") { _, _ in try ledgerInfo() }
+        router.get("/v1/transactions/:id") { request, context in
+            _ = try Query(request)
+            return try transaction(try parameter(context, "id"))
+        }
+        router.get("/v1/accounts/:id") { request, context in
+            _ = try Query(request)
+            return try account(try parameter(context, "id"))
+        }
+        router.get("/v1/accounts/:id/entries") { request, context in try history(try parameter(context, "id"), request) }
+        router.get("/v1/assets") { request, _ in
+            _ = try Query(request)
+            return try json(
+                sequencer.read { ledger in ledger.state.assets.keys.sorted().map { AssetView(ledger.state.assets[$0]!, state: ledger.state) } })
+        }
+        router.get("/v1/assets/:code") { request, context in
+            _ = try Query(request)
+            return try asset(try parameter(context, "code"))
+        }
+        router.get("/v1/ledger") { request, _ in
+            _ = try Query(request)
+            return try ledgerInfo()
+        }
         router.get("/v1/entries") { request, _ in try entries(request) }
-        router.get("/v1/entries/:index") { _, context in try entry(try parameter(context, "index")) }
+        router.get("/v1/entries/:index") { request, context in
+            _ = try Query(request)
+            return try entry(try parameter(context, "index"))
+        }
         router.get("/v1/proofs/inclusion") { request, _ in try inclusionProof(request) }
         router.get("/v1/proofs/consistency") { request, _ in try consistencyProof(request) }
         registerReserves(on: router)
-        router.get("/log/checkpoint") { _, _ in try checkpoint() }
+        router.get("/log/checkpoint") { request, _ in
+            _ = try Query(request)
+            return try checkpoint()
+        }
         router.get("/log/tile/**") { request, context in try tile(context.parameters.getCatchAll().joined(separator: "/"), request) }
-        router.get("/metrics") { _, _ in text(metrics.render(), type: "text/plain; version=0.0.4; charset=utf-8") }
-        router.get("/healthz") { _, _ in text("ok\n") }
+        router.get("/metrics") { request, _ in
+            _ = try Query(request)
+            return text(metrics.render(), type: "text/plain; version=0.0.4; charset=utf-8")
+        }
+        router.get("/healthz") { request, _ in
+            _ = try Query(request)
+            return text("ok\n")
+        }
         router.get("/") { _, _ in Explorer.response() }
+    }
+
+    /// The routes `register(on:)` adds, as method and OpenAPI path (`{name}` for
+    /// a parameter, `{path}` for the tile path's rest), read back from a router.
+    public var routes: [(method: String, path: String)] {
+        let router = Router(context: NodeRequestContext.self)
+        register(on: router)
+        return router.routes.map { route in
+            let path = route.path.components.map { component -> String in
+                let text = "\(component)"
+                if text == "**" { return "{path}" }
+                return text.hasPrefix(":") ? "{\(text.dropFirst())}" : text
+            }
+            return (route.method.rawValue, "/" + path.joined(separator: "/"))
+        }
     }
 
     // MARK: Writes
 
     func submit(_ request: Request) async throws -> Response {
         let type = request.headers[.contentType] ?? ""
-        let body = Array(try await request.body.collect(upTo: maxBodyBytes).readableBytesView)
+        let body = try await readBody(request)
         let transactions: [Transaction]
         let single: Bool
         if type.hasPrefix("application/json") {
@@ -112,8 +137,33 @@ public struct NodeAPI: Sendable {
             case .failure(let error): throw Problem(error, prefix: single ? "" : "transaction \(position): ")
             }
         }
-        let receipts = try await sequencer.submit(verified)
-        return jsonBytes(single ? receipts[0].json : Receipt.json(receipts))
+        let results = try await sequencer.submit(verified)
+        guard single else { return jsonBytes(SubmissionResult.json(results)) }
+        switch results[0] {
+        case .logged(let receipt): return jsonBytes(receipt.json)
+        case .refused(let refusal): throw Problem(refusal)
+        }
+    }
+
+    /// The request's body, within `maxBodyBytes` and the node's `BodyBudget`. A
+    /// declared `Content-Length` over the limit is refused before a byte of the
+    /// body is read (so `Expect: 100-continue` gets its 413 at once).
+    private func readBody(_ request: Request) async throws -> [UInt8] {
+        var limit = maxBodyBytes
+        if let declared = request.headers[.contentLength] {
+            guard let length = Int(declared), declared.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+                throw Problem(400, "invalid_content_length", "Content-Length must be a decimal number of bytes")
+            }
+            guard length <= maxBodyBytes else {
+                throw Problem(413, "payload_too_large", "the body is \(length) bytes; this node takes at most \(maxBodyBytes)")
+            }
+            limit = length
+        }
+        guard bodyBudget.reserve(limit) else {
+            throw Problem(503, "busy", "the node is receiving too many request bodies at once; retry shortly", retryAfter: 1)
+        }
+        defer { bodyBudget.release(limit) }
+        return Array(try await request.body.collect(upTo: limit).readableBytesView)
     }
 
     /// A transaction or an array of 1 to `Limits.maxBatchTransactions`: transfers
@@ -127,6 +177,11 @@ public struct NodeAPI: Sendable {
     }
 
     private func decodeWithFoundation(_ body: [UInt8]) throws -> (transactions: [Transaction], isArray: Bool) {
+        // RFC 8259 §8.1: JSON between systems is UTF-8, without a byte order mark.
+        // Foundation would also take UTF-16 and UTF-32 (whose ASCII has zero bytes).
+        guard body.first != 0xEF, !body.contains(0), String(validating: body, as: UTF8.self) != nil else {
+            throw Problem(400, "malformed_json", "the body is not UTF-8 JSON (RFC 8259 §8.1: no byte order mark, no UTF-16 or UTF-32)")
+        }
         let first = body.first { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
         let decoder = JSONDecoder()
         do {
@@ -184,29 +239,46 @@ public struct NodeAPI: Sendable {
     // MARK: Reads of the log (the read connection; never the sequencer)
 
     func history(_ text: String, _ request: Request) throws -> Response {
+        let query = try Query(request, allowed: ["before", "limit"])
         guard let id = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
-        let limit = try pageSize(request)
-        let before = try optionalInteger(request, "before").map(LeafIndex.init)
+        let limit = try pageSize(query)
+        let before = try query.integer("before").map(LeafIndex.init)
         return try readStore.with { journal in
             let indexes = try journal.history(of: id, before: before, limit: limit)
-            let views = try indexes.map { index in try entryView(try journal.entry(at: index)) }
-            return try json(EntryPage(entries: views, next: indexes.count == limit ? indexes.last?.value : nil))
+            let stored = try boundedPage(indexes.map { index in try journal.entry(at: index) })
+            let more = stored.count < indexes.count || indexes.count == limit
+            return try json(EntryPage(entries: try stored.map(entryView), next: more ? stored.last?.index.value : nil))
         }
     }
 
     func entries(_ request: Request) throws -> Response {
-        let limit = try pageSize(request)
+        let query = try Query(request, allowed: ["from", "limit"])
+        let limit = try pageSize(query)
         return try readStore.with { journal in
             let count = journal.entryCount
-            let from = try optionalInteger(request, "from") ?? UInt64(max(0, Int64(count) - Int64(limit)))
-            let stored = try journal.entries(from: LeafIndex(from), limit: limit)
+            let from = try query.integer("from", in: 0...count) ?? (count > UInt64(limit) ? count - UInt64(limit) : 0)
+            let stored = try boundedPage(try journal.entries(from: LeafIndex(from), limit: limit))
             let next = from + UInt64(stored.count)
             return try json(EntryPage(entries: try stored.map(entryView), next: next < count ? next : nil))
         }
     }
 
+    /// The longest prefix of `stored` (at least one entry) within `Limits.maxPageBytes`.
+    private func boundedPage(_ stored: [StoredEntry]) throws -> ArraySlice<StoredEntry> {
+        var bytes = 0
+        var end = 0
+        for entry in stored {
+            bytes += entry.bytes.count
+            if end > 0 && bytes > Limits.maxPageBytes { break }
+            end += 1
+        }
+        return stored[..<end]
+    }
+
     func entry(_ text: String) throws -> Response {
-        guard let index = UInt64(text) else { throw Problem(400, "invalid_parameter", "an entry index is a decimal number") }
+        guard let index = UInt64(text), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), index <= Limits.maxQueryInteger else {
+            throw Problem(400, "invalid_parameter", "an entry index is an integer from 0 to \(Limits.maxQueryInteger)")
+        }
         return try readStore.with { journal in
             guard index < journal.entryCount else { throw Problem(404, "entry_not_found", "no entry \(index); the log has \(journal.entryCount)") }
             return try json(try entryView(try journal.entry(at: LeafIndex(index))))
@@ -214,7 +286,7 @@ public struct NodeAPI: Sendable {
     }
 
     func inclusionProof(_ request: Request) throws -> Response {
-        guard let index = try optionalInteger(request, "index") else { throw Problem(400, "invalid_parameter", "pass ?index=N") }
+        let index = try Query(request, allowed: ["index"]).requiredInteger("index")
         guard let published = publisher.published else { throw Problem(404, "no_checkpoint", "no checkpoint has been published yet") }
         guard index < published.checkpoint.size else {
             throw Problem(
@@ -225,10 +297,10 @@ public struct NodeAPI: Sendable {
     }
 
     func consistencyProof(_ request: Request) throws -> Response {
-        guard let old = try optionalInteger(request, "old"), let new = try optionalInteger(request, "new") else {
-            throw Problem(400, "invalid_parameter", "pass ?old=M&new=N")
-        }
-        guard old <= new else { throw Problem(400, "invalid_parameter", "old (\(old)) exceeds new (\(new))") }
+        let query = try Query(request, allowed: ["old", "new"])
+        let old = try query.requiredInteger("old", in: 1...Limits.maxQueryInteger)
+        let new = try query.requiredInteger("new", in: 1...Limits.maxQueryInteger)
+        guard old <= new else { throw Problem(400, "invalid_parameter", "old (\(old)) must not exceed new (\(new))") }
         return try readStore.with { journal in
             guard new <= journal.entryCount else { throw Problem(404, "not_yet_covered", "the log has only \(journal.entryCount) entries") }
             let proof = try MerkleTree.consistencyProof(oldSize: old, newSize: new, reader: journal.hashReader)
@@ -244,21 +316,30 @@ public struct NodeAPI: Sendable {
     }
 
     /// `tile/<L>/<N>[.p/<W>]` and `tile/entries/<N>[.p/<W>]` (C2SP tlog-tiles),
-    /// for any tree size up to the latest published checkpoint.
+    /// for any tree size up to the latest published checkpoint. Full tiles never
+    /// change (`immutable`); a partial one is replaced by a wider one as the log
+    /// grows, so it is cached briefly. Bundles may be gzipped, so every tile
+    /// response varies by `Accept-Encoding`.
     func tile(_ path: String, _ request: Request) throws -> Response {
-        guard let (level, index, width) = Tiles.parse("tile/" + path) else { throw Problem(404, "not_found", "no such tile: tile/\(path)") }
+        _ = try Query(request)
+        guard let (level, index, width) = Tiles.parse("tile/" + path) else {
+            throw Problem(
+                400, "invalid_tile_path",
+                "tile/\(path.prefix(80)) is not a tile path: tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>], L 0 to 63, N in groups of three digits, W 1 to 255 (c2sp.org/tlog-tiles)"
+            )
+        }
         guard let size = publisher.published?.checkpoint.size else { throw Problem(404, "no_checkpoint", "no checkpoint has been published yet") }
-        let levelSize = size >> UInt64(8 * (level ?? 0))
-        let end = index * UInt64(Tiles.width) + UInt64(width)
-        guard end <= levelSize else { throw Problem(404, "not_found", "tile/\(path) is beyond the published checkpoint") }
+        let levelSize = level.map { $0 < 8 ? size >> UInt64(8 * $0) : 0 } ?? size
+        guard let span = Tiles.span(index: index, width: width), span.upperBound <= levelSize else {
+            throw Problem(404, "not_found", "tile/\(path.prefix(80)) is beyond the published checkpoint (\(size) entries)")
+        }
         var body: [UInt8] = try readStore.with { journal in
-            if level == nil {
-                return Tiles.bundle(try journal.entries(from: LeafIndex(index * UInt64(Tiles.width)), limit: width).map(\.bytes))
-            }
-            return Tiles.encode(try journal.hashReader.hashes(level: level!, start: index * UInt64(Tiles.width), count: width))
+            guard let level else { return Tiles.bundle(try journal.entries(from: LeafIndex(span.lowerBound), limit: width).map(\.bytes)) }
+            return Tiles.encode(try journal.hashReader.hashes(level: level, start: span.lowerBound, count: width))
         }
         var headers: HTTPFields = [.contentType: "application/octet-stream"]
         headers[.cacheControl] = width == Tiles.width ? "public, max-age=31536000, immutable" : "public, max-age=5"
+        headers[.vary] = "Accept-Encoding"
         if level == nil, (request.headers[.acceptEncoding] ?? "").contains("gzip"), let compressed = Gzip.compress(body) {
             body = compressed
             headers[.contentEncoding] = "gzip"
@@ -280,21 +361,11 @@ public struct NodeAPI: Sendable {
         EntryView(try Entry(decoding: stored.bytes), bytes: stored.bytes, leafHash: stored.leafHash)
     }
 
-    private func pageSize(_ request: Request) throws -> Int {
-        let limit = try optionalInteger(request, "limit") ?? 20
-        guard (1...UInt64(Limits.maxPageEntries)).contains(limit) else {
-            throw Problem(400, "invalid_parameter", "limit is 1 to \(Limits.maxPageEntries)")
-        }
-        return Int(limit)
+    private func pageSize(_ query: Query) throws -> Int {
+        Int(try query.integer("limit", in: 1...UInt64(Limits.maxPageEntries)) ?? 20)
     }
 
-    private func optionalInteger(_ request: Request, _ name: String) throws -> UInt64? {
-        guard let text = request.uri.queryParameters.get(name) else { return nil }
-        guard let value = UInt64(text) else { throw Problem(400, "invalid_parameter", "\(name) must be a non-negative integer") }
-        return value
-    }
-
-    func parameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+    func parameter(_ context: NodeRequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw Problem(400, "invalid_parameter", "missing \(name)") }
         return value
     }

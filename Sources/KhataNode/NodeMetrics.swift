@@ -47,6 +47,7 @@ public final class NodeMetrics: @unchecked Sendable {
     private let lock = NSLock()
     private var committed: UInt64 = 0
     private var rejected: UInt64 = 0
+    private var unauthorized: UInt64 = 0
     private var retries: UInt64 = 0
     private var batches: UInt64 = 0
     private var refused: [String: UInt64] = [:]
@@ -70,10 +71,14 @@ public final class NodeMetrics: @unchecked Sendable {
 
     public init() {}
 
-    func recordCommit(_ receipts: [Receipt], size: UInt64) {
+    func recordCommit(_ results: [SubmissionResult], size: UInt64) {
         lock.withLock {
             batches += 1
-            for receipt in receipts {
+            for result in results {
+                guard let receipt = result.receipt else {
+                    unauthorized += 1
+                    continue
+                }
                 if receipt.isRetry {
                     retries += 1
                 } else if receipt.outcome.isCommitted {
@@ -103,11 +108,12 @@ public final class NodeMetrics: @unchecked Sendable {
     public func render() -> String {
         var text = lock.withLock {
             var text = """
-                # HELP khata_transactions_total Transactions sequenced, by outcome; retries answered from the log.
+                # HELP khata_transactions_total Transactions sequenced, by outcome; retries answered from the log; refused: not logged, their signers not enough.
                 # TYPE khata_transactions_total counter
                 khata_transactions_total{outcome="committed"} \(committed)
                 khata_transactions_total{outcome="rejected"} \(rejected)
                 khata_transactions_total{outcome="retry"} \(retries)
+                khata_transactions_total{outcome="refused"} \(unauthorized)
                 # HELP khata_group_commits_total Group commits (durable journal writes).
                 # TYPE khata_group_commits_total counter
                 khata_group_commits_total \(batches)

@@ -5,6 +5,7 @@ import KhataAPI
 import KhataCore
 import KhataEngine
 import NIOCore
+import Synchronization
 
 /// An API error as RFC 9457 problem details (`application/problem+json`), with
 /// a stable `code` that clients switch on; `detail` says what was wrong.
@@ -13,6 +14,10 @@ public struct Problem: Error, Sendable {
     public let code: String
     public let detail: String
     public var retryAfter: Int?
+    /// The methods a path serves, for a 405's `Allow` header.
+    var allow: String?
+    /// The operation at fault, for a refused transaction.
+    var operation: UInt16?
 
     public init(_ status: Int, _ code: String, _ detail: String, retryAfter: Int? = nil) {
         self.status = status
@@ -27,8 +32,19 @@ public struct Problem: Error, Sendable {
         self.init(status, malformed.code.rawValue, prefix + malformed.message)
     }
 
+    /// A transaction the sequencer would not log: 403 when its signers are not
+    /// enough, 404 when what it names (and so who must sign) does not exist.
+    init(_ refusal: Refusal) {
+        let status = refusal.code == .accountNotFound || refusal.code == .pendingNotFound ? 404 : 403
+        self.init(
+            status, refusal.code.name,
+            "operation \(refusal.operation): \(refusal.code.name); the transaction was not logged and its id is still free for a transaction its rightful signers sign"
+        )
+        operation = refusal.operation
+    }
+
     static let titles = [
-        400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
+        400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
         415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests", 500: "Internal Server Error",
         503: "Service Unavailable",
     ]
@@ -39,37 +55,96 @@ public struct Problem: Error, Sendable {
         let status: Int
         let detail: String
         let code: String
+        let requestID: String?
+        let operation: UInt16?
+
+        enum CodingKeys: String, CodingKey {
+            case type, title, status, detail, code, operation
+            case requestID = "request_id"
+        }
     }
 
-    var response: Response {
+    /// The problem as a response; `requestID` is named in the body (and the
+    /// `Request-Id` header) so that an operator can find the request in the log.
+    func response(requestID: String? = nil) -> Response {
         let body = Body(
             type: "https://khata.dev/problems/\(code)", title: Problem.titles[status] ?? "Error", status: status,
-            detail: detail, code: code)
+            detail: detail, code: code, requestID: requestID, operation: operation)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let requestID { headers[.requestID] = requestID }
+        if let allow { headers[.allow] = allow }
         let data = (try? encoder.encode(body)) ?? Data()
         return Response(status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
+extension HTTPField.Name {
+    /// The id a node gives each request, echoed on every problem.
+    static let requestID = HTTPField.Name("Request-Id")!
+}
+
+/// The routes a router serves, filled in once every route is registered, so
+/// that a known path asked with another method gets 405 and `Allow`, not 404.
+final class RouteTable: Sendable {
+    private let routes = Mutex<[(method: String, segments: [Substring])]>([])
+
+    /// Keeps the routes of `descriptions` ("GET /v1/accounts/:id"; `:x` matches
+    /// one segment, `**` the rest).
+    func set(_ descriptions: [(method: String, path: String)]) {
+        routes.withLock { $0 = descriptions.map { ($0.method, $0.path.split(separator: "/")) } }
+    }
+
+    /// The methods served at `path`, sorted.
+    func methods(at path: String) -> [String] {
+        let parts = path.split(separator: "/")
+        return routes.withLock { routes in
+            Set(routes.filter { Self.matches($0.segments, parts) }.map(\.method)).sorted()
+        }
+    }
+
+    private static func matches(_ pattern: [Substring], _ parts: [Substring]) -> Bool {
+        for (position, segment) in pattern.enumerated() {
+            if segment == "**" { return parts.count > position }
+            guard position < parts.count, segment.hasPrefix(":") || segment == parts[position] else { return false }
+        }
+        return pattern.count == parts.count
+    }
+}
+
 /// Turns every error a route throws into problem details: `Problem`s as they
 /// are, Hummingbird's own errors (no route, body too large) by their status,
-/// the engine's and the sequencer's by meaning. Nothing escapes as a bare 500.
+/// the engine's and the sequencer's by meaning. Nothing escapes as a bare 500,
+/// and no 5xx tells the client more than its stable code and the request's id:
+/// what went wrong inside is logged under that id, never sent.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: NodeMetrics
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Self.problem(for: error, path: request.uri.path)
+            var problem = Self.problem(for: error, path: request.uri.path)
+            if problem.status == 404, error is HTTPError {
+                let allowed = routes.methods(at: request.uri.path)
+                if !allowed.isEmpty {
+                    problem = Problem(
+                        405, "method_not_allowed",
+                        "\(request.method) is not allowed on \(request.uri.path.prefix(80)); use \(allowed.joined(separator: ", "))")
+                    problem.allow = allowed.joined(separator: ", ")
+                }
+            }
             metrics.recordRefusal(problem.code)
             if problem.status >= 500 {
-                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+                context.logger.error(
+                    "request failed",
+                    metadata: ["path": "\(request.uri.path)", "code": "\(problem.code)", "detail": "\(problem.detail)", "error": "\(error)"])
+                return problem.hidingDetail.response(requestID: context.id)
             }
-            return problem.response
+            return problem.response(requestID: context.id)
         }
     }
 
@@ -91,13 +166,35 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(503, engine.code.rawValue, engine.message, retryAfter: 30)
         case let http as HTTPError:
             switch http.status.code {
-            case 404: return Problem(404, "not_found", "no such resource: \(path)")
-            case 405: return Problem(405, "method_not_allowed", "this method is not allowed on \(path)")
+            case 404: return Problem(404, "not_found", "no such resource: \(path.prefix(80))")
+            case 405: return Problem(405, "method_not_allowed", "this method is not allowed on \(path.prefix(80))")
             case 413: return Problem(413, "payload_too_large", "the request body is too large")
-            default: return Problem(http.status.code, "http_\(http.status.code)", http.body ?? http.status.reasonPhrase)
+            case 400..<500: return Problem(http.status.code, "http_\(http.status.code)", http.status.reasonPhrase)
+            default: return Problem(500, "internal", "\(http)")
             }
         default:
-            return Problem(500, "internal", "an unexpected error: \(error)")
+            return Problem(500, "internal", "\(error)")
         }
     }
+}
+
+extension Problem {
+    /// The problem as a client may see it when it is the server's fault: its
+    /// code and a fixed sentence, none of the detail (which can name files,
+    /// SQL or the state of the disk).
+    var hidingDetail: Problem {
+        var hidden = Problem(
+            status, code, Problem.fixedDetail[code] ?? "the node could not complete the request; quote the request id to its operator",
+            retryAfter: retryAfter)
+        hidden.allow = allow
+        return hidden
+    }
+
+    /// What a client is told for each server-side code.
+    static let fixedDetail = [
+        "overloaded": "the node's queue is full; retry shortly",
+        "shutting_down": "the node is stopping; retry against it once it is back",
+        "halted": "the node stopped writing after a storage failure; nothing more is accepted until its operator restarts it",
+        "busy": "the node is receiving too many request bodies at once; retry shortly",
+    ]
 }

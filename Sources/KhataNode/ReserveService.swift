@@ -141,9 +141,9 @@ public final class ReserveService: Service, @unchecked Sendable {
             let transaction = try Transaction(id: .random(), operations: [.commitLiabilities(tree.commitment)])
                 .signed(by: [key], origin: origin)
             let verified = try SignatureVerifier.verify([transaction], origin: origin)[0].get()
-            let receipt = try await sequencer.submit([verified])[0]
-            guard receipt.outcome == .committed else {
-                logger.error("liabilities commitment refused", metadata: ["outcome": "\(receipt.outcome)", "as_of": "\(asOf)"])
+            let result = try await sequencer.submit([verified])[0]
+            guard let receipt = result.receipt, receipt.outcome == .committed else {
+                logger.error("liabilities commitment refused", metadata: ["result": "\(result)", "as_of": "\(asOf)"])
                 return
             }
             lock.withLock { latest = (tree, receipt.index) }

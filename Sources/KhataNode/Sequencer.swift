@@ -22,7 +22,7 @@ import ServiceLifecycle
 ///   accepted (every accepted transaction gets its receipt), snapshots, and stops.
 public final class Sequencer: Service, @unchecked Sendable {
     private enum Work {
-        case submit([VerifiedTransaction], CheckedContinuation<[Receipt], any Error>)
+        case submit([VerifiedTransaction], CheckedContinuation<[SubmissionResult], any Error>)
         case perform(() -> Void)
 
         var transactionCount: Int {
@@ -55,7 +55,7 @@ public final class Sequencer: Service, @unchecked Sendable {
     }
 
     /// Queues a batch for sequencing and waits for its receipts (in order).
-    public func submit(_ batch: [VerifiedTransaction]) async throws -> [Receipt] {
+    public func submit(_ batch: [VerifiedTransaction]) async throws -> [SubmissionResult] {
         guard !batch.isEmpty else { return [] }
         return try await withCheckedThrowingContinuation { continuation in
             condition.lock()
@@ -145,7 +145,7 @@ public final class Sequencer: Service, @unchecked Sendable {
     /// One group commit of every submission taken, then each submitter's
     /// receipts; returns how many transactions it took.
     private func commit(_ works: [Work]) -> Int {
-        let submissions = works.compactMap { work -> ([VerifiedTransaction], CheckedContinuation<[Receipt], any Error>)? in
+        let submissions = works.compactMap { work -> ([VerifiedTransaction], CheckedContinuation<[SubmissionResult], any Error>)? in
             if case .submit(let batch, let continuation) = work { return (batch, continuation) }
             return nil
         }

@@ -78,14 +78,32 @@ struct CommandTests {
         defer { removeDirectory(directory) }
         try khata(["init", "--dev", "--data", directory])
         #expect {
-            try khata(["tx", "transfer", "--data", directory, "--key", "ravi", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1"])
+            try khata([
+                "tx", "transfer", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "99999999",
+            ])
         } throws: {
             ($0 as? ExitCode)?.rawValue == 3
         }
         let ledger = try LedgerDirectory(directory).open()
         #expect(ledger.state.balance(of: DevGenesis.account("asha"), in: inr).posted == 1_000_000)
         #expect(
-            ledger.state.record(of: ledger.state.transactions.ids.first { _ in true }!)?.outcome == .rejected(.insufficientSignatures, operation: 0))
+            ledger.state.record(of: ledger.state.transactions.ids.first { _ in true }!)?.outcome == .rejected(.exceedsAvailableBalance, operation: 0))
+    }
+
+    /// A transaction signed by someone who does not control the payer is refused,
+    /// says so, and is not logged: the ledger's size and digest do not change.
+    @Test func strangersTransactionIsRefusedNotLogged() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        try khata(["init", "--dev", "--data", directory])
+        let before = try LedgerDirectory(directory).open().state
+        #expect {
+            try khata(["tx", "transfer", "--data", directory, "--key", "ravi", "--from", "asha", "--to", "ravi", "--asset", "INR", "--amount", "1"])
+        } throws: {
+            $0 is TransactionRefused && "\($0)".contains("insufficient_signatures") && "\($0)".contains("not logged")
+        }
+        let after = try LedgerDirectory(directory).open().state
+        #expect(after.size == before.size && after.digest == before.digest)
     }
 
     /// Bad input gets a message that says what was wrong, and changes nothing.
@@ -265,7 +283,7 @@ struct CommandTests {
         try JSONEncoder().encode(policy).write(to: URL(fileURLWithPath: file))
         #expect {
             try khata(["tx", "set-policy", file, "--data", directory, "--key", "governor-1"])
-        } throws: { ($0 as? ExitCode)?.rawValue == 3 }
+        } throws: { "\($0)".contains("governance_threshold_not_met") && $0 is TransactionRefused }
         #expect(try khata(["tx", "set-policy", file, "--data", directory, "--key", "governor-1", "--key", "governor-3"]).contains("committed"))
         #expect(try khata(["reserves", "show", "--data", directory]).contains("INR: COVERED — policy v2, required coverage 50.00 %"))
     }

@@ -28,9 +28,9 @@ struct LedgerTests {
         defer { removeDirectory(directory) }
         let clock = SteppingClock()
         var ledger: Ledger? = try LedgerDirectory(directory).create(genesis: Fixture.genesis, clock: clock.read)
-        _ = try ledger!.submit(verified((1...50).map { pay($0, $0) }))
+        _ = try ledger!.submitLogged(verified((1...50).map { pay($0, $0) }))
         try ledger!.snapshot()
-        _ = try ledger!.submit(verified((51...80).map { pay($0, 2) }))
+        _ = try ledger!.submitLogged(verified((51...80).map { pay($0, 2) }))
         let digest = ledger!.state.digest
         ledger = nil
         let reopened = try LedgerDirectory(directory).open(clock: clock.read)
@@ -52,11 +52,11 @@ struct LedgerTests {
         var ledger: Ledger? = try LedgerDirectory(directory).create(genesis: Fixture.genesis, clock: clock.read)
         ledger!.snapshotInterval = 30
         for batch in 0..<3 {
-            _ = try ledger!.submit(verified((1...30).map { pay(UInt64(batch * 30 + $0), 1) }))
+            _ = try ledger!.submitLogged(verified((1...30).map { pay(UInt64(batch * 30 + $0), 1) }))
             ledger!.waitForBackgroundSnapshot()
             #expect(ledger!.lastSnapshot?.size == UInt64(batch * 30 + 31) && ledger!.lastSnapshot?.background == true)
         }
-        _ = try ledger!.submit(verified((91...100).map { pay($0, 1) }))
+        _ = try ledger!.submitLogged(verified((91...100).map { pay($0, 1) }))
         let digest = ledger!.state.digest
         ledger = nil
         // The snapshot row names its parts (its own data is empty).
@@ -81,7 +81,7 @@ struct LedgerTests {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
         let ledger = try LedgerDirectory(directory).create(genesis: Fixture.genesis)
-        _ = try ledger.submit(verified((1...20).map { pay($0, $0) }))
+        _ = try ledger.submitLogged(verified((1...20).map { pay($0, $0) }))
         let bytes = ledger.state.encodedSnapshot()
         let writer = try SQLiteSnapshotWriter(path: LedgerDirectory(directory).journalPath, partBytes: 100)
         try writer.save(StoredSnapshot(size: ledger.state.size, digest: Digest32.sha256(bytes), bytes: bytes))
@@ -101,20 +101,20 @@ struct LedgerTests {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
         var ledger: Ledger? = try LedgerDirectory(directory).create(genesis: Fixture.genesis)
-        let original = try ledger!.submit(verified([pay(1, 10)]))[0]
+        let original = try ledger!.submitLogged(verified([pay(1, 10)]))[0]
         // Within one batch, and in a later batch.
-        let again = try ledger!.submit(verified([pay(1, 10), pay(1, 10)]))
+        let again = try ledger!.submitLogged(verified([pay(1, 10), pay(1, 10)]))
         #expect(again.allSatisfy { $0.isRetry && $0.index == original.index && $0.leafHash == original.leafHash && $0.outcome == .committed })
-        let sameBatch = try ledger!.submit(verified([pay(2, 10), pay(2, 10)]))
+        let sameBatch = try ledger!.submitLogged(verified([pay(2, 10), pay(2, 10)]))
         #expect(sameBatch[1].isRetry && sameBatch[1].index == sameBatch[0].index && sameBatch[1].leafHash == sameBatch[0].leafHash)
         ledger = nil
         let reopened = try LedgerDirectory(directory).open()
-        let afterRestart = try reopened.submit(verified([pay(1, 10)]))[0]
+        let afterRestart = try reopened.submitLogged(verified([pay(1, 10)]))[0]
         #expect(afterRestart.isRetry && afterRestart.index == original.index && afterRestart.leafHash == original.leafHash)
         #expect(reopened.state.balance(of: Fixture.bob, in: inr).posted == 20)
         #expect(reopened.state.size == 3)
         // Same id, other content: sequenced and rejected.
-        let reuse = try reopened.submit(verified([pay(1, 11)]))[0]
+        let reuse = try reopened.submitLogged(verified([pay(1, 11)]))[0]
         #expect(reuse.outcome == .rejected(.idReusedWithDifferentContent, operation: nil) && !reuse.isRetry)
     }
 
@@ -122,16 +122,16 @@ struct LedgerTests {
     @Test func stampedTimeIsMonotonic() throws {
         let ledger = try Ledger.create(
             journal: MemoryJournal(origin: Fixture.origin), genesis: Fixture.genesis, clock: { Timestamp(milliseconds: 10_000) })
-        let receipt = try ledger.submit(verified([pay(1, 1)]))[0]
+        let receipt = try ledger.submitLogged(verified([pay(1, 1)]))[0]
         #expect(receipt.time == Timestamp(milliseconds: 10_000))
         let early = try Ledger.open(journal: ledger.journal, clock: { Timestamp(milliseconds: 5) })
-        #expect(try early.submit(verified([pay(2, 1)]))[0].time == Timestamp(milliseconds: 10_000))
+        #expect(try early.submitLogged(verified([pay(2, 1)]))[0].time == Timestamp(milliseconds: 10_000))
     }
 
     @Test func oversizedBatchIsRefused() throws {
         let ledger = try Ledger.create(journal: MemoryJournal(origin: Fixture.origin), genesis: Fixture.genesis)
         let transaction = verified([pay(1, 1)])[0]
-        #expect { try ledger.submit(Array(repeating: transaction, count: Limits.maxBatchTransactions + 1)) } throws: {
+        #expect { try ledger.submitLogged(Array(repeating: transaction, count: Limits.maxBatchTransactions + 1)) } throws: {
             ($0 as? EngineError)?.code == .batchTooLarge
         }
         #expect(ledger.state.size == 1)
@@ -155,7 +155,7 @@ struct DamagedJournalTests {
     func makeLedger(snapshot: Bool = false) throws -> String {
         let directory = temporaryDirectory()
         let ledger = try LedgerDirectory(directory).create(genesis: Fixture.genesis)
-        _ = try ledger.submit(verified((1...20).map { pay($0, $0) }))
+        _ = try ledger.submitLogged(verified((1...20).map { pay($0, $0) }))
         if snapshot { try ledger.snapshot() }
         return directory
     }

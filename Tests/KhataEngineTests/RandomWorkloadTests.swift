@@ -111,15 +111,25 @@ struct RandomWorkloadTests {
         var workload = Workload(seed: 0x6B68_6174_61)
         var outcomes: [RejectionCode: Int] = [:]
         var committed = 0
+        var refusals: [RejectionCode: Int] = [:]
         var random = SeededGenerator(seed: 7)
         while workload.operationCount < 10_500 {
             let batch = (0..<(1 + random.next() % 16)).map { _ in workload.next(ledger.state) }
             clock.advance(milliseconds: random.next() % 1_500)
             let verified = SignatureVerifier.verify(batch, origin: Fixture.origin).map { try! $0.get() }
-            for receipt in try ledger.submit(verified) {
-                switch receipt.outcome {
-                case .committed: committed += 1
-                case .rejected(let code, _): outcomes[code, default: 0] += 1
+            for result in try ledger.submit(verified) {
+                switch result {
+                case .refused(let refusal):
+                    refusals[refusal.code, default: 0] += 1
+                    // Refused means not logged: the id is not taken.
+                    #expect(
+                        ledger.state.record(of: refusal.transaction)?.contentDigest
+                            != verified.first { $0.transaction.id == refusal.transaction }?.contentDigest)
+                case .logged(let receipt):
+                    switch receipt.outcome {
+                    case .committed: committed += 1
+                    case .rejected(let code, _): outcomes[code, default: 0] += 1
+                    }
                 }
             }
             let violations = ledger.state.invariantViolations()
@@ -127,8 +137,12 @@ struct RandomWorkloadTests {
             if !violations.isEmpty { return }
         }
         #expect(committed > 2_000, "outcomes: \(outcomes)")
+        // The refusal before the log and the checks inside `apply` agree: no
+        // transaction whose signers are not enough was ever logged.
+        #expect(outcomes[.insufficientSignatures] == nil, "logged unauthorised: \(outcomes)")
+        #expect(refusals[.insufficientSignatures, default: 0] > 100, "refusals: \(refusals)")
         for code: RejectionCode in [
-            .exceedsAvailableBalance, .insufficientSignatures, .pendingExpired, .amountZero, .accountNotFound, .assetNotFound, .sameAccount,
+            .exceedsAvailableBalance, .pendingExpired, .amountZero, .accountNotFound, .assetNotFound, .sameAccount,
             .pendingAlreadyPosted, .pendingAlreadyVoided, .exceedsPendingAmount, .accountNotEmpty,
         ] {
             #expect(outcomes[code, default: 0] > 0, "the workload never produced \(code.name): \(outcomes)")

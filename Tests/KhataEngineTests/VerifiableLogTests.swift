@@ -21,7 +21,7 @@ func appendPayments(_ ledger: Ledger, upTo entries: Int, amount: UInt64 = 1, dir
     var next = Int(ledger.state.size)
     while next < entries {
         let batch = (next..<min(entries, next + 200)).map { pay(UInt64(10_000 + $0), amount) }
-        _ = try ledger.submit(verified(batch))
+        _ = try ledger.submitLogged(verified(batch))
         next += batch.count
     }
     try LedgerDirectory(directory).publishCheckpoint(ledger, signer: ledgerSigner)
@@ -141,7 +141,7 @@ struct VerifiableLogTests {
         let directory = try signedLedger(entries: 300)
         defer { removeDirectory(directory) }
         let ledger = try LedgerDirectory(directory).open()
-        _ = try ledger.submit(verified([pay(99_999, 1)]))
+        _ = try ledger.submitLogged(verified([pay(99_999, 1)]))
         // Rewrite history under the running ledger: the stored hash of entries 0..<256 changes,
         // so the tree the ledger would sign no longer extends the one it signed at 300.
         try withRawDatabase(directory) { try $0.execute("UPDATE tree_hashes SET hash = zeroblob(32) WHERE level = 1 AND idx = 0") }

@@ -51,10 +51,10 @@ import Testing
         release.signal()
         try await hold.value
         let firstGroup = try await [first, second].flatMap { $0 }
-        #expect(firstGroup.allSatisfy { $0.outcome == .committed } && Self.groupCommits(metrics) == 1)
+        #expect(firstGroup.allSatisfy { $0.receipt?.outcome == .committed } && Self.groupCommits(metrics) == 1)
 
         // That group held two: the next starts four seconds after it, with all three of these.
-        let next = try await withThrowingTaskGroup(of: [Receipt].self) { group in
+        let next = try await withThrowingTaskGroup(of: [SubmissionResult].self) { group in
             for payment in payments[2...4] { group.addTask { try await sequencer.submit([payment]) } }
             return try await group.reduce(into: []) { $0 += $1 }
         }

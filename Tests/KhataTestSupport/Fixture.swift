@@ -118,3 +118,16 @@ public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) asy
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
+
+extension Ledger {
+    /// `submit`, for tests whose transactions are all signed by enough keys: the
+    /// receipts, or a thrown `Refusal` if the sequencer refused one.
+    public func submitLogged(_ batch: [VerifiedTransaction]) throws -> [Receipt] {
+        try submit(batch).map { result in
+            switch result {
+            case .logged(let receipt): return receipt
+            case .refused(let refusal): throw refusal
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+// Who may decide a transaction's fate. A transaction enters the log only if its
+// signers are enough for every one of its operations; otherwise it is refused
+// before it is sequenced, and its id stays free for the signers who are enough.
+// Without this rule anyone who saw a body in transit could sign it with a key of
+// their own, submit it first and pin its id as failed (`insufficient_signatures`
+// in the log), and one co-signer of a multisig could burn it by submitting early.
+
+/// Why the sequencer will not log a transaction: the first operation whose keys
+/// its signers do not satisfy, or whose keys cannot be known because what it
+/// names (an account, a pending transfer) does not exist. Nothing is changed and
+/// nothing logged; the id may still be used by a transaction that is enough.
+public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
+    public let transaction: TransactionID
+    /// `insufficientSignatures`, `governanceThresholdNotMet`, `accountNotFound` or `pendingNotFound`.
+    public let code: RejectionCode
+    /// The operation at fault, by position.
+    public let operation: UInt16
+
+    public init(transaction: TransactionID, code: RejectionCode, operation: UInt16) {
+        self.transaction = transaction
+        self.code = code
+        self.operation = operation
+    }
+
+    public var description: String {
+        "transaction \(transaction) refused at operation \(operation): \(code.name); it was not logged and its id is still free"
+    }
+}
+
+extension LedgerState {
+    /// Whether `transaction`'s signers are enough for every operation it holds,
+    /// each read against the state as the operations before it would leave it
+    /// (an account created earlier in the transaction is authorised by the keys
+    /// it was created with; controllers changed earlier count as changed). Nil
+    /// when they are; otherwise the first operation that is not.
+    ///
+    /// The keys each operation needs are the ones `apply` checks: the new
+    /// controllers for `create_account`; the issuer for `register_asset`; the
+    /// debit account's authority for a transfer or pending transfer (for an
+    /// issuance account, its issuer's controllers); the payer's for a post and
+    /// the payee's for a void; the account's authority to change its controllers
+    /// or close it; the attestor's controllers for an attestation; the policy's
+    /// governance (the issuer before the first policy) for a policy; the ledger
+    /// key for a liabilities commitment. Costs a dictionary look-up or two per
+    /// operation, and nothing for a run of transfers from one account.
+    ///
+    /// Genesis authority (no signers) is not a transaction and never comes here.
+    public func refusal(of transaction: Transaction) -> Refusal? {
+        let signers = transaction.signers
+        var overlay = AuthorityOverlay()
+        var satisfied: [AccountID] = []
+        for (position, operation) in transaction.operations.enumerated() {
+            let refuse = { (code: RejectionCode) in Refusal(transaction: transaction.id, code: code, operation: UInt16(position)) }
+            switch operation {
+            case .createAccount(let op):
+                guard op.controllers.isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
+                overlay.accounts[op.account] = .init(controllers: op.controllers, issuedAsset: nil)
+            case .registerAsset(let op):
+                guard issuerKeys.isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
+                overlay.issuers[op.asset] = op.issuer
+                overlay.accounts[op.issuanceAccount] = .init(controllers: nil, issuedAsset: op.asset)
+            case .transfer(let op):
+                if let code = overlay.check(debitOf: op.debit, in: self, signers: signers, satisfied: &satisfied) { return refuse(code) }
+            case .pendingTransfer(let op):
+                if let code = overlay.check(debitOf: op.transfer.debit, in: self, signers: signers, satisfied: &satisfied) {
+                    return refuse(code)
+                }
+                overlay.pendings[PendingID(transaction: transaction.id, operation: UInt16(position))] = op.transfer
+            case .postPending(let op):
+                guard let pending = overlay.pendings[op.pending] ?? pendings[op.pending]?.transfer else { return refuse(.pendingNotFound) }
+                if let code = overlay.check(authorityOf: pending.debit, in: self, signers: signers) { return refuse(code) }
+            case .voidPending(let op):
+                guard let pending = overlay.pendings[op.pending] ?? pendings[op.pending]?.transfer else { return refuse(.pendingNotFound) }
+                if let code = overlay.check(authorityOf: pending.credit, in: self, signers: signers) { return refuse(code) }
+            case .changeControllers(let op):
+                if let code = overlay.check(authorityOf: op.account, in: self, signers: signers) { return refuse(code) }
+                if let account = overlay.account(op.account, in: self), account.issuedAsset == nil {
+                    overlay.accounts[op.account] = .init(controllers: op.controllers, issuedAsset: nil)
+                    // As in `apply`: later debits must be authorised by the new keys.
+                    satisfied.removeAll()
+                }
+            case .closeAccount(let op):
+                if let code = overlay.check(authorityOf: op.account, in: self, signers: signers) { return refuse(code) }
+            case .attestReserve(let op):
+                if let code = overlay.check(controllersOf: op.custodian, in: self, signers: signers) { return refuse(code) }
+            case .attestPrice(let op):
+                if let code = overlay.check(controllersOf: op.oracle, in: self, signers: signers) { return refuse(code) }
+            case .setMonetaryPolicy(let op):
+                let governance = overlay.governance ?? reserves.policy?.governance ?? issuerKeys
+                guard governance.isSatisfied(by: signers) else { return refuse(.governanceThresholdNotMet) }
+                overlay.governance = op.policy.governance
+            case .commitLiabilities:
+                guard KeySet(single: ledgerKey).isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
+            }
+        }
+        return nil
+    }
+}
+
+/// What a transaction's earlier operations would change about who controls
+/// what, seen by its later ones during `LedgerState.refusal(of:)`.
+private struct AuthorityOverlay {
+    struct AccountAuthority {
+        var controllers: KeySet?
+        var issuedAsset: AssetCode?
+    }
+
+    var accounts: [AccountID: AccountAuthority] = [:]
+    var issuers: [AssetCode: AccountID] = [:]
+    var pendings: [PendingID: Transfer] = [:]
+    var governance: KeySet?
+
+    func account(_ id: AccountID, in state: LedgerState) -> AccountAuthority? {
+        if let account = accounts[id] { return account }
+        return state.accounts[id].map { AccountAuthority(controllers: $0.controllers, issuedAsset: $0.issuedAsset) }
+    }
+
+    /// The keys that authorise debits of `id`, as `LedgerState.authority(of:)`
+    /// gives them, with this transaction's earlier changes; nil if none can.
+    func authority(of id: AccountID, in state: LedgerState) -> KeySet?? {
+        guard let account = account(id, in: state) else { return .none }
+        guard let asset = account.issuedAsset else { return .some(account.controllers) }
+        guard let issuerID = issuers[asset] ?? state.assets[asset]?.issuer, let issuer = self.account(issuerID, in: state) else {
+            return .some(nil)
+        }
+        if accounts[issuerID] == nil, state.accounts[issuerID]?.isClosed == true { return .some(nil) }
+        return .some(issuer.controllers)
+    }
+
+    /// Nil if `signers` may debit `id`; else why not.
+    func check(authorityOf id: AccountID, in state: LedgerState, signers: [PublicKey]) -> RejectionCode? {
+        switch authority(of: id, in: state) {
+        case .none: .accountNotFound
+        case .some(let keys): keys?.isSatisfied(by: signers) == true ? nil : .insufficientSignatures
+        }
+    }
+
+    /// `check(authorityOf:)` for a debit, counting each account once per run.
+    func check(debitOf id: AccountID, in state: LedgerState, signers: [PublicKey], satisfied: inout [AccountID]) -> RejectionCode? {
+        if satisfied.contains(id) { return nil }
+        if let code = check(authorityOf: id, in: state, signers: signers) { return code }
+        satisfied.append(id)
+        return nil
+    }
+
+    /// Nil if `signers` satisfy `id`'s own controllers (attestors sign as themselves).
+    func check(controllersOf id: AccountID, in state: LedgerState, signers: [PublicKey]) -> RejectionCode? {
+        guard let account = account(id, in: state) else { return .accountNotFound }
+        return account.controllers?.isSatisfied(by: signers) == true ? nil : .insufficientSignatures
+    }
+}
