@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 from selenium import webdriver
@@ -93,6 +94,8 @@ try:
         driver.get(url + "/#/reserves")
         WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "verify-liabilities"))
         driver.find_element(By.ID, "liability-account").send_keys(asha)
+        asha_seed = json.load(open(os.path.join(data, "ledger", "keys", "asha.key")))["seed"]
+        driver.find_element(By.ID, "liability-key").send_keys(asha_seed)
         driver.find_element(By.ID, "verify-liabilities").click()
         settled = lambda d: "verifying" not in d.find_element(By.ID, "liability-result").text and d.find_element(By.ID, "liability-result").text
         WebDriverWait(driver, 20).until(settled)
@@ -104,6 +107,18 @@ try:
         WebDriverWait(driver, 20).until(lambda d: settled(d) and d.find_element(By.ID, "liability-result").get_attribute("class") == "failed")
         result = driver.find_element(By.ID, "liability-result")
         check("a tampered liabilities sum shows as failed", result.get_attribute("class") == "failed", result.text)
+        ravi_seed = json.load(open(os.path.join(data, "ledger", "keys", "ravi.key")))["seed"]
+        driver.find_element(By.ID, "liability-key").clear()
+        driver.find_element(By.ID, "liability-key").send_keys(ravi_seed)
+        driver.find_element(By.ID, "verify-liabilities").click()
+        WebDriverWait(driver, 20).until(lambda d: settled(d) and d.find_element(By.ID, "liability-result").get_attribute("class") == "failed")
+        result = driver.find_element(By.ID, "liability-result")
+        check("another holder's key gets no proof", "holder_signature_required" in result.text, result.text)
+        try:
+            urllib.request.urlopen(url + "/v1/reserves/proof/" + asha)
+            check("an unsigned proof request is refused", False, "it was answered")
+        except urllib.error.HTTPError as error:
+            check("an unsigned proof request is refused", error.code == 403, str(error.code))
     finally:
         driver.quit()
 except Exception as error:  # a crash of the harness is a failure, with its reason

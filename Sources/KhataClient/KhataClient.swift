@@ -27,6 +27,9 @@ public final class KhataClient: @unchecked Sendable {
         self.timeout = timeout
     }
 
+    /// The wall clock in Unix milliseconds, for the times requests are signed at.
+    public static func now() -> Timestamp { Timestamp(milliseconds: UInt64(max(0, Date().timeIntervalSince1970 * 1_000))) }
+
     /// The ledger's origin: the name in its verifier key.
     public var origin: String { ledgerKey.name }
 
@@ -112,9 +115,12 @@ public final class KhataClient: @unchecked Sendable {
     public func ledger() throws -> LedgerView { try decode(LedgerView.self, try get("/v1/ledger")) }
     /// The node's reserve report (not verified: `ReserveVerifier` checks it against an audited log).
     public func reserves() throws -> ReservesView { try decode(ReservesView.self, try get("/v1/reserves")) }
-    /// A holder's liabilities proof as the node serves it (check it with `ReserveVerifier`).
-    public func liabilityProof(_ account: AccountID) throws -> LiabilityProofView {
-        try decode(LiabilityProofView.self, try get("/v1/reserves/proof/\(account.hex)"))
+    /// A holder's liabilities proof as the node serves it (check it with
+    /// `ReserveVerifier`). The node serves it only to the holder: the request
+    /// is signed here, now, by `key`, one of the account's controllers.
+    public func liabilityProof(_ account: AccountID, key: SigningKey, now: Timestamp = KhataClient.now()) throws -> LiabilityProofView {
+        let request = LiabilityProofRequest(account: account, time: now, signedBy: key, origin: origin)
+        return try decode(LiabilityProofView.self, try get("/v1/reserves/proof/\(account.hex)?\(request.query)"))
     }
     public func account(_ id: AccountID) throws -> AccountView { try decode(AccountView.self, try get("/v1/accounts/\(id.hex)")) }
     public func asset(_ code: AssetCode) throws -> AssetView { try decode(AssetView.self, try get("/v1/assets/\(code)")) }

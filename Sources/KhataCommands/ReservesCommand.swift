@@ -13,7 +13,7 @@ struct ReservesCommand: ParsableCommand {
         commandName: "reserves",
         abstract: "The currency's reserves, coverage and proofs of liabilities.",
         discussion: "See docs/RESERVES.md for the policy, the arithmetic and the liabilities tree.",
-        subcommands: [Show.self, Verify.self, Commit.self, Proof.self]
+        subcommands: [Show.self, Verify.self, Proof.self]
     )
 
     struct Show: ParsableCommand {
@@ -68,9 +68,10 @@ struct ReservesCommand: ParsableCommand {
             abstract: "Check your inclusion in the latest liabilities commitment and the reserves behind it.",
             discussion: """
                 Example (in the dev ledger, as Asha):
-                  khata reserves verify http://127.0.0.1:7370 --account asha --data ./ledger \\
+                  khata reserves verify http://127.0.0.1:7370 --account asha --key asha --data ./ledger \\
                     --vkey "$(cat ledger/vkey)" --witness "$W1" --witness "$W2" --state audit.json
-                Audits the node's log (checkpoint signatures and witness quorum, every entry, a replay
+                The node gives a proof only to its holder: the request is signed here with --key (one
+                of the account's controller keys), and the key never leaves this machine. Audits the node's log (checkpoint signatures and witness quorum, every entry, a replay
                 from genesis; with --state, only what is new), then checks the node's proof for the
                 account against the commitment in the audited log, that the committed total is the
                 supply at its size, and that the logged attestations, prices and policy cover it.
@@ -81,6 +82,8 @@ struct ReservesCommand: ParsableCommand {
         var node: String
         @Option(help: "The account to check (id, or participant name with --data).")
         var account: String
+        @Option(help: "A key of the account's to sign the request with (participant name with --data, or a key file).")
+        var key: String
         @Option(name: .long, help: ArgumentHelp("A ledger directory whose participants.json names accounts.", valueName: "dir"))
         var data: String?
         @OptionGroup var audit: AuditOptions
@@ -88,9 +91,10 @@ struct ReservesCommand: ParsableCommand {
         func run() throws {
             let participants = data.map { Participants.load(from: $0) } ?? Participants(participants: [])
             let id = try participants.account(account)
+            let signer = try participants.signingKey(key, directory: data)
             let client = KhataClient(baseURL: node, ledgerKey: try NoteVerifierKey(vkey: audit.vkey))
             let served: LiabilityProofView
-            do { served = try client.liabilityProof(id) } catch { throw CommandFailure("\(node): \(error)") }
+            do { served = try client.liabilityProof(id, key: signer) } catch { throw CommandFailure("\(node): \(error)") }
             let report = try audit.run(source: node)
             let verification: ReserveVerifier.Verification
             do { verification = try ReserveVerifier.verify(served, account: id, audited: report.state) } catch {
@@ -113,45 +117,30 @@ struct ReservesCommand: ParsableCommand {
         }
     }
 
-    struct Commit: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Ask a node to build and log a liabilities commitment now.",
-            discussion: """
-                Example:
-                  khata reserves commit --node http://127.0.0.1:7370
-                The node answers at once; the commitment appears in the log when the tree is built
-                (seconds for millions of holders). Refused while one is being built or just after one.
-                """
-        )
-        @Option(help: ArgumentHelp("The node's URL.", valueName: "url"))
-        var node: String
-
-        func run() throws {
-            let response = try BlockingHTTP.request("POST", node + "/v1/reserves/commitments", timeout: 10)
-            guard response.status == 202 else {
-                throw CommandFailure("\(node) refused: HTTP \(response.status) \(String(decoding: response.body.prefix(300), as: UTF8.self))")
-            }
-            print("started: the commitment will appear in the log shortly (see khata reserves show --node \(node))")
-        }
-    }
-
     struct Proof: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fetch an account's liabilities proof from a node (unverified; see `reserves verify`).",
             discussion: """
                 Example:
-                  khata reserves proof asha --node http://127.0.0.1:7370 --data ./ledger > asha-proof.json
+                  khata reserves proof asha --key asha --node http://127.0.0.1:7370 --data ./ledger > asha-proof.json
+                The request is signed with --key, one of the account's controller keys: the node gives
+                a proof (which shows the balance) only to its holder.
                 """
         )
         @Argument(help: "The account (id or participant name).")
         var account: String
+        @Option(help: "A key of the account's to sign the request with (participant name, or a key file).")
+        var key: String
         @Option(help: ArgumentHelp("The node's URL.", valueName: "url"))
         var node: String
         @OptionGroup var ledger: LedgerOptions
 
         func run() throws {
             let id = try ledger.participants.account(account)
-            do { try printJSON(try NodeClientOptions.client(url: node, directory: ledger.data).liabilityProof(id)) } catch let error as ClientError {
+            let signer = try ledger.participants.signingKey(key, directory: ledger.data)
+            do {
+                try printJSON(try NodeClientOptions.client(url: node, directory: ledger.data).liabilityProof(id, key: signer))
+            } catch let error as ClientError {
                 throw CommandFailure("\(node): \(error)")
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import KhataAPI
 import KhataCore
 import KhataEngine
@@ -52,18 +53,25 @@ public enum Node {
             sequencer: sequencer, origin: ledger.origin, ledgerKey: signingKey,
             commitInterval: interval > 0 ? .seconds(interval) : nil, metrics: metrics, logger: logger, clock: ledger.clock,
             historyPath: "\(directory)/coverage.jsonl")
+        let limits = ClientLimits(configuration.clientLimitSettings)
         let vkey = try ledgerVerifierKey(origin: ledger.origin, key: ledger.state.ledgerKey).vkey
         let api = NodeAPI(
             sequencer: sequencer, readStore: readStore, publisher: publisher, reserves: reserves, metrics: metrics, origin: ledger.origin,
             ledgerVKey: vkey,
             witnessVKeys: witnesses.map(\.key.vkey), witnessQuorum: configuration.witnessQuorum ?? witnesses.count,
-            maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20)
+            maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20, bufferedBodyBytes: configuration.bufferedBodyBytes ?? 64 << 20,
+            limits: limits)
         let router = Router(context: NodeRequestContext.self)
         api.register(on: router)
         let app = Application(
             router: router,
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [limits.connectionGate()],
+                    idleTimeout: .milliseconds(Int64(configuration.idleTimeoutMilliseconds ?? 30_000)))),
             configuration: .init(
-                address: .hostname(configuration.host ?? "127.0.0.1", port: configuration.port ?? defaultPort), serverName: "khata"),
+                address: .hostname(configuration.host ?? "127.0.0.1", port: configuration.port ?? defaultPort), serverName: "khata",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections ?? 4_096, logger: logger)),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
         // Services stop in reverse order: the HTTP server first (in-flight requests

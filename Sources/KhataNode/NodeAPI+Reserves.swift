@@ -10,10 +10,15 @@ import KhataLiabilities
 
 extension NodeAPI {
     func registerReserves(on router: Router<NodeRequestContext>) {
-        router.get("/v1/reserves") { _, _ in try reservesReport() }
-        router.get("/v1/reserves/history") { _, _ in try json(CoverageHistoryView(samples: reserves.history)) }
-        router.get("/v1/reserves/proof/:account") { _, context in try liabilityProof(try parameter(context, "account")) }
-        router.post("/v1/reserves/commitments") { _, _ in try requestCommitment() }
+        router.get("/v1/reserves") { request, _ in
+            _ = try Query(request)
+            return try reservesReport()
+        }
+        router.get("/v1/reserves/history") { request, _ in
+            _ = try Query(request)
+            return try json(CoverageHistoryView(samples: reserves.history))
+        }
+        router.get("/v1/reserves/proof/:account") { request, context in try liabilityProof(try parameter(context, "account"), request) }
     }
 
     func reservesReport() throws -> Response {
@@ -28,8 +33,12 @@ extension NodeAPI {
         return try json(view)
     }
 
-    func liabilityProof(_ text: String) throws -> Response {
+    /// A holder's proof, for the holder only: the request must be signed by one
+    /// of the account's controller keys within five minutes of the node's clock
+    /// (`LiabilityProofRequest`), because the proof reveals the balance and salt.
+    func liabilityProof(_ text: String, _ request: Request) throws -> Response {
         guard let account = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
+        let holder = try holderRequest(for: account, request)
         guard let (tree, index) = reserves.latestTree else {
             guard reserves.canSign else {
                 throw Problem(404, "no_liabilities_tree", "this node has no ledger key configured, so it builds no liabilities tree")
@@ -39,24 +48,35 @@ extension NodeAPI {
                 "this node has not committed a liabilities tree since it started; one is built at start and then every interval",
                 retryAfter: 5)
         }
-        guard let proof = tree.proof(for: account) else {
+        guard let proof = tree.proof(for: holder.account) else {
             throw Problem(404, "not_a_holder", "account \(account) held no \(tree.asset) when the tree at size \(tree.asOf) was taken")
         }
         return try json(LiabilityProofView(index: index, commitment: tree.commitment, proof: proof))
     }
 
-    func requestCommitment() throws -> Response {
-        switch reserves.requestCommitment() {
-        case .started:
-            var response = try json(["status": "started"])
-            response.status = .accepted
-            return response
-        case .alreadyBuilding:
-            throw Problem(409, "commitment_in_progress", "a liabilities tree is being built; its commitment will appear in the log")
-        case .tooSoon(let seconds):
-            throw Problem(429, "too_soon", "a liabilities commitment was made moments ago; try again in \(seconds) s", retryAfter: seconds)
-        case .cannotSign:
-            throw Problem(409, "no_ledger_key", "this node has no ledger key configured, so it cannot sign a commitment")
+    /// The signed request in `request`'s query, checked: fresh, signed, and by a
+    /// key that controls `account`. 401 `holder_signature_required` otherwise.
+    private func holderRequest(for account: AccountID, _ request: Request) throws -> LiabilityProofRequest {
+        let query = try Query(request, allowed: ["time", "key", "signature"])
+        let refuse = { (why: String) in
+            Problem(
+                403, "holder_signature_required",
+                "\(why): a liabilities proof reveals a balance, so only its holder gets it; sign the request with one of the account's keys (khata reserves verify --key, docs/RESERVES.md)"
+            )
         }
+        guard let time = try query.integer("time", in: 0...Limits.maxTimestampMilliseconds),
+            let keyText = query.string("key"), let signatureText = query.string("signature")
+        else { throw refuse("pass time, key and signature") }
+        guard let key = PublicKey(hex: keyText), let signature = Hex.decode(signatureText), signature.count == 64 else {
+            throw Problem(400, "invalid_parameter", "key is 64 hex digits and signature 128")
+        }
+        let signed = LiabilityProofRequest(account: account, time: Timestamp(milliseconds: time), key: key, signature: signature)
+        let (now, controllers) = sequencer.read { ledger in (ledger.clock().milliseconds, ledger.state.accounts[account]?.controllers) }
+        guard (now > time ? now - time : time - now) <= LiabilityProofRequest.maxSkewMilliseconds else {
+            throw refuse("the request's time is more than five minutes from the node's (\(now) ms)")
+        }
+        guard controllers?.keys.contains(key) == true else { throw refuse("\(key) is not a controller of account \(account)") }
+        guard signed.isSigned(origin: origin) else { throw refuse("the signature does not verify") }
+        return signed
     }
 }

@@ -22,11 +22,13 @@ public struct NodeAPI: Sendable {
     let witnessQuorum: Int
     let maxBodyBytes: Int
     let bodyBudget: BodyBudget
+    let limits: ClientLimits
 
     public init(
         sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, metrics: NodeMetrics,
         origin: String,
-        ledgerVKey: String, witnessVKeys: [String], witnessQuorum: Int, maxBodyBytes: Int, bufferedBodyBytes: Int = 64 << 20
+        ledgerVKey: String, witnessVKeys: [String], witnessQuorum: Int, maxBodyBytes: Int, bufferedBodyBytes: Int = 64 << 20,
+        limits: ClientLimits = ClientLimits(ClientLimits.Settings())
     ) {
         self.sequencer = sequencer
         self.readStore = readStore
@@ -39,6 +41,7 @@ public struct NodeAPI: Sendable {
         self.witnessQuorum = witnessQuorum
         self.maxBodyBytes = maxBodyBytes
         bodyBudget = BodyBudget(capacity: max(maxBodyBytes, bufferedBodyBytes))
+        self.limits = limits
     }
 
     /// Adds every route to `router`. Routes that take no query parameters refuse
@@ -46,10 +49,11 @@ public struct NodeAPI: Sendable {
     public func register(on router: Router<NodeRequestContext>) {
         let table = RouteTable()
         router.middlewares.add(ProblemMiddleware(metrics: metrics, routes: table))
+        router.middlewares.add(ClientLimitMiddleware(limits: limits))
         defer { table.set(router.routes.map { ($0.method.rawValue, "\($0.path)") }) }
-        router.post("/v1/transactions") { request, _ in
+        router.post("/v1/transactions") { request, context in
             _ = try Query(request)
-            return try await submit(request)
+            return try await submit(request, from: ClientLimits.client(context.remoteAddress))
         }
         router.get("/v1/transactions/:id") { request, context in
             _ = try Query(request)
@@ -114,7 +118,9 @@ public struct NodeAPI: Sendable {
 
     // MARK: Writes
 
-    func submit(_ request: Request) async throws -> Response {
+    /// Decodes, bounds, charges `client`'s budgets (`ClientLimits`), checks
+    /// signatures, and sequences; one receipt or refusal per transaction.
+    func submit(_ request: Request, from client: String) async throws -> Response {
         let type = request.headers[.contentType] ?? ""
         let body = try await readBody(request)
         let transactions: [Transaction]
@@ -129,6 +135,7 @@ public struct NodeAPI: Sendable {
                 415, "unsupported_media_type",
                 "send application/json (a transaction or an array) or application/octet-stream (a binary batch, docs/ENCODING.md)")
         }
+        try limits.admitSubmission(transactions, from: client)
         var verified: [VerifiedTransaction] = []
         verified.reserveCapacity(transactions.count)
         for (position, result) in SignatureVerifier.verify(transactions, origin: origin).enumerated() {
@@ -138,6 +145,7 @@ public struct NodeAPI: Sendable {
             }
         }
         let results = try await sequencer.submit(verified)
+        limits.recordRejections(results, of: transactions)
         guard single else { return jsonBytes(SubmissionResult.json(results)) }
         switch results[0] {
         case .logged(let receipt): return jsonBytes(receipt.json)

@@ -20,19 +20,24 @@ import KhataWitness
 /// `ledger_key` (relative to the directory, or absolute) lets the node and the
 /// commands sign checkpoints; without it nothing is signed. `witnesses` are asked
 /// to cosign each new checkpoint; `witness_quorum` of them must (default: all).
-/// The rest configures `khata node`. Environment variables override the file:
-/// `KHATA_HOST`, `KHATA_PORT`, `KHATA_LEDGER_KEY`, `KHATA_CHECKPOINT_INTERVAL_MS`,
-/// `KHATA_QUEUE_CAPACITY`, `KHATA_MAX_BODY_BYTES`, `KHATA_LIABILITIES_INTERVAL_S`,
-/// `KHATA_SNAPSHOT_INTERVAL`, `KHATA_COMMIT_SPACING_US`. `snapshot_interval` is how many entries may pass
-/// between state snapshots (default 100,000): more means rarer snapshots and a
-/// longer replay at start.
+/// The rest configures `khata node`; every integer has a range
+/// (`integerSettings`) and an environment variable that overrides the file
+/// (`KHATA_` and the key in capitals; also `KHATA_HOST`, `KHATA_LEDGER_KEY`).
+/// `snapshot_interval` is how many entries may pass between state snapshots
+/// (default 100,000): more means rarer snapshots and a longer replay at start.
 /// `liabilities_interval_s` is how often the node commits its liabilities tree
-/// (default 3600; 0: only at start and on request).
+/// (default 3600; 0: only at start).
 /// `commit_spacing_us` is the least time between the starts of two group commits
 /// under load (default 1000; 0: none): after a group of more than one
 /// transaction the sequencer waits out the rest of it, so each commit takes more
 /// transactions and the node spends less CPU per transaction, at the cost of at
 /// most that much latency; after a group of one it commits the next at once.
+/// The limits a server on the internet needs (`ClientLimits`, docs/OPERATIONS.md):
+/// `max_connections` (4096), `max_connections_per_client` (128), `idle_timeout_ms`
+/// (30000), `buffered_body_bytes` (64 MiB across all requests),
+/// `client_requests_per_s` and `client_signatures_per_s` (20000 each, per address),
+/// `client_new_accounts_per_s` (20, ten times that at once),
+/// `key_rejections_per_s` (100 logged rejections per signer key, ten times that at once).
 public struct NodeConfiguration: Codable, Sendable {
     public struct Witness: Codable, Sendable {
         public var url: String
@@ -54,6 +59,14 @@ public struct NodeConfiguration: Codable, Sendable {
     public var liabilitiesIntervalSeconds: Int?
     public var snapshotInterval: Int?
     public var commitSpacingMicroseconds: Int?
+    public var maxConnections: Int?
+    public var maxConnectionsPerClient: Int?
+    public var idleTimeoutMilliseconds: Int?
+    public var bufferedBodyBytes: Int?
+    public var clientRequestsPerSecond: Int?
+    public var clientSignaturesPerSecond: Int?
+    public var clientNewAccountsPerSecond: Int?
+    public var keyRejectionsPerSecond: Int?
 
     enum CodingKeys: String, CodingKey {
         case ledgerKey = "ledger_key"
@@ -66,6 +79,55 @@ public struct NodeConfiguration: Codable, Sendable {
         case liabilitiesIntervalSeconds = "liabilities_interval_s"
         case snapshotInterval = "snapshot_interval"
         case commitSpacingMicroseconds = "commit_spacing_us"
+        case maxConnections = "max_connections"
+        case maxConnectionsPerClient = "max_connections_per_client"
+        case idleTimeoutMilliseconds = "idle_timeout_ms"
+        case bufferedBodyBytes = "buffered_body_bytes"
+        case clientRequestsPerSecond = "client_requests_per_s"
+        case clientSignaturesPerSecond = "client_signatures_per_s"
+        case clientNewAccountsPerSecond = "client_new_accounts_per_s"
+        case keyRejectionsPerSecond = "key_rejections_per_s"
+    }
+
+    /// Every integer setting: its key in `khata.json`, its environment
+    /// variable, where it is kept, and the values it may take. A value outside
+    /// its range is refused at start with a message that names the range.
+    static var integerSettings: [(key: String, variable: String, path: WritableKeyPath<NodeConfiguration, Int?>, range: ClosedRange<Int>)] {
+        [
+            ("port", "KHATA_PORT", \.port, 0...65_535),
+            ("witness_quorum", "KHATA_WITNESS_QUORUM", \.witnessQuorum, 0...NoteLimits.maxSignatures - 1),
+            ("checkpoint_interval_ms", "KHATA_CHECKPOINT_INTERVAL_MS", \.checkpointIntervalMilliseconds, 10...3_600_000),
+            ("queue_capacity", "KHATA_QUEUE_CAPACITY", \.queueCapacity, 1...(1 << 24)),
+            ("max_body_bytes", "KHATA_MAX_BODY_BYTES", \.maxBodyBytes, 1_024...(256 << 20)),
+            ("liabilities_interval_s", "KHATA_LIABILITIES_INTERVAL_S", \.liabilitiesIntervalSeconds, 0...(366 * 86_400)),
+            ("snapshot_interval", "KHATA_SNAPSHOT_INTERVAL", \.snapshotInterval, 1...(1 << 32)),
+            ("commit_spacing_us", "KHATA_COMMIT_SPACING_US", \.commitSpacingMicroseconds, 0...100_000),
+            ("max_connections", "KHATA_MAX_CONNECTIONS", \.maxConnections, 1...1_000_000),
+            ("max_connections_per_client", "KHATA_MAX_CONNECTIONS_PER_CLIENT", \.maxConnectionsPerClient, 1...1_000_000),
+            ("idle_timeout_ms", "KHATA_IDLE_TIMEOUT_MS", \.idleTimeoutMilliseconds, 50...3_600_000),
+            ("buffered_body_bytes", "KHATA_BUFFERED_BODY_BYTES", \.bufferedBodyBytes, 1_024...(16 << 30)),
+            ("client_requests_per_s", "KHATA_CLIENT_REQUESTS_PER_S", \.clientRequestsPerSecond, 1...100_000_000),
+            ("client_signatures_per_s", "KHATA_CLIENT_SIGNATURES_PER_S", \.clientSignaturesPerSecond, 1...100_000_000),
+            ("client_new_accounts_per_s", "KHATA_CLIENT_NEW_ACCOUNTS_PER_S", \.clientNewAccountsPerSecond, 1...100_000_000),
+            ("key_rejections_per_s", "KHATA_KEY_REJECTIONS_PER_S", \.keyRejectionsPerSecond, 1...100_000_000),
+        ]
+    }
+
+    /// The per-client limits these settings give (`ClientLimits`).
+    public var clientLimitSettings: ClientLimits.Settings {
+        var settings = ClientLimits.Settings()
+        if let value = maxConnectionsPerClient { settings.connectionsPerClient = value }
+        if let value = clientRequestsPerSecond { settings.requestsPerSecond = Double(value) }
+        if let value = clientSignaturesPerSecond { settings.signaturesPerSecond = Double(value) }
+        if let value = clientNewAccountsPerSecond {
+            settings.newAccountsPerSecond = Double(value)
+            settings.newAccountsBurst = Double(value) * 10
+        }
+        if let value = keyRejectionsPerSecond {
+            settings.rejectionsPerKeyPerSecond = Double(value)
+            settings.rejectionsPerKeyBurst = Double(value) * 10
+        }
+        return settings
     }
 
     public init(ledgerKey: String? = nil, witnesses: [Witness]? = nil, witnessQuorum: Int? = nil) {
@@ -84,22 +146,20 @@ public struct NodeConfiguration: Codable, Sendable {
                 throw ConfigurationError("\(path(in: directory)) is not a valid configuration: \(describe(error))")
             }
         }
-        func integer(_ name: String) throws -> Int? {
-            guard let text = environment[name] else { return nil }
-            guard let value = Int(text), value >= 0 else { throw ConfigurationError("\(name)=\(text) is not a non-negative integer") }
-            return value
-        }
         if let host = environment["KHATA_HOST"] { configuration.host = host }
         if let key = environment["KHATA_LEDGER_KEY"] { configuration.ledgerKey = key }
-        configuration.port = try integer("KHATA_PORT") ?? configuration.port
-        configuration.checkpointIntervalMilliseconds = try integer("KHATA_CHECKPOINT_INTERVAL_MS") ?? configuration.checkpointIntervalMilliseconds
-        configuration.queueCapacity = try integer("KHATA_QUEUE_CAPACITY") ?? configuration.queueCapacity
-        configuration.maxBodyBytes = try integer("KHATA_MAX_BODY_BYTES") ?? configuration.maxBodyBytes
-        configuration.liabilitiesIntervalSeconds = try integer("KHATA_LIABILITIES_INTERVAL_S") ?? configuration.liabilitiesIntervalSeconds
-        configuration.snapshotInterval = try integer("KHATA_SNAPSHOT_INTERVAL") ?? configuration.snapshotInterval
-        configuration.commitSpacingMicroseconds = try integer("KHATA_COMMIT_SPACING_US") ?? configuration.commitSpacingMicroseconds
-        if let spacing = configuration.commitSpacingMicroseconds, spacing > 100_000 {
-            throw ConfigurationError("commit_spacing_us is at most 100000 (0.1 s), got \(spacing)")
+        for setting in integerSettings {
+            if let text = environment[setting.variable] {
+                guard let value = Int(text) else { throw ConfigurationError("\(setting.variable)=\(text.prefix(40)) is not an integer") }
+                configuration[keyPath: setting.path] = value
+            }
+            if let value = configuration[keyPath: setting.path], !setting.range.contains(value) {
+                throw ConfigurationError(
+                    "\(setting.key) (\(setting.variable)) is \(setting.range.lowerBound) to \(setting.range.upperBound), got \(value)")
+            }
+        }
+        if let quorum = configuration.witnessQuorum, quorum > (configuration.witnesses ?? []).count {
+            throw ConfigurationError("witness_quorum is \(quorum) but only \((configuration.witnesses ?? []).count) witnesses are configured")
         }
         return configuration
     }

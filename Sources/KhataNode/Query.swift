@@ -35,6 +35,9 @@ struct Query {
         return value
     }
 
+    /// The text of `name`, if given.
+    func string(_ name: String) -> String? { values[name] }
+
     /// The integer `name`; a 400 if it is missing or out of range.
     func requiredInteger(_ name: String, in range: ClosedRange<UInt64> = 0...Limits.maxQueryInteger) throws -> UInt64 {
         guard let value = try integer(name, in: range) else {

@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// - Every second it evaluates the reserves at the node's clock (staleness
 ///   depends on time, not only on entries), sets the metrics, and keeps the
 ///   readings that changed for `GET /v1/reserves/history` (the chart).
-/// - Every `commitInterval`, on demand (`requestCommitment`) and once at start,
+/// - Once at start and then every `commitInterval` (on its own schedule: no
+///   request from outside can make it build a tree),
 ///   it builds the liabilities tree and logs its commitment: it takes the
 ///   holdings from the sequencer between two batches (a copy of page
 ///   references, `HoldingBook`), builds the tree on other threads while the
@@ -20,9 +21,6 @@ import ServiceLifecycle
 ///   the total against the supply at the tree's size. The tree is kept in memory
 ///   to serve holders' proofs until the next one is committed.
 public final class ReserveService: Service, @unchecked Sendable {
-    /// How soon after a commitment another may be requested.
-    public static let minimumRequestSpacing: Duration = .seconds(10)
-
     private let sequencer: Sequencer
     private let origin: String
     private let ledgerKey: SigningKey?
@@ -33,13 +31,10 @@ public final class ReserveService: Service, @unchecked Sendable {
     private let clock: @Sendable () -> Timestamp
     private let lock = NSLock()
     private var latest: (tree: LiabilityTree, index: LeafIndex)?
-    private var building = false
-    private var requested = false
-    private var lastBuild: ContinuousClock.Instant?
     private let coverage: CoverageHistory
 
     /// `ledgerKey` nil: the node cannot sign, so it watches but commits nothing.
-    /// `commitInterval` nil: commitments only on demand (and once at start).
+    /// `commitInterval` nil: one commitment, at start.
     /// `historyPath`: where coverage readings are kept across restarts.
     public init(
         sequencer: Sequencer, origin: String, ledgerKey: SigningKey?, commitInterval: Duration?, metrics: NodeMetrics, logger: Logger,
@@ -68,37 +63,16 @@ public final class ReserveService: Service, @unchecked Sendable {
     /// later), kept across restarts when the service has a history file.
     public var history: [CoverageSample] { coverage.all }
 
-    public enum RequestAnswer: Sendable, Equatable {
-        case started
-        case alreadyBuilding
-        case tooSoon(seconds: Int)
-        case cannotSign
-    }
-
-    /// Asks for a commitment now; the service starts it within a second.
-    public func requestCommitment() -> RequestAnswer {
-        guard ledgerKey != nil else { return .cannotSign }
-        return lock.withLock {
-            if building || requested { return .alreadyBuilding }
-            if let lastBuild {
-                let wait = ReserveService.minimumRequestSpacing - lastBuild.duration(to: .now)
-                if wait > .zero { return .tooSoon(seconds: Int(wait.components.seconds) + 1) }
-            }
-            requested = true
-            return .started
-        }
-    }
-
     // MARK: Service
 
     public func run() async throws {
         var nextCommit = ContinuousClock.now
-        lock.withLock { requested = ledgerKey != nil }
+        var first = true
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             sample()
-            let due = commitInterval.map { _ in ContinuousClock.now >= nextCommit } ?? false
-            let wanted = lock.withLock { requested || due }
-            if wanted && ledgerKey != nil {
+            let due = first || (commitInterval.map { _ in ContinuousClock.now >= nextCommit } ?? false)
+            first = false
+            if due && ledgerKey != nil {
                 await commitOnce()
                 if let commitInterval { nextCommit = ContinuousClock.now + commitInterval }
             }
@@ -116,16 +90,6 @@ public final class ReserveService: Service, @unchecked Sendable {
 
     /// Builds one tree and logs its commitment.
     func commitOnce() async {
-        lock.withLock {
-            building = true
-            requested = false
-        }
-        defer {
-            lock.withLock {
-                building = false
-                lastBuild = .now
-            }
-        }
         do {
             guard let key = ledgerKey,
                 let (view, asOf) = try await sequencer.perform({ ledger in ledger.state.liabilityView })

@@ -40,7 +40,7 @@ struct ReserveNodeTests {
                 guard let liabilities = view.liabilities, liabilities.proofsAvailable, liabilities.commitment.asOf > receipt.index.value else {
                     return nil as LiabilityProofView?
                 }
-                return try node.client.liabilityProof(Fixture.bob)
+                return try node.client.liabilityProof(Fixture.bob, key: Fixture.bobKey)
             }
             #expect(served.proof.balance == Amount(500))
             #expect(served.commitment.total == Amount(Fixture.aliceOpeningINR + 500))
@@ -124,11 +124,57 @@ struct ReserveNodeTests {
             let malformed = try await offPool { try node.request("GET", "/v1/reserves/proof/xyz") }
             #expect(malformed.status == 400)
             _ = try await eventually { try node.client.reserves().liabilities?.proofsAvailable == true ? true : nil }
-            let stranger = try await offPool { try node.request("GET", "/v1/reserves/proof/\(accountID(999).hex)") }
-            #expect(stranger.status == 404 && String(decoding: stranger.body, as: UTF8.self).contains("not_a_holder"))
-            // The commitment made at start was moments ago: a request now is too soon.
-            let soon = try await offPool { try node.request("POST", "/v1/reserves/commitments") }
-            #expect(soon.status == 429)
+            // Carol holds no INR: her own signed request finds no leaf.
+            await #expect(throws: ClientError.self) { try await offPool { try node.client.liabilityProof(Fixture.carol, key: Fixture.carolKeys[1]) } }
+            let missing = try await offPool {
+                try node.request(
+                    "GET",
+                    "/v1/reserves/proof/\(Fixture.carol.hex)?"
+                        + LiabilityProofRequest(
+                            account: Fixture.carol, time: KhataClient.now(), signedBy: Fixture.carolKeys[1], origin: Fixture.origin
+                        ).query)
+            }
+            #expect(missing.status == 404 && String(decoding: missing.body, as: UTF8.self).contains("not_a_holder"))
+            // Nothing outside the node can make it build a tree: the old trigger is gone.
+            #expect(try await offPool { try node.request("POST", "/v1/reserves/commitments") }.status == 404)
+        }
+    }
+
+    /// A liabilities proof is the holder's alone: a request must be signed, now,
+    /// by one of the account's controller keys. Unsigned, signed by a stranger,
+    /// by a key of another account, stale, or with a bad signature: 403, and the
+    /// body says what is needed; the holder's own request is answered.
+    @Test func proofIsServedOnlyToItsHolder() async throws {
+        let genesis = R.genesis(at: Ledger.systemClock().milliseconds)
+        try await withNode(genesis: genesis) { node in
+            _ = try await eventually { try node.client.reserves().liabilities?.proofsAvailable == true ? true : nil }
+            let now = KhataClient.now()
+            func status(_ query: String) async throws -> (Int, String) {
+                let response = try await offPool { try node.request("GET", "/v1/reserves/proof/\(Fixture.alice.hex)" + query) }
+                return (response.status, String(decoding: response.body, as: UTF8.self))
+            }
+            func signed(_ key: SigningKey, at time: Timestamp = now, origin: String = Fixture.origin) -> String {
+                "?" + LiabilityProofRequest(account: Fixture.alice, time: time, signedBy: key, origin: origin).query
+            }
+            let holder = try await status(signed(Fixture.aliceKey))
+            #expect(holder.0 == 200 && holder.1.contains("\"balance\""), "\(holder)")
+            var forged = LiabilityProofRequest(account: Fixture.alice, time: now, signedBy: Fixture.aliceKey, origin: Fixture.origin)
+            forged = LiabilityProofRequest(
+                account: Fixture.alice, time: Timestamp(milliseconds: now.milliseconds + 1), key: forged.key, signature: forged.signature)
+            for (why, query) in [
+                ("unsigned", ""),
+                ("a stranger's key", signed(testKey(77))),
+                ("another account's key", signed(Fixture.bobKey)),
+                ("ten minutes old", signed(Fixture.aliceKey, at: Timestamp(milliseconds: now.milliseconds - 600_000))),
+                ("for another ledger", signed(Fixture.aliceKey, origin: "khata.test/other")),
+                ("a signature over another time", "?" + forged.query),
+            ] {
+                let (code, body) = try await status(query)
+                #expect(code == 403 && body.contains("holder_signature_required"), "\(why): \(code) \(body)")
+                #expect(!body.contains("\"salt\""), "\(why)")
+            }
+            #expect(try await status("?time=1&key=zz&signature=00").0 == 400)
+            #expect(try await status("?time=-1&key=\(Fixture.aliceKey.publicKey.hex)&signature=00").0 == 400)
         }
     }
 }
