@@ -285,7 +285,7 @@ public struct NodeAPI: Sendable {
 
     func entry(_ text: String) throws -> Response {
         guard let index = UInt64(text), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), index <= Limits.maxQueryInteger else {
-            throw Problem(400, "invalid_parameter", "an entry index is an integer from 0 to \(Limits.maxQueryInteger)")
+            throw Problem(400, "invalid_parameter", "the entry index is an integer from 0 to \(Limits.maxQueryInteger)")
         }
         return try readStore.with { journal in
             guard index < journal.entryCount else { throw Problem(404, "entry_not_found", "no entry \(index); the log has \(journal.entryCount)") }

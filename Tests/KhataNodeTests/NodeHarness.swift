@@ -8,6 +8,10 @@ import KhataNode
 import KhataTestSupport
 import Logging
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A node of the fixture ledger running in-process on a free port, with the
 /// fixture's ledger key configured so it publishes checkpoints.
 final class RunningNode: @unchecked Sendable {
@@ -18,7 +22,8 @@ final class RunningNode: @unchecked Sendable {
 
     static func start(
         directory: String = temporaryDirectory(), create: Bool = true, queueCapacity: Int? = nil, genesis: Genesis = Fixture.genesis,
-        liabilitiesInterval: Int? = nil, commitSpacingMicroseconds: Int? = nil
+        liabilitiesInterval: Int? = nil, commitSpacingMicroseconds: Int? = nil,
+        configure: @Sendable (inout NodeConfiguration) -> Void = { _ in }
     ) async throws -> RunningNode {
         if create {
             _ = try LedgerDirectory(directory).create(genesis: genesis)
@@ -30,6 +35,7 @@ final class RunningNode: @unchecked Sendable {
         configuration.queueCapacity = queueCapacity
         configuration.liabilitiesIntervalSeconds = liabilitiesInterval
         configuration.commitSpacingMicroseconds = commitSpacingMicroseconds
+        configure(&configuration)
         let port = PortBox()
         var logger = Logger(label: "khata.test.node")
         logger.logLevel = .critical
@@ -55,6 +61,9 @@ final class RunningNode: @unchecked Sendable {
         _ = await task.result
     }
 
+    /// The port the node listens on.
+    var port: UInt16 { UInt16(url.split(separator: ":").last!)! }
+
     func request(_ method: String, _ path: String, body: [UInt8]? = nil, type: String? = nil) throws -> BlockingHTTP.Response {
         try BlockingHTTP.request(method, url + path, body: body, headers: type.map { ["Content-Type": $0] } ?? [:])
     }
@@ -77,11 +86,12 @@ final class PortBox: @unchecked Sendable {
 /// Runs `body` with a fresh node, and stops it and removes its directory however `body` ends.
 func withNode(
     queueCapacity: Int? = nil, genesis: Genesis = Fixture.genesis, liabilitiesInterval: Int? = nil, commitSpacingMicroseconds: Int? = nil,
+    configure: @Sendable (inout NodeConfiguration) -> Void = { _ in },
     _ body: (RunningNode) async throws -> Void
 ) async throws {
     let node = try await RunningNode.start(
         queueCapacity: queueCapacity, genesis: genesis, liabilitiesInterval: liabilitiesInterval,
-        commitSpacingMicroseconds: commitSpacingMicroseconds)
+        commitSpacingMicroseconds: commitSpacingMicroseconds, configure: configure)
     do {
         try await body(node)
     } catch {
@@ -91,4 +101,62 @@ func withNode(
     }
     await node.stop()
     removeDirectory(node.directory)
+}
+
+/// A raw TCP connection to a node, from a chosen loopback address, for tests
+/// that speak HTTP badly on purpose (half a header, an idle connection, a
+/// declared body never sent). Reads wait on the socket, never on a clock; a
+/// 30-second receive timeout only keeps a broken test from hanging.
+final class RawSocket: @unchecked Sendable {
+    let descriptor: Int32
+
+    init(to port: UInt16, from source: String = "127.0.0.1") throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw BlockingHTTP.Failure("socket failed") }
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, source, &local.sin_addr)
+        var remote = sockaddr_in()
+        remote.sin_family = sa_family_t(AF_INET)
+        remote.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr)
+        var guardTime = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &guardTime, socklen_t(MemoryLayout<timeval>.size))
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, connected == 0 else {
+            close(descriptor)
+            throw BlockingHTTP.Failure("cannot connect from \(source): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit { close(descriptor) }
+
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Everything the node sends until it closes the connection (or the guard expires).
+    func readUntilClosed() -> [UInt8] {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { return received }
+            received += buffer[..<count]
+        }
+    }
+
+    /// The first response's head, read up to its blank line.
+    func readHead() -> String {
+        var received: [UInt8] = []
+        var byte: UInt8 = 0
+        while !received.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)), recv(descriptor, &byte, 1, 0) == 1 { received.append(byte) }
+        return String(decoding: received, as: UTF8.self)
+    }
 }
