@@ -1,0 +1,75 @@
+import KhataCore
+import KhataTestSupport
+import Testing
+
+/// `LedgerState.refusal(of:)`: a transaction enters the log only if its
+/// signers are enough for every operation, read against the state as the
+/// operations before it would leave it.
+@Suite struct AuthorityTests {
+    private func refusal(_ operations: [LedgerOperation], _ signers: [SigningKey], in state: LedgerState = F.genesisState()) -> Refusal? {
+        state.refusal(of: F.transaction(1, operations, signedBy: signers))
+    }
+
+    /// The payer's keys are enough; anyone else's, or part of a threshold, are not.
+    @Test func debitsNeedTheirAccountsKeys() {
+        #expect(refusal([F.transfer(1, from: F.alice, to: F.bob)], [F.aliceKey]) == nil)
+        #expect(refusal([F.transfer(1, from: F.alice, to: F.bob)], [F.bobKey])?.code == .insufficientSignatures)
+        #expect(refusal([F.transfer(1, from: F.carol, to: F.bob)], [F.carolKeys[0]])?.code == .insufficientSignatures)
+        #expect(refusal([F.transfer(1, from: F.carol, to: F.bob)], [F.carolKeys[0], F.carolKeys[2]]) == nil)
+        // An issuance account is debited by its issuer; a missing payer cannot authorise.
+        #expect(refusal([F.transfer(1, from: F.inrIssuance, to: F.bob)], [F.issuerKey]) == nil)
+        #expect(refusal([F.transfer(1, from: F.inrIssuance, to: F.bob)], [F.aliceKey])?.code == .insufficientSignatures)
+        #expect(refusal([F.transfer(1, from: accountID(77), to: F.bob)], [F.aliceKey])?.code == .accountNotFound)
+    }
+
+    /// Delivery versus payment: each side's debit needs that side's keys, so one
+    /// party alone cannot log (and so fix the fate of) a trade.
+    @Test func everyOperationIsChecked() {
+        let trade: [LedgerOperation] = [F.transfer(5, from: F.alice, to: F.bob), F.transfer(5, from: F.bob, to: F.alice)]
+        #expect(refusal(trade, [F.aliceKey]) == Refusal(transaction: transactionID(1), code: .insufficientSignatures, operation: 1))
+        #expect(refusal(trade, [F.aliceKey, F.bobKey]) == nil)
+    }
+
+    /// Earlier operations count: an account opened in the transaction is debited
+    /// with the keys it was opened with; controllers changed earlier must sign later debits.
+    @Test func earlierOperationsChangeWhoMustSign() {
+        let newKey = testKey(90)
+        let opened = accountID(90)
+        let open = LedgerOperation.createAccount(CreateAccount(account: opened, controllers: KeySet(single: newKey.publicKey)))
+        #expect(refusal([open, F.transfer(1, from: opened, to: F.bob)], [newKey]) == nil)
+        #expect(refusal([open, F.transfer(1, from: opened, to: F.bob)], [F.aliceKey])?.operation == 0)
+        let rotate = LedgerOperation.changeControllers(ChangeControllers(account: F.alice, controllers: KeySet(single: newKey.publicKey)))
+        #expect(refusal([rotate, F.transfer(1, from: F.alice, to: F.bob)], [F.aliceKey])?.operation == 1)
+        #expect(refusal([rotate, F.transfer(1, from: F.alice, to: F.bob)], [F.aliceKey, newKey]) == nil)
+        // A pending transfer made earlier in the transaction is posted by its payer.
+        let hold = LedgerOperation.pendingTransfer(
+            PendingTransfer(transfer: Transfer(asset: inr, debit: F.alice, credit: F.bob, amount: Amount(3)), timeoutSeconds: 60))
+        let post = LedgerOperation.postPending(PostPending(pending: PendingID(transaction: transactionID(1), operation: 0), amount: Amount(3)))
+        #expect(refusal([hold, post], [F.aliceKey]) == nil)
+        #expect(refusal([post], [F.aliceKey])?.code == .pendingNotFound)
+    }
+
+    /// What the refusal checks is what `apply` checks: a transaction it lets
+    /// through is never rejected for its signatures.
+    @Test func refusalAndApplyAgree() {
+        var state = F.genesisState()
+        let cases: [([LedgerOperation], [SigningKey])] = [
+            ([F.transfer(1, from: F.alice, to: F.bob)], [F.bobKey]),
+            ([F.transfer(1, from: F.carol, to: F.bob)], [F.carolKeys[1]]),
+            ([.closeAccount(CloseAccount(account: F.bob))], [F.aliceKey]),
+            ([.changeControllers(ChangeControllers(account: F.bob, controllers: KeySet(single: F.aliceKey.publicKey)))], [F.aliceKey]),
+            (
+                [
+                    .registerAsset(
+                        RegisterAsset(asset: AssetCode("GOLD")!, kind: .reserve, scale: 3, issuer: F.centralBank, issuanceAccount: accountID(55)))
+                ], [F.aliceKey]
+            ),
+        ]
+        for (n, (operations, signers)) in cases.enumerated() {
+            let transaction = F.transaction(UInt64(10 + n), operations, signedBy: signers)
+            #expect(state.refusal(of: transaction)?.code == .insufficientSignatures)
+            // Applied anyway (as a sequencer that skipped the check would), it is rejected for the same reason.
+            #expect(apply(&state, transaction) == .rejected(.insufficientSignatures, operation: 0))
+        }
+    }
+}

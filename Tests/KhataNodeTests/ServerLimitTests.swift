@@ -1,0 +1,102 @@
+import Foundation
+import KhataCore
+import KhataTestSupport
+import Synchronization
+import Testing
+
+@testable import KhataNode
+
+/// The parts the node's limits are built from, on a clock the tests turn.
+@Suite struct ServerLimitTests {
+    final class TestClock: Sendable {
+        let nanoseconds = Atomic<UInt64>(0)
+        func advance(seconds: Double) { nanoseconds.add(UInt64(seconds * 1e9), ordering: .relaxed) }
+        var read: @Sendable () -> UInt64 { { self.nanoseconds.load(ordering: .relaxed) } }
+    }
+
+    /// A bucket gives its burst, then refuses with the seconds until it could
+    /// give again, refills at its rate, and never holds more than its burst.
+    @Test func rateLimiterRefillsAtItsRate() {
+        let clock = TestClock()
+        let limiter = RateLimiter<String>(rate: 2, burst: 4, clock: clock.read)
+        #expect((0..<4).allSatisfy { _ in limiter.take(1, for: "a") == nil })
+        #expect(limiter.take(1, for: "a") == 1)
+        #expect(limiter.take(3, for: "a") == 2)
+        #expect(limiter.take(1, for: "b") == nil, "another key has its own bucket")
+        clock.advance(seconds: 1)
+        #expect(limiter.take(2, for: "a") == nil && limiter.take(1, for: "a") == 1)
+        clock.advance(seconds: 100)
+        #expect(limiter.take(4, for: "a") == nil && limiter.take(1, for: "a") != nil, "the bucket held at most its burst")
+        // A cost larger than the burst waits for a full bucket, never forever.
+        clock.advance(seconds: 100)
+        #expect(limiter.take(10, for: "c") == nil)
+        #expect(limiter.take(1, for: "c") == 4)
+        // Charging after the fact goes into debt, at most a burst deep.
+        limiter.charge(100, for: "d")
+        #expect(limiter.take(0, for: "d") == 2, "four tokens owed at two a second")
+    }
+
+    /// The table of buckets is bounded: idle (full) buckets make room; when every
+    /// kept key still owes tokens a new key is refused, not an old one forgotten.
+    @Test func rateLimiterKeepsAtMostMaxKeys() {
+        let clock = TestClock()
+        let limiter = RateLimiter<Int>(rate: 1, burst: 1, maxKeys: 3, clock: clock.read)
+        for key in 0..<3 { #expect(limiter.take(1, for: key) == nil) }
+        #expect(limiter.take(1, for: 3) != nil && limiter.count == 3)
+        clock.advance(seconds: 2)
+        #expect(limiter.take(1, for: 3) == nil && limiter.count == 1)
+    }
+
+    /// Bodies reserve their bytes against one budget; what does not fit is refused
+    /// and takes nothing; what is released can be reserved again.
+    @Test func bodyBudgetBoundsBufferedBytes() {
+        let budget = BodyBudget(capacity: 100)
+        #expect(budget.reserve(60) && !budget.reserve(41) && budget.reserve(40))
+        #expect(budget.inUse == 100)
+        budget.release(60)
+        #expect(budget.reserve(60) && budget.inUse == 100)
+    }
+
+    /// Every connection a client opens past its cap is refused; closing one frees a place.
+    @Test func connectionsAreCountedPerClient() {
+        var settings = ClientLimits.Settings()
+        settings.connectionsPerClient = 2
+        let limits = ClientLimits(settings)
+        #expect(limits.openConnection(from: "a") && limits.openConnection(from: "a") && !limits.openConnection(from: "a"))
+        #expect(limits.openConnection(from: "b"))
+        limits.closeConnection(from: "a")
+        #expect(limits.openConnection(from: "a") && limits.openConnections(from: "a") == 2)
+    }
+
+    /// A 5xx tells the client its code and nothing of what went wrong inside.
+    @Test func serverErrorsHideTheirDetail() {
+        struct Secret: Error, CustomStringConvertible { var description: String { "disk I/O error at /var/lib/khata/journal.sqlite" } }
+        let problem = ProblemMiddleware<NodeRequestContext>.problem(for: Secret(), path: "/v1/ledger")
+        #expect(problem.status == 500 && problem.code == "internal")
+        #expect(!problem.hidingDetail.detail.contains("journal") && problem.hidingDetail.code == "internal")
+        let halted = Problem(503, "halted", "the journal write failed (SQLITE_FULL at /data/x)", retryAfter: 30).hidingDetail
+        #expect(!halted.detail.contains("SQLITE") && halted.retryAfter == 30)
+    }
+
+    /// Every integer setting is range-checked when the configuration loads,
+    /// from the file and from the environment, and the error names the range.
+    @Test func settingsOutOfRangeAreRefused() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        for (variable, value) in [
+            ("KHATA_PORT", "70000"), ("KHATA_QUEUE_CAPACITY", "0"), ("KHATA_IDLE_TIMEOUT_MS", "-5"), ("KHATA_MAX_BODY_BYTES", "x"),
+            ("KHATA_COMMIT_SPACING_US", "100001"), ("KHATA_SNAPSHOT_INTERVAL", "99999999999999999999"),
+        ] {
+            #expect(throws: ConfigurationError.self, "\(variable)=\(value)") {
+                try NodeConfiguration.load(from: directory, environment: [variable: value])
+            }
+        }
+        try Data(#"{"max_connections": 0}"#.utf8).write(to: URL(fileURLWithPath: NodeConfiguration.path(in: directory)))
+        #expect { try NodeConfiguration.load(from: directory, environment: [:]) } throws: { "\($0)".contains("1 to 1000000") }
+        try Data(#"{"max_connections": 10, "witness_quorum": 2}"#.utf8).write(to: URL(fileURLWithPath: NodeConfiguration.path(in: directory)))
+        #expect(throws: ConfigurationError.self) { try NodeConfiguration.load(from: directory, environment: [:]) }
+        let loaded = try NodeConfiguration.load(from: directory, environment: ["KHATA_WITNESS_QUORUM": "0", "KHATA_CLIENT_NEW_ACCOUNTS_PER_S": "3"])
+        #expect(
+            loaded.maxConnections == 10 && loaded.clientLimitSettings.newAccountsPerSecond == 3 && loaded.clientLimitSettings.newAccountsBurst == 30)
+    }
+}
