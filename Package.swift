@@ -116,7 +116,9 @@ let package = Package(
             dependencies: ["KhataCore", "KhataLog", "KhataStorage", "KhataEngine"],
             path: "Tests/KhataTestSupport"
         ),
-        .testTarget(name: "KhataEd25519Tests", dependencies: ["KhataEd25519", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "KhataEd25519Tests", dependencies: ["KhataEd25519", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Vectors")]),
         .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataLiabilitiesTests", dependencies: ["KhataLiabilities", "KhataCore", "KhataTestSupport"]),

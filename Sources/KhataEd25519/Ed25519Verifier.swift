@@ -176,6 +176,10 @@ public final class Ed25519Verifier: Sendable {
                         guard let point = Self.point(signatureBytes, messageBytes, keyBytes, negatedKeyTable: table) else {
                             return .decided(false)
                         }
+                        // Z is never zero for a point of the curve, and the formulas only
+                        // make such points; but 1/0 is taken as 0 and would encode as 32
+                        // zero bytes (and zero every inverse of a batch), so refuse outright.
+                        guard !point.z.isZero else { return .decided(false) }
                         return .compare(point, r: littleEndianWords(signatureBytes))
                     }
                     let valid = Self.verifyWithBoringSSL(signatureBytes, messageBytes, keyBytes)
