@@ -110,6 +110,10 @@ let package = Package(
         .executableTarget(
             name: "khata",
             dependencies: ["KhataCommands", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
+        // Fuzzing (scripts/fuzz, Fuzz/README.md): the parsers of outside bytes as libFuzzer targets.
+        .target(name: "KhataFuzzTargets", dependencies: ["KhataCore", "KhataLog"], path: "Fuzz/Targets"),
+        .executableTarget(
+            name: "khata-fuzz", dependencies: ["KhataFuzzTargets"], path: "Fuzz/Driver", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         // Fixtures shared by the test targets: deterministic keys, a test genesis, a seeded generator.
         .target(
             name: "KhataTestSupport",
@@ -121,6 +125,7 @@ let package = Package(
             resources: [.copy("Vectors")]),
         .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"]),
+        .testTarget(name: "KhataFuzzTargetsTests", dependencies: ["KhataFuzzTargets"]),
         .testTarget(name: "KhataLiabilitiesTests", dependencies: ["KhataLiabilities", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataStorageTests", dependencies: ["KhataStorage", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataEngineTests", dependencies: ["KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]),

@@ -46,6 +46,9 @@ public enum Tiles {
             parts[parts.endIndex - 1] = parts.last!.dropLast(2)
         }
         guard !parts.isEmpty, parts.count <= 7 else { return nil }
+        // One path per tile: a leading `x000` group would name the same tile as
+        // the path without it (found by fuzzing: `tile/0/x000/234`).
+        guard parts.count == 1 || parts.first != "x000" else { return nil }
         var index: UInt64 = 0
         for (i, part) in parts.enumerated() {
             let digits = i < parts.count - 1 ? (part.hasPrefix("x") ? part.dropFirst() : "") : part
