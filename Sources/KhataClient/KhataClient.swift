@@ -16,15 +16,25 @@ public final class KhataClient: @unchecked Sendable {
     public let witnesses: [NoteVerifierKey]
     public let quorum: Int
     public let timeout: TimeInterval
+    /// Where the last accepted checkpoint is kept across runs (`CheckpointFile`), if anywhere.
+    public let checkpointFile: String?
     private let lock = NSLock()
     private var trusted: Checkpoint?
 
-    public init(baseURL: String, ledgerKey: NoteVerifierKey, witnesses: [NoteVerifierKey] = [], quorum: Int = 0, timeout: TimeInterval = 10) {
+    /// `checkpointFile`: a file that keeps the last checkpoint this client
+    /// accepted (the signed note), so that every later checkpoint, in this run
+    /// or any later one, must be proved consistent with it: a node that forks
+    /// or rolls back is caught even across restarts of the client.
+    public init(
+        baseURL: String, ledgerKey: NoteVerifierKey, witnesses: [NoteVerifierKey] = [], quorum: Int = 0, timeout: TimeInterval = 10,
+        checkpointFile: String? = nil
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.ledgerKey = ledgerKey
         self.witnesses = witnesses
         self.quorum = quorum
         self.timeout = timeout
+        self.checkpointFile = checkpointFile
     }
 
     /// The wall clock in Unix milliseconds, for the times requests are signed at.
@@ -138,7 +148,7 @@ public final class KhataClient: @unchecked Sendable {
         } catch {
             throw ClientError(code: "bad_checkpoint", "the node's checkpoint does not verify: \(error)")
         }
-        try accept(signed.checkpoint)
+        try accept(signed)
         return signed
     }
 
@@ -188,7 +198,7 @@ public final class KhataClient: @unchecked Sendable {
         } catch {
             throw ClientError(code: "bad_checkpoint", "the proof's checkpoint does not verify: \(error)")
         }
-        try accept(signed.checkpoint)
+        try accept(signed)
         let path = try inclusion.proof.map { text -> Digest32 in
             guard let hash = Base64.decode(text).flatMap({ Digest32(bytes: $0) }) else {
                 throw ClientError(code: "bad_proof", "a proof hash is not base64")
@@ -208,22 +218,54 @@ public final class KhataClient: @unchecked Sendable {
     }
 
     /// Accepts a verified checkpoint if it is consistent with the last one accepted.
-    private func accept(_ checkpoint: Checkpoint) throws {
-        let last = lock.withLock { trusted }
-        if let last, last != checkpoint {
-            let (old, new) = last.size <= checkpoint.size ? (last, checkpoint) : (checkpoint, last)
-            let view = try decode(ConsistencyProofView.self, try get("/v1/proofs/consistency?old=\(old.size)&new=\(new.size)"))
-            let proof = view.proof.compactMap { Base64.decode($0).flatMap { Digest32(bytes: $0) } }
-            do {
-                guard proof.count == view.proof.count else { throw TreeError.proofMismatch("a proof hash is not base64") }
-                try MerkleTree.verifyConsistency(oldSize: old.size, newSize: new.size, oldRoot: old.root, newRoot: new.root, proof: proof)
-            } catch {
-                throw ClientError(
-                    code: "inconsistent", "the node showed checkpoints of \(old.size) and \(new.size) that are not consistent: \(error)")
+    /// Accepts `signed` if it is consistent with the last checkpoint this client
+    /// (or, with a `checkpointFile`, any client sharing that file, in any
+    /// process, in any earlier run) accepted. Check and store are one step: the
+    /// proof is checked against a snapshot of the last checkpoint, and the new
+    /// one is stored only if that is still the last (under the lock, and under
+    /// an exclusive `flock` of the file); otherwise it is checked again against
+    /// whatever moved it. So two threads or processes can never each store a
+    /// checkpoint the other's was not proved consistent with.
+    private func accept(_ signed: SignedCheckpoint) throws {
+        let checkpoint = signed.checkpoint
+        while true {
+            let last = try lock.withLock { () throws -> Checkpoint? in
+                if trusted == nil, let checkpointFile { trusted = try CheckpointFile.read(checkpointFile, logKey: ledgerKey) }
+                return trusted
             }
+            if let last, last != checkpoint {
+                let (old, new) = last.size <= checkpoint.size ? (last, checkpoint) : (checkpoint, last)
+                try proveConsistent(old, new)
+            }
+            let stored = try lock.withLock { () throws -> Bool in
+                guard trusted == last else { return false }
+                guard last == nil || checkpoint.size > last!.size else { return true }
+                if let checkpointFile, let moved = try CheckpointFile.replace(checkpointFile, expected: last, with: signed, logKey: ledgerKey) {
+                    trusted = moved  // another client moved it on: prove against that one
+                    return false
+                }
+                trusted = checkpoint
+                return true
+            }
+            if stored { return }
         }
-        lock.withLock {
-            if trusted == nil || checkpoint.size > trusted!.size { trusted = checkpoint }
+    }
+
+    private func proveConsistent(_ old: Checkpoint, _ new: Checkpoint) throws {
+        let proof: [Digest32]
+        if old.size == new.size {
+            proof = []
+        } else {
+            let view = try decode(ConsistencyProofView.self, try get("/v1/proofs/consistency?old=\(old.size)&new=\(new.size)"))
+            proof = view.proof.compactMap { Base64.decode($0).flatMap { Digest32(bytes: $0) } }
+            guard proof.count == view.proof.count else { throw ClientError(code: "inconsistent", "a consistency proof hash is not base64") }
+        }
+        do {
+            try MerkleTree.verifyConsistency(oldSize: old.size, newSize: new.size, oldRoot: old.root, newRoot: new.root, proof: proof)
+        } catch {
+            throw ClientError(
+                code: "inconsistent",
+                "the node showed checkpoints of \(old.size) and \(new.size) entries that are not consistent (a fork, or a rollback): \(error)")
         }
     }
 

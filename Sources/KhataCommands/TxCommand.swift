@@ -460,6 +460,8 @@ enum NodeClientOptions {
         }
         let configuration = try NodeConfiguration.load(from: directory)
         let witnesses = try configuration.witnessKeys()
-        return KhataClient(baseURL: url, ledgerKey: key, witnesses: witnesses, quorum: configuration.witnessQuorum ?? witnesses.count)
+        return KhataClient(
+            baseURL: url, ledgerKey: key, witnesses: witnesses, quorum: configuration.witnessQuorum ?? witnesses.count,
+            checkpointFile: "\(directory)/client-checkpoint")
     }
 }
