@@ -121,7 +121,7 @@ let package = Package(
             path: "Tests/KhataTestSupport"
         ),
         .testTarget(
-            name: "KhataEd25519Tests", dependencies: ["KhataEd25519", .product(name: "Crypto", package: "swift-crypto")],
+            name: "KhataEd25519Tests", dependencies: ["KhataEd25519", "KhataTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]),
         .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"]),

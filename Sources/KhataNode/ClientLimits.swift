@@ -1,3 +1,4 @@
+import Dispatch
 import Hummingbird
 import KhataCore
 import NIOCore
@@ -54,13 +55,8 @@ public final class ClientLimits: Sendable {
         rejections = RateLimiter(rate: settings.rejectionsPerKeyPerSecond, burst: settings.rejectionsPerKeyBurst, clock: clock)
     }
 
-    private static let clockOrigin = ContinuousClock.now
-
-    /// Nanoseconds since the first call, from the monotonic clock.
-    public static func monotonicNanoseconds() -> UInt64 {
-        let elapsed = clockOrigin.duration(to: .now).components
-        return UInt64(max(0, elapsed.seconds)) &* 1_000_000_000 &+ UInt64(max(0, elapsed.attoseconds / 1_000_000_000))
-    }
+    /// Monotonic nanoseconds (the system's uptime clock).
+    public static func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// The key a client's budgets are kept under: its IP address.
     static func client(_ address: SocketAddress?) -> String { address?.ipAddress ?? "local" }

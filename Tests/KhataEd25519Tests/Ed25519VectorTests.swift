@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KhataTestSupport
 import Testing
 
 @testable import KhataEd25519
@@ -129,7 +130,7 @@ import Testing
     /// a small-order or non-canonical encoding — each answered by every path as
     /// BoringSSL answers it.
     @Test func randomDifferentialAgainstBoringSSL() {
-        var random = SplitMix64(seed: 0x4B48_4154_4125_5519)
+        var random = SeededGenerator(seed: 0x4B48_4154_4125_5519)
         let order = Ed25519VerifierTests.bytes("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
         var cases: [Case] = []
         for signer in 0..<60 {
@@ -163,18 +164,5 @@ import Testing
         Self.checkEveryPath(cases, expectVerdicts: false)
         #expect(
             cases.filter { Ed25519VerifierTests.boringSSL($0.signature, $0.message, $0.key) }.count >= 300, "too few valid cases to mean anything")
-    }
-}
-
-/// SplitMix64: a seeded generator, so the randomized cases are the same every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
