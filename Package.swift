@@ -137,7 +137,7 @@ let package = Package(
             name: "KhataNodeTests",
             dependencies: [
                 "KhataNode", "KhataClient", "KhataAPI", "KhataLiabilities", "KhataEngine", "KhataLog", "KhataStorage", "KhataCore",
-                "KhataTestSupport",
+                "KhataTestSupport", .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         .testTarget(

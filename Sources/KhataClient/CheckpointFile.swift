@@ -17,7 +17,11 @@ enum CheckpointFile {
     /// A file that does not verify is an error, never silently replaced: it may
     /// be the only evidence that the node lied.
     static func read(_ path: String, logKey: NoteVerifierKey) throws -> Checkpoint? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ClientError(
+                code: "bad_checkpoint_file", "\(path) exists but cannot be read; fix its permissions (it keeps what this client trusts)")
+        }
         do {
             let signed = try SignedCheckpoint(note: String(decoding: data, as: UTF8.self), logKey: logKey)
             guard signed.checkpoint.origin == logKey.name else { throw NoteError.malformed("a checkpoint of \(signed.checkpoint.origin)") }
@@ -30,17 +34,23 @@ enum CheckpointFile {
         }
     }
 
-    /// Writes `signed` to `path` if the file still holds `expected`; else returns
-    /// the checkpoint the file holds now (another client moved it on) and writes nothing.
-    static func replace(_ path: String, expected: Checkpoint?, with signed: SignedCheckpoint, logKey: NoteVerifierKey) throws -> Checkpoint? {
+    enum Replacement: Equatable {
+        case written
+        /// Another client moved the file on to this checkpoint; nothing was written.
+        case moved(Checkpoint)
+    }
+
+    /// Writes `signed` to `path` if the file still holds `expected` (or holds
+    /// nothing: a file removed while this client runs does not undo what it has
+    /// proved); else reports what the file holds now and writes nothing.
+    static func replace(_ path: String, expected: Checkpoint?, with signed: SignedCheckpoint, logKey: NoteVerifierKey) throws -> Replacement {
         let lockDescriptor = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lockDescriptor >= 0 else { throw failure("cannot open \(path).lock", errno) }
         defer { close(lockDescriptor) }
         guard flock(lockDescriptor, LOCK_EX) == 0 else { throw failure("cannot lock \(path).lock", errno) }
-        let current = try read(path, logKey: logKey)
-        guard current == expected else { return current }
+        if let current = try read(path, logKey: logKey), current != expected { return .moved(current) }
         try writeAtomically(Array(signed.note.formatted.utf8), to: path)
-        return nil
+        return .written
     }
 
     private static func writeAtomically(_ bytes: [UInt8], to path: String) throws {

@@ -91,7 +91,9 @@ public final class KhataClient: @unchecked Sendable {
                 guard result.transaction == transaction.id else { throw Self.mismatch(transaction, "a refusal of \(result.transaction)") }
                 return result
             }
-            return .logged(try Self.checkedReceipt(receipt, for: transaction))
+            let checked = try Self.checkedReceipt(receipt, for: transaction)
+            if checked.isRetry { try checkRetry(checked, of: transaction) }
+            return .logged(checked)
         }
     }
 
@@ -100,7 +102,7 @@ public final class KhataClient: @unchecked Sendable {
     /// receipt's index, time and outcome, encodes to (so its content, signatures
     /// and outcome are bound to what was sent). A retry's entry was logged from
     /// an earlier submission, perhaps with other signatures; it is checked by id
-    /// here, and by content when `verifiedReceipt` fetches the logged entry.
+    /// here, and `submitEach` fetches the logged entry to check its content.
     public static func checkedReceipt(_ receipt: Receipt, for transaction: Transaction) throws -> Receipt {
         guard receipt.transaction == transaction.id else { throw mismatch(transaction, "a receipt for \(receipt.transaction)") }
         guard !receipt.isRetry else { return receipt }
@@ -109,6 +111,18 @@ public final class KhataClient: @unchecked Sendable {
             throw mismatch(transaction, "a receipt whose leaf hash is not this transaction's entry")
         }
         return receipt
+    }
+
+    /// A retry's receipt answers with an entry logged from an earlier
+    /// submission: fetch that entry and check it is this transaction (the same
+    /// content digest: the same body, whatever signatures it was logged with)
+    /// at the receipt's index, with the receipt's outcome and leaf hash.
+    private func checkRetry(_ receipt: Receipt, of transaction: Transaction) throws {
+        let view = try decode(TransactionView.self, try get("/v1/transactions/\(transaction.id.hex)"))
+        guard let bytes = Hex.decode(view.entry.bytes), let entry = try? Entry(decoding: bytes), Entry.leafHash(bytes) == receipt.leafHash,
+            case .transaction(let logged) = entry.payload, logged.contentDigest == transaction.contentDigest,
+            entry.index == receipt.index, entry.outcome == receipt.outcome
+        else { throw Self.mismatch(transaction, "a retry receipt whose logged entry is another transaction or outcome") }
     }
 
     private static func mismatch(_ transaction: Transaction, _ what: String) -> ClientError {
@@ -240,7 +254,9 @@ public final class KhataClient: @unchecked Sendable {
             let stored = try lock.withLock { () throws -> Bool in
                 guard trusted == last else { return false }
                 guard last == nil || checkpoint.size > last!.size else { return true }
-                if let checkpointFile, let moved = try CheckpointFile.replace(checkpointFile, expected: last, with: signed, logKey: ledgerKey) {
+                if let checkpointFile,
+                    case .moved(let moved) = try CheckpointFile.replace(checkpointFile, expected: last, with: signed, logKey: ledgerKey)
+                {
                     trusted = moved  // another client moved it on: prove against that one
                     return false
                 }

@@ -95,6 +95,12 @@ struct AuditOptions: ParsableArguments {
             "replayed    entries \(report.start)..<\(report.checkpoint.size) in \(String(format: "%.2f", report.seconds)) s (\(Int(report.entriesPerSecond)) entries/s)"
         )
         print("state       \(report.digest)")
+        if let first = report.unauthorisedRejections.first {
+            print(
+                "warning     \(report.unauthorisedRejections.count) entries (the first: \(first)) are rejections whose signers were not enough: "
+                    + "a sequencer should have refused them, not logged them (written before that rule, or by a sequencer that broke it; docs/REJECTIONS.md)"
+            )
+        }
         return report
     }
 }

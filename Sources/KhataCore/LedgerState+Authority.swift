@@ -74,13 +74,18 @@ extension LedgerState {
                 if let code = overlay.check(authorityOf: pending.credit, in: self, signers: signers) { return refuse(code) }
             case .changeControllers(let op):
                 if let code = overlay.check(authorityOf: op.account, in: self, signers: signers) { return refuse(code) }
-                if let account = overlay.account(op.account, in: self), account.issuedAsset == nil {
-                    overlay.accounts[op.account] = .init(controllers: op.controllers, issuedAsset: nil)
+                if var account = overlay.account(op.account, in: self), account.issuedAsset == nil {
+                    account.controllers = op.controllers
+                    overlay.accounts[op.account] = account
                     // As in `apply`: later debits must be authorised by the new keys.
                     satisfied.removeAll()
                 }
             case .closeAccount(let op):
                 if let code = overlay.check(authorityOf: op.account, in: self, signers: signers) { return refuse(code) }
+                if var account = overlay.account(op.account, in: self), account.issuedAsset == nil {
+                    account.isClosed = true
+                    overlay.accounts[op.account] = account
+                }
             case .attestReserve(let op):
                 if let code = overlay.check(controllersOf: op.custodian, in: self, signers: signers) { return refuse(code) }
             case .attestPrice(let op):
@@ -103,6 +108,7 @@ private struct AuthorityOverlay {
     struct AccountAuthority {
         var controllers: KeySet?
         var issuedAsset: AssetCode?
+        var isClosed = false
     }
 
     var accounts: [AccountID: AccountAuthority] = [:]
@@ -112,7 +118,7 @@ private struct AuthorityOverlay {
 
     func account(_ id: AccountID, in state: LedgerState) -> AccountAuthority? {
         if let account = accounts[id] { return account }
-        return state.accounts[id].map { AccountAuthority(controllers: $0.controllers, issuedAsset: $0.issuedAsset) }
+        return state.accounts[id].map { AccountAuthority(controllers: $0.controllers, issuedAsset: $0.issuedAsset, isClosed: $0.isClosed) }
     }
 
     /// The keys that authorise debits of `id`, as `LedgerState.authority(of:)`
@@ -120,10 +126,9 @@ private struct AuthorityOverlay {
     func authority(of id: AccountID, in state: LedgerState) -> KeySet?? {
         guard let account = account(id, in: state) else { return .none }
         guard let asset = account.issuedAsset else { return .some(account.controllers) }
-        guard let issuerID = issuers[asset] ?? state.assets[asset]?.issuer, let issuer = self.account(issuerID, in: state) else {
-            return .some(nil)
-        }
-        if accounts[issuerID] == nil, state.accounts[issuerID]?.isClosed == true { return .some(nil) }
+        // As `LedgerState.authority(of:)`: a closed issuer authorises nothing.
+        guard let issuerID = issuers[asset] ?? state.assets[asset]?.issuer, let issuer = self.account(issuerID, in: state), !issuer.isClosed
+        else { return .some(nil) }
         return .some(issuer.controllers)
     }
 

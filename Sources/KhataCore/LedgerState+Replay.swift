@@ -25,11 +25,13 @@ extension LedgerState {
     }
 
     /// Re-applies a logged transaction entry and checks that it is the next entry,
-    /// that time did not go back, that its signers are enough for it
-    /// (`refusal(of:)`), and that the logged outcome is the one the state
-    /// machine computes. Signatures are not checked here: callers check them
+    /// that time did not go back, and that the logged outcome is the one the
+    /// state machine computes. Returns whether its signers were enough for it
+    /// (`refusal(of:)`): false marks a rejection a sequencer should have refused
+    /// rather than logged (an auditor reports them; `AuditReport.unauthorisedRejections`). Signatures are not checked here: callers check them
     /// (in parallel) before replaying.
-    public mutating func replay(_ entry: Entry) throws(ReplayError) {
+    @discardableResult
+    public mutating func replay(_ entry: Entry) throws(ReplayError) -> Bool {
         guard entry.index.value == size else {
             throw ReplayError(index: entry.index, "expected entry \(size) next")
         }
@@ -39,14 +41,15 @@ extension LedgerState {
         guard case .transaction(let transaction) = entry.payload else {
             throw ReplayError(index: entry.index, "a genesis may only be entry 0")
         }
-        // Only transactions whose signers are enough are ever logged, so a logged
-        // one that is not shows a sequencer that let a stranger decide its fate.
-        if let refusal = refusal(of: transaction) {
-            throw ReplayError(index: entry.index, "logged, but its signers are not enough: \(refusal.code.name) at operation \(refusal.operation)")
-        }
+        // A sequencer refuses a transaction whose signers are not enough; one that
+        // is logged anyway was pinned by whoever signed it (logs written before the
+        // rule hold such entries). It can only be a rejection — `apply` checks the
+        // signatures again — so it changed nothing but its id; say so to the caller.
+        let signersWereEnough = refusal(of: transaction) == nil
         let outcome = apply(transaction, contentDigest: transaction.contentDigest, index: entry.index, time: entry.time)
         guard outcome == entry.outcome else {
             throw ReplayError(index: entry.index, "logged outcome \(entry.outcome) but replay gives \(outcome)")
         }
+        return signersWereEnough
     }
 }

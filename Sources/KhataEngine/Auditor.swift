@@ -27,6 +27,11 @@ public struct AuditReport: Sendable {
     public let digest: Digest32
     /// The state replayed from the log up to the checkpoint.
     public let state: LedgerState
+    /// Indices of the entries replayed in this run that are rejections a
+    /// sequencer should have refused: their signers were not enough for them, so
+    /// whoever signed them, not the accounts' controllers, fixed their ids'
+    /// fate (docs/REJECTIONS.md). Logs written before that rule may hold some.
+    public var unauthorisedRejections: [UInt64] = []
     public var entriesReplayed: UInt64 { checkpoint.size - start }
     public var entriesPerSecond: Double { seconds > 0 ? Double(entriesReplayed) / seconds : 0 }
 }
@@ -92,7 +97,8 @@ public final class Auditor {
             _ = try replay.finish()
             throw error
         }
-        state = try replay.finish()
+        let replayed = try replay.finish()
+        state = replayed.state
         guard let final = state else { throw AuditFailure("the log is empty: it has no genesis") }
         guard edge.root == checkpoint.root else { throw AuditFailure("the entries do not hash to the checkpoint's root") }
         let violations = final.invariantViolations()
@@ -101,8 +107,10 @@ public final class Auditor {
         let digest = Digest32.sha256(snapshot)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let verified = (try? signed.note.verify(witnesses).map(\.key.name)) ?? []
+        var report = AuditReport(checkpoint: checkpoint, cosigners: verified, start: start, seconds: seconds, digest: digest, state: final)
+        report.unauthorisedRejections = replayed.unauthorised
         return (
-            AuditReport(checkpoint: checkpoint, cosigners: verified, start: start, seconds: seconds, digest: digest, state: final),
+            report,
             AuditState(checkpoint: signed.note.formatted, snapshot: Base64.encode(snapshot), digest: digest)
         )
     }
@@ -220,22 +228,23 @@ public final class Auditor {
 /// first failure and draining the rest.
 private final class PipelinedReplay: Sendable {
     private let work = BlockingQueue<[Entry]?>(capacity: 2)
-    private let finished = BlockingQueue<Result<LedgerState?, AuditFailure>>(capacity: 1)
+    private let finished = BlockingQueue<Result<(LedgerState?, [UInt64]), AuditFailure>>(capacity: 1)
 
     init(state: LedgerState?, origin: String) {
         let thread = Thread { [work, finished] in
             nameThisThread("khata-audit")
             var state = state
             var failure: AuditFailure?
+            var unauthorised: [UInt64] = []
             while let entries = work.take() {
                 guard failure == nil else { continue }
                 do throws(ReplayError) {
-                    for entry in entries { try Self.replay(entry, into: &state, origin: origin) }
+                    for entry in entries where try !Self.replay(entry, into: &state, origin: origin) { unauthorised.append(entry.index.value) }
                 } catch {
                     failure = AuditFailure(index: error.index, error.message)
                 }
             }
-            finished.put(failure.map { .failure($0) } ?? .success(state))
+            finished.put(failure.map { .failure($0) } ?? .success((state, unauthorised)))
         }
         thread.stackSize = 1 << 20
         thread.start()
@@ -246,21 +255,22 @@ private final class PipelinedReplay: Sendable {
 
     /// Waits for everything queued; the state after it, or the first failure.
     /// Call once: it ends the thread.
-    func finish() throws(AuditFailure) -> LedgerState? {
+    func finish() throws(AuditFailure) -> (state: LedgerState?, unauthorised: [UInt64]) {
         work.put(nil)
         return try finished.take().get()
     }
 
-    private static func replay(_ entry: Entry, into state: inout LedgerState?, origin: String) throws(ReplayError) {
+    /// Replays one entry; false when it is a rejection whose signers were not enough.
+    private static func replay(_ entry: Entry, into state: inout LedgerState?, origin: String) throws(ReplayError) -> Bool {
         if state == nil {
             let genesis = try LedgerState(replayingGenesis: entry)
             guard genesis.origin == origin else {
                 throw ReplayError(index: entry.index, "the genesis is for \(genesis.origin), the checkpoint for \(origin)")
             }
             state = genesis
-        } else {
-            // In place: `state!` mutates the stored state without copying it.
-            try state!.replay(entry)
+            return true
         }
+        // In place: `state!` mutates the stored state without copying it.
+        return try state!.replay(entry)
     }
 }

@@ -54,8 +54,9 @@ public enum Tiles {
             let digits = i < parts.count - 1 ? (part.hasPrefix("x") ? part.dropFirst() : "") : part
             guard digits.count == 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = UInt64(digits) else { return nil }
             let (product, overflow) = index.multipliedReportingOverflow(by: 1_000)
-            guard !overflow else { return nil }
-            index = product + value
+            let (sum, overflowSum) = product.addingReportingOverflow(value)
+            guard !overflow, !overflowSum else { return nil }
+            index = sum
         }
         return (level, index, width)
     }

@@ -38,3 +38,31 @@ final class BodyBudget: Sendable {
     /// The bytes reserved now (for metrics and tests).
     var inUse: Int { reserved.load(ordering: .relaxed) }
 }
+
+/// A request body as it arrives: at most `limit` bytes, all of them within
+/// `timeout` of the first (the idle timeout alone would let a client that
+/// sends a byte just often enough hold its reservation in the `BodyBudget`
+/// forever). Checked as each part arrives, so it costs no timer.
+struct BodyReader {
+    let limit: Int
+    let deadline: UInt64
+    let clock: @Sendable () -> UInt64
+    private(set) var bytes: [UInt8] = []
+
+    init(limit: Int, timeoutNanoseconds: UInt64, clock: @escaping @Sendable () -> UInt64) {
+        self.limit = limit
+        self.clock = clock
+        let (deadline, overflow) = clock().addingReportingOverflow(timeoutNanoseconds)
+        self.deadline = overflow ? .max : deadline
+    }
+
+    mutating func append(_ part: some Collection<UInt8>) throws {
+        guard part.count <= limit - bytes.count else {
+            throw Problem(413, "payload_too_large", "the body is more than \(limit) bytes")
+        }
+        guard clock() <= deadline else {
+            throw Problem(408, "body_timeout", "the body did not arrive within the node's body timeout; send it at once")
+        }
+        bytes += part
+    }
+}

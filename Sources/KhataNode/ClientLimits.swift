@@ -16,15 +16,16 @@ import Synchronization
 /// - Requests: `requestsPerSecond` from one address, whatever they are.
 /// - Signature checks: `signaturesPerSecond` from one address, counted before
 ///   any is checked, so unauthenticated bodies cost a client its own budget.
-/// - New accounts: `newAccountsPerSecond` `create_account` operations from one
-///   address. Anyone may open an account under keys of their own (the keys sign
-///   for themselves); this is what bounds how fast a client without standing
-///   can make the state grow.
+/// - Account operations: `accountOperationsPerSecond` `create_account`,
+///   `change_controllers` and `close_account` operations from one address.
+///   Anyone may open an account under keys of their own (the keys sign for
+///   themselves); this bounds how fast a client without value at stake can make
+///   the state and the log grow.
 /// - Rejections: each signer key may have `rejectionsPerKeyPerSecond` of its
 ///   transactions logged as rejected; a key that has spent them gets 429 until
-///   it has earned one back. Committed transactions cost nothing, and
-///   transactions whose signers are not enough are refused before the log, so
-///   together these bound what a client can add to the log without moving value.
+///   it has earned one back. Transactions whose signers are not enough are
+///   refused before the log, so with these a client can add to the log only
+///   what its accounts' operations and value allow.
 ///
 /// Every refusal is 429 with Retry-After, problem code `rate_limited`.
 public final class ClientLimits: Sendable {
@@ -32,34 +33,47 @@ public final class ClientLimits: Sendable {
         public var connectionsPerClient = 128
         public var requestsPerSecond = 20_000.0
         public var signaturesPerSecond = 20_000.0
-        public var newAccountsPerSecond = 20.0
-        /// New accounts one address may open at once, before the rate applies.
-        public var newAccountsBurst = 200.0
+        public var accountOperationsPerSecond = 20.0
+        /// Account operations one address may submit at once, before the rate applies.
+        public var accountOperationsBurst = 200.0
         public var rejectionsPerKeyPerSecond = 100.0
         public var rejectionsPerKeyBurst = 1_000.0
         public init() {}
     }
 
     public let settings: Settings
+    /// Monotonic nanoseconds; tests replace it.
+    let clock: @Sendable () -> UInt64
     private let requests: RateLimiter<String>
     private let signatures: RateLimiter<String>
-    private let newAccounts: RateLimiter<String>
+    private let accountChanges: RateLimiter<String>
     private let rejections: RateLimiter<PublicKey>
     private let connections = Mutex<[String: Int]>([:])
 
     public init(_ settings: Settings, clock: @escaping @Sendable () -> UInt64 = ClientLimits.monotonicNanoseconds) {
         self.settings = settings
+        self.clock = clock
         requests = RateLimiter(rate: settings.requestsPerSecond, clock: clock)
         signatures = RateLimiter(rate: settings.signaturesPerSecond, clock: clock)
-        newAccounts = RateLimiter(rate: settings.newAccountsPerSecond, burst: settings.newAccountsBurst, clock: clock)
-        rejections = RateLimiter(rate: settings.rejectionsPerKeyPerSecond, burst: settings.rejectionsPerKeyBurst, clock: clock)
+        accountChanges = RateLimiter(rate: settings.accountOperationsPerSecond, burst: settings.accountOperationsBurst, clock: clock)
+        rejections = RateLimiter(
+            rate: settings.rejectionsPerKeyPerSecond, burst: settings.rejectionsPerKeyBurst,
+            maxDebt: settings.rejectionsPerKeyPerSecond * 3_600, clock: clock)
     }
 
     /// Monotonic nanoseconds (the system's uptime clock).
     public static func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    /// The key a client's budgets are kept under: its IP address.
-    static func client(_ address: SocketAddress?) -> String { address?.ipAddress ?? "local" }
+    /// The key a client's budgets are kept under: its IPv4 address, or the /64
+    /// prefix of its IPv6 address (one subscriber's usual allocation; keyed by
+    /// the whole address, one IPv6 client would have 2^64 budgets).
+    static func client(_ address: SocketAddress?) -> String {
+        guard let address else { return "local" }
+        guard case .v6(let v6) = address else { return address.ipAddress ?? "local" }
+        let prefix = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0.prefix(8)) }
+        if prefix == [0, 0, 0, 0, 0, 0, 0, 0] { return address.ipAddress ?? "local" }  // v4-mapped and loopback: the whole address
+        return prefix.map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
+    }
 
     // MARK: Budgets
 
@@ -70,19 +84,24 @@ public final class ClientLimits: Sendable {
         }
     }
 
+    /// Counts `count` signature checks asked by `client` (429 beyond its budget).
+    func admitSignatureChecks(_ count: Int, from client: String) throws {
+        if let wait = signatures.take(count, for: client) {
+            throw Self.limited("this address asks for more than \(Int(settings.signaturesPerSecond)) signature checks a second", wait)
+        }
+    }
+
     /// Counts what a submission will cost before any of it is done: its
     /// signatures, its new accounts, and whether a signer has spent its rejections.
     func admitSubmission(_ transactions: [Transaction], from client: String) throws {
-        let signatureCount = transactions.reduce(0) { $0 + $1.signatures.count }
-        if let wait = signatures.take(signatureCount, for: client) {
-            throw Self.limited("this address asks for more than \(Int(settings.signaturesPerSecond)) signature checks a second", wait)
+        try admitSignatureChecks(transactions.reduce(0) { $0 + $1.signatures.count }, from: client)
+        let accountOperations = transactions.reduce(0) { count, transaction in
+            count + transaction.operations.count { Self.isAccountOperation($0) }
         }
-        let opened = transactions.reduce(0) { count, transaction in
-            count + transaction.operations.count { if case .createAccount = $0 { true } else { false } }
-        }
-        if opened > 0, let wait = newAccounts.take(opened, for: client) {
+        if accountOperations > 0, let wait = accountChanges.take(accountOperations, for: client) {
             throw Self.limited(
-                "this address opens more than \(Int(settings.newAccountsPerSecond)) accounts a second (\(Int(settings.newAccountsBurst)) at once)",
+                "this address opens, rekeys or closes more than \(Int(settings.accountOperationsPerSecond)) accounts a second "
+                    + "(\(Int(settings.accountOperationsBurst)) at once)",
                 wait)
         }
         for transaction in transactions {
@@ -94,11 +113,28 @@ public final class ClientLimits: Sendable {
         }
     }
 
-    /// Charges each signer of a transaction the log rejected.
+    /// Charges each signer of a transaction the log rejected. The check before
+    /// sequencing lets requests already in flight through, so a key may run
+    /// into debt (up to an hour of its allowance) and is refused until it has
+    /// paid it back: over time a key's rejections never pass its rate. A
+    /// transaction refused because its id was taken by another body
+    /// (`id_reused_with_different_content`) is not charged to its signers,
+    /// who may be the victims of whoever took it.
     func recordRejections(_ results: [SubmissionResult], of transactions: [Transaction]) {
         for (result, transaction) in zip(results, transactions) {
-            guard let receipt = result.receipt, !receipt.isRetry, !receipt.outcome.isCommitted else { continue }
+            guard let receipt = result.receipt, !receipt.isRetry, case .rejected(let code, _) = receipt.outcome,
+                code != .idReusedWithDifferentContent
+            else { continue }
             for key in transaction.signers { rejections.charge(1, for: key) }
+        }
+    }
+
+    /// The operations that open, rekey or close an account: those by which a
+    /// client with no value at stake makes the state and the log grow.
+    static func isAccountOperation(_ operation: LedgerOperation) -> Bool {
+        switch operation {
+        case .createAccount, .changeControllers, .closeAccount: true
+        default: false
         }
     }
 

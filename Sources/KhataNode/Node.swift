@@ -60,7 +60,7 @@ public enum Node {
             ledgerVKey: vkey,
             witnessVKeys: witnesses.map(\.key.vkey), witnessQuorum: configuration.witnessQuorum ?? witnesses.count,
             maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20, bufferedBodyBytes: configuration.bufferedBodyBytes ?? 64 << 20,
-            limits: limits)
+            limits: limits, bodyTimeout: .milliseconds(configuration.bodyTimeoutMilliseconds ?? 30_000))
         let router = Router(context: NodeRequestContext.self)
         api.register(on: router)
         let app = Application(

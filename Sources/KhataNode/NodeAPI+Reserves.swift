@@ -18,7 +18,9 @@ extension NodeAPI {
             _ = try Query(request)
             return try json(CoverageHistoryView(samples: reserves.history))
         }
-        router.get("/v1/reserves/proof/:account") { request, context in try liabilityProof(try parameter(context, "account"), request) }
+        router.get("/v1/reserves/proof/:account") { request, context in
+            try liabilityProof(try parameter(context, "account"), request, from: ClientLimits.client(context.remoteAddress))
+        }
     }
 
     func reservesReport() throws -> Response {
@@ -36,9 +38,9 @@ extension NodeAPI {
     /// A holder's proof, for the holder only: the request must be signed by one
     /// of the account's controller keys within five minutes of the node's clock
     /// (`LiabilityProofRequest`), because the proof reveals the balance and salt.
-    func liabilityProof(_ text: String, _ request: Request) throws -> Response {
+    func liabilityProof(_ text: String, _ request: Request, from client: String) throws -> Response {
         guard let account = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
-        let holder = try holderRequest(for: account, request)
+        let holder = try holderRequest(for: account, request, from: client)
         guard let (tree, index) = reserves.latestTree else {
             guard reserves.canSign else {
                 throw Problem(404, "no_liabilities_tree", "this node has no ledger key configured, so it builds no liabilities tree")
@@ -51,12 +53,15 @@ extension NodeAPI {
         guard let proof = tree.proof(for: holder.account) else {
             throw Problem(404, "not_a_holder", "account \(account) held no \(tree.asset) when the tree at size \(tree.asOf) was taken")
         }
-        return try json(LiabilityProofView(index: index, commitment: tree.commitment, proof: proof))
+        var response = try json(LiabilityProofView(index: index, commitment: tree.commitment, proof: proof))
+        // The holder's balance and salt: for the holder's eyes, never a shared cache's.
+        response.headers[.cacheControl] = "private, no-store"
+        return response
     }
 
     /// The signed request in `request`'s query, checked: fresh, signed, and by a
     /// key that controls `account`. 401 `holder_signature_required` otherwise.
-    private func holderRequest(for account: AccountID, _ request: Request) throws -> LiabilityProofRequest {
+    private func holderRequest(for account: AccountID, _ request: Request, from client: String) throws -> LiabilityProofRequest {
         let query = try Query(request, allowed: ["time", "key", "signature"])
         let refuse = { (why: String) in
             Problem(
@@ -76,6 +81,7 @@ extension NodeAPI {
             throw refuse("the request's time is more than five minutes from the node's (\(now) ms)")
         }
         guard controllers?.keys.contains(key) == true else { throw refuse("\(key) is not a controller of account \(account)") }
+        try limits.admitSignatureChecks(1, from: client)
         guard signed.isSigned(origin: origin) else { throw refuse("the signature does not verify") }
         return signed
     }

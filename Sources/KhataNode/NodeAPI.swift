@@ -23,12 +23,14 @@ public struct NodeAPI: Sendable {
     let maxBodyBytes: Int
     let bodyBudget: BodyBudget
     let limits: ClientLimits
+    /// How long a request body may take to arrive, in all (`body_timeout_ms`).
+    let bodyTimeoutNanoseconds: UInt64
 
     public init(
         sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, metrics: NodeMetrics,
         origin: String,
         ledgerVKey: String, witnessVKeys: [String], witnessQuorum: Int, maxBodyBytes: Int, bufferedBodyBytes: Int = 64 << 20,
-        limits: ClientLimits = ClientLimits(ClientLimits.Settings())
+        limits: ClientLimits = ClientLimits(ClientLimits.Settings()), bodyTimeout: Duration = .seconds(30)
     ) {
         self.sequencer = sequencer
         self.readStore = readStore
@@ -42,6 +44,7 @@ public struct NodeAPI: Sendable {
         self.maxBodyBytes = maxBodyBytes
         bodyBudget = BodyBudget(capacity: max(maxBodyBytes, bufferedBodyBytes))
         self.limits = limits
+        bodyTimeoutNanoseconds = bodyTimeout.wholeNanoseconds
     }
 
     /// Adds every route to `router`. Routes that take no query parameters refuse
@@ -153,9 +156,10 @@ public struct NodeAPI: Sendable {
         }
     }
 
-    /// The request's body, within `maxBodyBytes` and the node's `BodyBudget`. A
-    /// declared `Content-Length` over the limit is refused before a byte of the
-    /// body is read (so `Expect: 100-continue` gets its 413 at once).
+    /// The request's body, within `maxBodyBytes`, the node's `BodyBudget` and
+    /// the body timeout (`BodyReader`). A declared `Content-Length` over the
+    /// limit is refused before a byte of the body is read (so
+    /// `Expect: 100-continue` gets its 413 at once).
     private func readBody(_ request: Request) async throws -> [UInt8] {
         var limit = maxBodyBytes
         if let declared = request.headers[.contentLength] {
@@ -171,7 +175,9 @@ public struct NodeAPI: Sendable {
             throw Problem(503, "busy", "the node is receiving too many request bodies at once; retry shortly", retryAfter: 1)
         }
         defer { bodyBudget.release(limit) }
-        return Array(try await request.body.collect(upTo: limit).readableBytesView)
+        var reader = BodyReader(limit: limit, timeoutNanoseconds: bodyTimeoutNanoseconds, clock: limits.clock)
+        for try await part in request.body { try reader.append(part.readableBytesView) }
+        return reader.bytes
     }
 
     /// A transaction or an array of 1 to `Limits.maxBatchTransactions`: transfers

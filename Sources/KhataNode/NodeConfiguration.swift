@@ -34,9 +34,9 @@ import KhataWitness
 /// most that much latency; after a group of one it commits the next at once.
 /// The limits a server on the internet needs (`ClientLimits`, docs/OPERATIONS.md):
 /// `max_connections` (4096), `max_connections_per_client` (128), `idle_timeout_ms`
-/// (30000), `buffered_body_bytes` (64 MiB across all requests),
+/// (30000), `body_timeout_ms` (30000), `buffered_body_bytes` (64 MiB across all requests),
 /// `client_requests_per_s` and `client_signatures_per_s` (20000 each, per address),
-/// `client_new_accounts_per_s` (20, ten times that at once),
+/// `client_account_operations_per_s` (20 accounts opened, rekeyed or closed, ten times that at once),
 /// `key_rejections_per_s` (100 logged rejections per signer key, ten times that at once).
 public struct NodeConfiguration: Codable, Sendable {
     public struct Witness: Codable, Sendable {
@@ -62,10 +62,11 @@ public struct NodeConfiguration: Codable, Sendable {
     public var maxConnections: Int?
     public var maxConnectionsPerClient: Int?
     public var idleTimeoutMilliseconds: Int?
+    public var bodyTimeoutMilliseconds: Int?
     public var bufferedBodyBytes: Int?
     public var clientRequestsPerSecond: Int?
     public var clientSignaturesPerSecond: Int?
-    public var clientNewAccountsPerSecond: Int?
+    public var clientAccountOperationsPerSecond: Int?
     public var keyRejectionsPerSecond: Int?
 
     enum CodingKeys: String, CodingKey {
@@ -82,10 +83,11 @@ public struct NodeConfiguration: Codable, Sendable {
         case maxConnections = "max_connections"
         case maxConnectionsPerClient = "max_connections_per_client"
         case idleTimeoutMilliseconds = "idle_timeout_ms"
+        case bodyTimeoutMilliseconds = "body_timeout_ms"
         case bufferedBodyBytes = "buffered_body_bytes"
         case clientRequestsPerSecond = "client_requests_per_s"
         case clientSignaturesPerSecond = "client_signatures_per_s"
-        case clientNewAccountsPerSecond = "client_new_accounts_per_s"
+        case clientAccountOperationsPerSecond = "client_account_operations_per_s"
         case keyRejectionsPerSecond = "key_rejections_per_s"
     }
 
@@ -105,10 +107,11 @@ public struct NodeConfiguration: Codable, Sendable {
             ("max_connections", "KHATA_MAX_CONNECTIONS", \.maxConnections, 1...1_000_000),
             ("max_connections_per_client", "KHATA_MAX_CONNECTIONS_PER_CLIENT", \.maxConnectionsPerClient, 1...1_000_000),
             ("idle_timeout_ms", "KHATA_IDLE_TIMEOUT_MS", \.idleTimeoutMilliseconds, 50...3_600_000),
+            ("body_timeout_ms", "KHATA_BODY_TIMEOUT_MS", \.bodyTimeoutMilliseconds, 50...3_600_000),
             ("buffered_body_bytes", "KHATA_BUFFERED_BODY_BYTES", \.bufferedBodyBytes, 1_024...(16 << 30)),
             ("client_requests_per_s", "KHATA_CLIENT_REQUESTS_PER_S", \.clientRequestsPerSecond, 1...100_000_000),
             ("client_signatures_per_s", "KHATA_CLIENT_SIGNATURES_PER_S", \.clientSignaturesPerSecond, 1...100_000_000),
-            ("client_new_accounts_per_s", "KHATA_CLIENT_NEW_ACCOUNTS_PER_S", \.clientNewAccountsPerSecond, 1...100_000_000),
+            ("client_account_operations_per_s", "KHATA_CLIENT_ACCOUNT_OPERATIONS_PER_S", \.clientAccountOperationsPerSecond, 1...100_000_000),
             ("key_rejections_per_s", "KHATA_KEY_REJECTIONS_PER_S", \.keyRejectionsPerSecond, 1...100_000_000),
         ]
     }
@@ -119,9 +122,9 @@ public struct NodeConfiguration: Codable, Sendable {
         if let value = maxConnectionsPerClient { settings.connectionsPerClient = value }
         if let value = clientRequestsPerSecond { settings.requestsPerSecond = Double(value) }
         if let value = clientSignaturesPerSecond { settings.signaturesPerSecond = Double(value) }
-        if let value = clientNewAccountsPerSecond {
-            settings.newAccountsPerSecond = Double(value)
-            settings.newAccountsBurst = Double(value) * 10
+        if let value = clientAccountOperationsPerSecond {
+            settings.accountOperationsPerSecond = Double(value)
+            settings.accountOperationsBurst = Double(value) * 10
         }
         if let value = keyRejectionsPerSecond {
             settings.rejectionsPerKeyPerSecond = Double(value)

@@ -17,15 +17,21 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
 
     let rate: Double
     let burst: Double
+    /// How many tokens a key may owe after `charge` (at least `burst`).
+    let maxDebt: Double
     let maxKeys: Int
     private let clock: @Sendable () -> UInt64
     private let buckets = Mutex<[Key: Bucket]>([:])
+    /// When the full table was last swept for idle buckets: at most every 100 ms,
+    /// so that a flood of new keys cannot make every request scan the table.
+    private let lastSweep = Mutex<UInt64?>(nil)
 
     /// `rate` tokens a second, `burst` at most (at least one second's worth).
-    init(rate: Double, burst: Double? = nil, maxKeys: Int = 65_536, clock: @escaping @Sendable () -> UInt64) {
+    init(rate: Double, burst: Double? = nil, maxDebt: Double? = nil, maxKeys: Int = 65_536, clock: @escaping @Sendable () -> UInt64) {
         precondition(rate > 0 && maxKeys > 0, "RateLimiter: rate \(rate), maxKeys \(maxKeys)")
         self.rate = rate
         self.burst = max(burst ?? rate, 1)
+        self.maxDebt = max(maxDebt ?? self.burst, self.burst)
         self.maxKeys = maxKeys
         self.clock = clock
     }
@@ -49,13 +55,13 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     }
 
     /// Takes `cost` tokens from `key` after the fact (for work whose cost is
-    /// known only once done), leaving at most `burst` owed. Nothing happens if
+    /// known only once done), leaving at most `maxDebt` owed. Nothing happens if
     /// the key has no bucket and the table has no room for one.
     func charge(_ cost: Int, for key: Key) {
         let now = clock()
         buckets.withLock { buckets in
             guard var bucket = bucket(for: key, now: now, in: &buckets) else { return }
-            bucket.tokens = max(-burst, bucket.tokens - Double(cost))
+            bucket.tokens = max(-maxDebt, bucket.tokens - Double(cost))
             buckets[key] = bucket
         }
     }
@@ -71,6 +77,12 @@ final class RateLimiter<Key: Hashable & Sendable>: Sendable {
             return bucket
         }
         if buckets.count >= maxKeys {
+            let due = lastSweep.withLock { last in
+                guard last.map({ now >= $0 + 100_000_000 }) ?? true else { return false }
+                last = now
+                return true
+            }
+            guard due else { return nil }
             buckets = buckets.filter { _, bucket in
                 var refilled = bucket
                 refill(&refilled, now)

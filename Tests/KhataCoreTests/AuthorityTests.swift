@@ -49,6 +49,12 @@ import Testing
         #expect(refusal([post], [F.aliceKey])?.code == .pendingNotFound)
     }
 
+    /// A closed issuer authorises nothing, also when it was closed earlier in the same transaction.
+    @Test func aClosedIssuerAuthorisesNothing() {
+        let closeThenMint: [LedgerOperation] = [.closeAccount(CloseAccount(account: F.centralBank)), F.transfer(1, from: F.inrIssuance, to: F.bob)]
+        #expect(refusal(closeThenMint, [F.issuerKey]) == Refusal(transaction: transactionID(1), code: .insufficientSignatures, operation: 1))
+    }
+
     /// What the refusal checks is what `apply` checks: a transaction it lets
     /// through is never rejected for its signatures.
     @Test func refusalAndApplyAgree() {
@@ -71,5 +77,57 @@ import Testing
             // Applied anyway (as a sequencer that skipped the check would), it is rejected for the same reason.
             #expect(apply(&state, transaction) == .rejected(.insufficientSignatures, operation: 0))
         }
+    }
+}
+
+/// The refusal and `apply` side by side on random transactions of one to three
+/// operations of every kind, signed by random sets of keys: a transaction the
+/// refusal lets through is never rejected for its signatures, and one it
+/// refuses for its signatures is never committed.
+@Suite struct AuthorityDifferentialTests {
+    @Test func refusalAndApplyAgreeOnRandomTransactions() {
+        var random = SeededGenerator(seed: 0x5157_4E45_5253)
+        let keys = [F.issuerKey, F.aliceKey, F.bobKey] + F.carolKeys + [testKey(90)]
+        let accounts = [F.centralBank, F.alice, F.bob, F.carol, F.inrIssuance, F.btcIssuance, accountID(90), accountID(91)]
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        var state = F.genesisState()
+        var letThrough = 0
+        var refused = 0
+        for n in 0..<3_000 {
+            let operations: [LedgerOperation] = (0..<(1 + random.next() % 3)).map { position in
+                switch random.next() % 8 {
+                case 0: .createAccount(CreateAccount(account: pick(accounts), controllers: KeySet(single: pick(keys).publicKey)))
+                case 1: .changeControllers(ChangeControllers(account: pick(accounts), controllers: KeySet(single: pick(keys).publicKey)))
+                case 2: .closeAccount(CloseAccount(account: pick(accounts)))
+                case 3:
+                    .pendingTransfer(
+                        PendingTransfer(
+                            transfer: Transfer(asset: inr, debit: pick(accounts), credit: pick(accounts), amount: Amount(1)), timeoutSeconds: 60))
+                case 4:
+                    .postPending(
+                        PostPending(
+                            pending: PendingID(transaction: transactionID(UInt64(n)), operation: UInt16(position > 0 ? position - 1 : 0)),
+                            amount: Amount(1)))
+                default: F.transfer(1 + random.next() % 3, from: pick(accounts), to: pick(accounts))
+                }
+            }
+            let signers = keys.filter { _ in random.next() % 3 != 0 }
+            let transaction = F.transaction(UInt64(n), operations, signedBy: signers.isEmpty ? [pick(keys)] : signers)
+            var trial = state
+            let outcome = apply(&trial, transaction)
+            if let refusal = state.refusal(of: transaction) {
+                refused += 1
+                #expect(outcome != .committed, "refused (\(refusal.code.name)) but apply commits \(operations)")
+            } else {
+                letThrough += 1
+                if case .rejected(let code, _) = outcome {
+                    #expect(
+                        code != .insufficientSignatures && code != .governanceThresholdNotMet,
+                        "let through but apply says \(code.name): \(operations)")
+                }
+                state = trial  // the sequencer logs what it lets through
+            }
+        }
+        #expect(letThrough > 300 && refused > 300, "let through \(letThrough), refused \(refused)")
     }
 }

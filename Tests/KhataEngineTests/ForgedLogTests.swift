@@ -82,6 +82,21 @@ struct ForgedLog: LogSource {
         #expect(failure.message.contains("replay"), "\(failure)")
     }
 
+    /// A log that holds a rejection its signers could not decide (a stranger
+    /// signed a payer's body; logs before the refusal rule could) still replays,
+    /// and the audit names the entry.
+    @Test func strangerPinnedRejectionIsReported() throws {
+        var entries = try Self.honestEntries(600)
+        guard case .transaction(let genuine) = entries[300].payload else { preconditionFailure("not a transaction") }
+        let stolen = try Transaction(id: genuine.id, operations: genuine.operations).signed(by: [testKey(99)], origin: Fixture.origin)
+        entries[300] = Entry(
+            index: entries[300].index, time: entries[300].time, payload: .transaction(stolen),
+            outcome: .rejected(.insufficientSignatures, operation: 0))
+        let report = try audit(ForgedLog(entries: entries.map(\.encoded))).get().0
+        #expect(report.unauthorisedRejections == [300])
+        #expect(try audit(ForgedLog(entries: try Self.honestEntries(600).map(\.encoded))).get().0.unauthorisedRejections.isEmpty)
+    }
+
     /// Replay runs a bundle behind signature checking: a replay failure in an
     /// earlier bundle is still the one reported when a later bundle's
     /// signature check fails first in time.

@@ -29,6 +29,8 @@ struct HostileClientTests {
                 "/log/tile/0/x072/x057/x594/x037/x927/935.p/255", "/log/tile/64/000", "/log/tile/-1/000", "/log/tile/0/1000",
                 "/log/tile/0/000.p/0", "/log/tile/0/000.p/256", "/log/tile/0/000.p/-1", "/log/tile/0/x/000", "/log/tile/entries",
                 "/log/tile/0/000?x=1",
+                // 18446744073709551 × 1000 fits; adding 616 to 999 does not (the last group's sum was unchecked).
+                "/log/tile/0/x018/x446/x744/x073/x709/x551/616", "/log/tile/entries/x018/x446/x744/x073/x709/x551/999",
             ]
             // 2^56 and 2^56 − 1 at every level, full and partial, hashes and bundles.
             for level in ["entries"] + (0...63).map(String.init) {
@@ -250,7 +252,7 @@ struct HostileClientTests {
     /// signs for accounts it does not control are refused, junk is a 400, and
     /// the accounts it may open under its own keys are capped per address.
     @Test func keylessClientCannotGrowTheLog() async throws {
-        try await withNode(configure: { $0.clientNewAccountsPerSecond = 1 }) { node in
+        try await withNode(configure: { $0.clientAccountOperationsPerSecond = 1 }) { node in
             let stranger = testKey(200)
             let unauthorized = (0..<10_000).map { n in
                 try! Transaction(id: transactionID(100_000 + UInt64(n)), operations: [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)])

@@ -1,6 +1,7 @@
 import Foundation
 import KhataCore
 import KhataTestSupport
+import NIOCore
 import Synchronization
 import Testing
 
@@ -45,6 +46,46 @@ import Testing
         #expect(limiter.take(1, for: 3) != nil && limiter.count == 3)
         clock.advance(seconds: 2)
         #expect(limiter.take(1, for: 3) == nil && limiter.count == 1)
+    }
+
+    /// A body must arrive whole within its timeout, however often its parts come,
+    /// and never pass its limit.
+    @Test func bodyReaderEnforcesItsDeadlineAndLimit() throws {
+        let clock = TestClock()
+        var reader = BodyReader(limit: 10, timeoutNanoseconds: 1_000_000_000, clock: clock.read)
+        for _ in 0..<5 {
+            clock.advance(seconds: 0.19)
+            try reader.append([1])
+        }
+        clock.advance(seconds: 0.1)
+        #expect { try reader.append([2]) } throws: { ($0 as? Problem)?.status == 408 }
+        var small = BodyReader(limit: 4, timeoutNanoseconds: .max, clock: clock.read)
+        try small.append([1, 2, 3])
+        #expect { try small.append([4, 5]) } throws: { ($0 as? Problem)?.status == 413 }
+        #expect(small.bytes == [1, 2, 3])
+    }
+
+    /// A key charged past its allowance owes it: it is refused until the debt
+    /// is paid back at its rate, up to the most it may owe.
+    @Test func debtIsPaidBackAtTheRate() {
+        let clock = TestClock()
+        let limiter = RateLimiter<String>(rate: 1, burst: 2, maxDebt: 100, clock: clock.read)
+        limiter.charge(50, for: "k")
+        #expect(limiter.take(0, for: "k") == 48)
+        clock.advance(seconds: 48)
+        #expect(limiter.take(0, for: "k") == nil)
+        limiter.charge(1_000, for: "k")
+        #expect(limiter.take(0, for: "k") == 100, "owing at most maxDebt")
+    }
+
+    /// IPv6 clients are one client per /64; IPv4 per address.
+    @Test func clientsAreKeyedByAddressOrIPv6Prefix() throws {
+        let a = try SocketAddress(ipAddress: "2001:db8:1:2::5", port: 1)
+        let b = try SocketAddress(ipAddress: "2001:db8:1:2:ffff::9", port: 2)
+        let c = try SocketAddress(ipAddress: "2001:db8:1:3::5", port: 1)
+        #expect(ClientLimits.client(a) == ClientLimits.client(b) && ClientLimits.client(a) != ClientLimits.client(c))
+        #expect(ClientLimits.client(try SocketAddress(ipAddress: "127.0.0.2", port: 1)) == "127.0.0.2")
+        #expect(ClientLimits.client(try SocketAddress(ipAddress: "::1", port: 1)) == "::1")
     }
 
     /// Bodies reserve their bytes against one budget; what does not fit is refused
@@ -95,8 +136,10 @@ import Testing
         #expect { try NodeConfiguration.load(from: directory, environment: [:]) } throws: { "\($0)".contains("1 to 1000000") }
         try Data(#"{"max_connections": 10, "witness_quorum": 2}"#.utf8).write(to: URL(fileURLWithPath: NodeConfiguration.path(in: directory)))
         #expect(throws: ConfigurationError.self) { try NodeConfiguration.load(from: directory, environment: [:]) }
-        let loaded = try NodeConfiguration.load(from: directory, environment: ["KHATA_WITNESS_QUORUM": "0", "KHATA_CLIENT_NEW_ACCOUNTS_PER_S": "3"])
+        let loaded = try NodeConfiguration.load(
+            from: directory, environment: ["KHATA_WITNESS_QUORUM": "0", "KHATA_CLIENT_ACCOUNT_OPERATIONS_PER_S": "3"])
         #expect(
-            loaded.maxConnections == 10 && loaded.clientLimitSettings.newAccountsPerSecond == 3 && loaded.clientLimitSettings.newAccountsBurst == 30)
+            loaded.maxConnections == 10 && loaded.clientLimitSettings.accountOperationsPerSecond == 3
+                && loaded.clientLimitSettings.accountOperationsBurst == 30)
     }
 }
