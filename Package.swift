@@ -124,7 +124,7 @@ let package = Package(
             name: "KhataEd25519Tests", dependencies: ["KhataEd25519", "KhataTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]),
         .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
-        .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"]),
+        .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"], exclude: ["Vectors"]),
         .testTarget(name: "KhataFuzzTargetsTests", dependencies: ["KhataFuzzTargets"]),
         .testTarget(name: "KhataLiabilitiesTests", dependencies: ["KhataLiabilities", "KhataCore", "KhataTestSupport"]),
         .testTarget(name: "KhataStorageTests", dependencies: ["KhataStorage", "KhataCore", "KhataTestSupport"]),

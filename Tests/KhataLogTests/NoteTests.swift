@@ -4,7 +4,7 @@ import KhataLog
 import KhataTestSupport
 import Testing
 
-let c2spDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/testdata/c2sp")
+let c2spDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/c2sp")
 
 @Suite("Signed notes")
 struct NoteTests {

@@ -3,8 +3,8 @@ import KhataCore
 import KhataLog
 import Testing
 
-/// The shared RFC 6962 test vectors (../shared/testdata/rfc6962, from transparency-dev/merkle).
-let vectorRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/testdata/rfc6962")
+/// RFC 6962 test vectors from transparency-dev/merkle, copied into Vectors/rfc6962 (Vectors/ORIGIN.md).
+let vectorRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/rfc6962")
 
 func vectorFiles(_ kind: String) -> [URL] {
     let base = vectorRoot.appendingPathComponent(kind)
@@ -50,7 +50,7 @@ struct RFC6962VectorTests {
     /// not 32 bytes cannot verify, which must be what it expects.
     @Test func inclusionVectors() throws {
         let files = vectorFiles("inclusion")
-        #expect(files.count > 90, "expected the shared vectors at \(vectorRoot.path)")
+        #expect(files.count > 90, "expected the vectors at \(vectorRoot.path)")
         for file in files {
             let vector = try JSONDecoder().decode(InclusionVector.self, from: Data(contentsOf: file))
             var accepted = false
