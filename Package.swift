@@ -111,7 +111,7 @@ let package = Package(
             name: "khata",
             dependencies: ["KhataCommands", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         // Fuzzing (scripts/fuzz, Fuzz/README.md): the parsers of outside bytes as libFuzzer targets.
-        .target(name: "KhataFuzzTargets", dependencies: ["KhataCore", "KhataLog"], path: "Fuzz/Targets"),
+        .target(name: "KhataFuzzTargets", dependencies: ["KhataCore", "KhataLog", "KhataNode", "KhataCommands"], path: "Fuzz/Targets"),
         .executableTarget(
             name: "khata-fuzz", dependencies: ["KhataFuzzTargets"], path: "Fuzz/Driver", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         // Fixtures shared by the test targets: deterministic keys, a test genesis, a seeded generator.

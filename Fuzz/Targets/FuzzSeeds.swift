@@ -69,6 +69,34 @@ extension FuzzTargets {
             ("witness-request", "first", Array(try! TlogWitness.Request(oldSize: 0, proof: [], note: note).body.utf8)),
             ("witness-request", "proof", Array(try! TlogWitness.Request(oldSize: 3, proof: [leaves[0]], note: note).body.utf8)),
             ("tlog-proof", "entry", Array(TlogProof(index: 0, path: inclusion, checkpoint: cosigned.formatted).formatted.utf8)),
+            (
+                "genesis-file", "two-accounts",
+                Array(
+                    """
+                    {"origin": "\(fuzzOrigin)", "ledger_key": "\(fuzzKey.verifierKey.publicKey.hex)",
+                     "issuer": {"threshold": 1, "keys": ["\(alice.publicKey.hex)"]},
+                     "operations": [
+                      {"type": "create_account", "account": "\(a.hex)", "controllers": {"threshold": 1, "keys": ["\(alice.publicKey.hex)"]}},
+                      {"type": "create_account", "account": "\(b.hex)", "controllers": {"threshold": 2, "keys": [\(carol.map { "\"\($0.publicKey.hex)\"" }.joined(separator: ", "))]}},
+                      {"type": "register_asset", "asset": "INR", "kind": "currency", "scale": 2, "issuer": "\(a.hex)", "issuance_account": "00000000000000000000000000000100"},
+                      {"type": "transfer", "asset": "INR", "debit": "00000000000000000000000000000100", "credit": "\(b.hex)", "amount": "1000", "memo": "opening"}
+                     ],
+                     "participants": [{"name": "asha", "role": "person", "account": "\(a.hex)", "key": "keys/asha.key"}]}
+                    """.utf8)
+            ),
+            (
+                "node-configuration", "full",
+                Array(
+                    """
+                    KHATA_IDLE_TIMEOUT_MS=5000
+                    {"ledger_key": "keys/ledger.key", "witnesses": [{"url": "http://127.0.0.1:7380", "vkey": "\(witnessKey.verifierKey.vkey)"}],
+                     "witness_quorum": 1, "host": "127.0.0.1", "port": 7370, "checkpoint_interval_ms": 500, "queue_capacity": 65536,
+                     "max_body_bytes": 16777216, "liabilities_interval_s": 3600, "commit_spacing_us": 1000, "max_connections": 4096,
+                     "max_connections_per_client": 128, "body_timeout_ms": 30000, "buffered_body_bytes": 67108864,
+                     "client_requests_per_s": 20000, "client_signatures_per_s": 20000, "client_account_operations_per_s": 20,
+                     "key_rejections_per_s": 100}
+                    """.utf8)
+            ),
         ]
     }
 }

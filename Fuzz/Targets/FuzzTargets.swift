@@ -1,6 +1,8 @@
 import Foundation
+import KhataCommands
 import KhataCore
 import KhataLog
+import KhataNode
 
 /// The parsers of outside bytes, each as a function that must return for every
 /// input: no trap, no precondition, no hang. Driven by libFuzzer through
@@ -21,6 +23,8 @@ public enum FuzzTargets {
         ("signed-note", signedNote),
         ("witness-request", witnessRequest),
         ("tlog-proof", tlogProof),
+        ("genesis-file", genesisFile),
+        ("node-configuration", nodeConfiguration),
     ]
 
     public static func target(named name: String) -> (@Sendable ([UInt8]) -> Void)? { all.first { $0.name == name }?.run }
@@ -98,6 +102,28 @@ public enum FuzzTargets {
     @Sendable static func tlogProof(_ bytes: [UInt8]) {
         guard let proof = try? TlogProof(parsing: String(decoding: bytes, as: UTF8.self)) else { return }
         _ = try? proof.verify(entry: Array(bytes.prefix(64)), logKey: fuzzKey.verifierKey)
+    }
+
+    /// `khata init --genesis FILE`'s reader; a genesis it accepts is applied by
+    /// the state machine (its operations run with genesis authority).
+    @Sendable static func genesisFile(_ bytes: [UInt8]) {
+        guard let genesis = try? GenesisFile.genesis(fromJSON: Data(bytes)) else { return }
+        let (state, _) = LedgerState.genesis(genesis, time: Timestamp(milliseconds: 1_767_225_600_000))
+        precondition(state.invariantViolations().isEmpty, "genesis-file: a genesis breaks an invariant")
+        precondition((try? Genesis(decoding: genesis.encoded)) == genesis, "genesis-file: a genesis does not round-trip its encoding")
+    }
+
+    /// `khata.json` and the environment over it (the first line of the input, as
+    /// `NAME=VALUE`): what loads has every integer in its range.
+    @Sendable static func nodeConfiguration(_ bytes: [UInt8]) {
+        let split = bytes.firstIndex(of: 0x0a) ?? bytes.endIndex
+        let line = String(decoding: bytes[..<split], as: UTF8.self)
+        let environment =
+            line.split(separator: "=", maxSplits: 1).count == 2
+            ? [String(line.split(separator: "=", maxSplits: 1)[0]): String(line.split(separator: "=", maxSplits: 1)[1])] : [:]
+        let file = split < bytes.endIndex ? Data(bytes[(split + 1)...]) : nil
+        guard let configuration = try? NodeConfiguration.parse(file, environment: environment) else { return }
+        _ = configuration.clientLimitSettings
     }
 
     static let fuzzOrigin = "khata.fuzz/ledger"

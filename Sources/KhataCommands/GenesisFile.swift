@@ -16,7 +16,7 @@ import KhataNode
 /// }
 /// ```
 /// `participants` is optional: it only gives names to accounts for the command line.
-struct GenesisFile: Codable {
+public struct GenesisFile: Codable {
     var origin: String
     var ledgerKey: PublicKey
     var issuer: KeySet
@@ -39,12 +39,20 @@ struct GenesisFile: Codable {
 
     static func read(_ path: String) throws -> GenesisFile {
         guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read genesis file \(path)") }
+        return try parse(data, named: path)
+    }
+
+    static func parse(_ data: Data, named name: String) throws -> GenesisFile {
         do {
             return try JSONDecoder().decode(GenesisFile.self, from: data)
         } catch {
-            throw CommandFailure("\(path) is not a valid genesis file: \(describe(error))")
+            throw CommandFailure("\(name) is not a valid genesis file: \(describe(error))")
         }
     }
+
+    /// The genesis a genesis file's bytes describe, checked as `khata init --genesis` checks it
+    /// (for the fuzzer, which feeds it arbitrary bytes).
+    public static func genesis(fromJSON data: Data) throws -> Genesis { try parse(data, named: "the genesis file").genesis() }
 }
 
 /// The development ledger: an issuer (the central bank) whose INR is backed by

@@ -143,10 +143,16 @@ public struct NodeConfiguration: Codable, Sendable {
 
     /// The directory's configuration, with environment variables applied on top.
     public static func load(from directory: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> NodeConfiguration {
+        try parse(FileManager.default.contents(atPath: path(in: directory)), named: path(in: directory), environment: environment)
+    }
+
+    /// The configuration in `data` (the bytes of a `khata.json`; nil: none),
+    /// with `environment` applied on top and every integer range-checked.
+    public static func parse(_ data: Data?, named name: String = "khata.json", environment: [String: String]) throws -> NodeConfiguration {
         var configuration = NodeConfiguration()
-        if let data = FileManager.default.contents(atPath: path(in: directory)) {
+        if let data {
             do { configuration = try JSONDecoder().decode(NodeConfiguration.self, from: data) } catch {
-                throw ConfigurationError("\(path(in: directory)) is not a valid configuration: \(describe(error))")
+                throw ConfigurationError("\(name) is not a valid configuration: \(describe(error))")
             }
         }
         if let host = environment["KHATA_HOST"] { configuration.host = host }
