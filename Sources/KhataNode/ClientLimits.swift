@@ -21,6 +21,8 @@ import Synchronization
 ///   Anyone may open an account under keys of their own (the keys sign for
 ///   themselves); this bounds how fast a client without value at stake can make
 ///   the state and the log grow.
+/// - Transactions per key: each signer key may sign `transactionsPerKeyPerSecond`
+///   transactions (a second's worth at once), from whatever addresses.
 /// - Rejections: each signer key may have `rejectionsPerKeyPerSecond` of its
 ///   transactions logged as rejected; a key that has spent them gets 429 until
 ///   it has earned one back. Transactions whose signers are not enough are
@@ -36,6 +38,7 @@ public final class ClientLimits: Sendable {
         public var accountOperationsPerSecond = 20.0
         /// Account operations one address may submit at once, before the rate applies.
         public var accountOperationsBurst = 200.0
+        public var transactionsPerKeyPerSecond = 20_000.0
         public var rejectionsPerKeyPerSecond = 100.0
         public var rejectionsPerKeyBurst = 1_000.0
         public init() {}
@@ -47,6 +50,7 @@ public final class ClientLimits: Sendable {
     private let requests: RateLimiter<String>
     private let signatures: RateLimiter<String>
     private let accountChanges: RateLimiter<String>
+    private let keyTransactions: RateLimiter<PublicKey>
     private let rejections: RateLimiter<PublicKey>
     private let connections = Mutex<[String: Int]>([:])
 
@@ -55,6 +59,7 @@ public final class ClientLimits: Sendable {
         self.clock = clock
         requests = RateLimiter(rate: settings.requestsPerSecond, clock: clock)
         signatures = RateLimiter(rate: settings.signaturesPerSecond, clock: clock)
+        keyTransactions = RateLimiter(rate: settings.transactionsPerKeyPerSecond, clock: clock)
         accountChanges = RateLimiter(rate: settings.accountOperationsPerSecond, burst: settings.accountOperationsBurst, clock: clock)
         rejections = RateLimiter(
             rate: settings.rejectionsPerKeyPerSecond, burst: settings.rejectionsPerKeyBurst,
@@ -104,11 +109,16 @@ public final class ClientLimits: Sendable {
                     + "(\(Int(settings.accountOperationsBurst)) at once)",
                 wait)
         }
+        var perKey: [PublicKey: Int] = [:]
         for transaction in transactions {
-            for key in transaction.signers {
-                if let wait = rejections.take(0, for: key) {
-                    throw Self.limited("key \(key) has had too many transactions rejected lately", wait)
-                }
+            for key in transaction.signers { perKey[key, default: 0] += 1 }
+        }
+        for (key, count) in perKey.sorted(by: { $0.key < $1.key }) {
+            if let wait = rejections.take(0, for: key) {
+                throw Self.limited("key \(key) has had too many transactions rejected lately", wait)
+            }
+            if let wait = keyTransactions.take(count, for: key) {
+                throw Self.limited("key \(key) signs more than \(Int(settings.transactionsPerKeyPerSecond)) transactions a second", wait)
             }
         }
     }

@@ -37,6 +37,7 @@ import KhataWitness
 /// (30000), `body_timeout_ms` (30000), `buffered_body_bytes` (64 MiB across all requests),
 /// `client_requests_per_s` and `client_signatures_per_s` (20000 each, per address),
 /// `client_account_operations_per_s` (20 accounts opened, rekeyed or closed, ten times that at once),
+/// `key_transactions_per_s` (20000 per signer key),
 /// `key_rejections_per_s` (100 logged rejections per signer key, ten times that at once).
 public struct NodeConfiguration: Codable, Sendable {
     public struct Witness: Codable, Sendable {
@@ -67,6 +68,7 @@ public struct NodeConfiguration: Codable, Sendable {
     public var clientRequestsPerSecond: Int?
     public var clientSignaturesPerSecond: Int?
     public var clientAccountOperationsPerSecond: Int?
+    public var keyTransactionsPerSecond: Int?
     public var keyRejectionsPerSecond: Int?
 
     enum CodingKeys: String, CodingKey {
@@ -88,6 +90,7 @@ public struct NodeConfiguration: Codable, Sendable {
         case clientRequestsPerSecond = "client_requests_per_s"
         case clientSignaturesPerSecond = "client_signatures_per_s"
         case clientAccountOperationsPerSecond = "client_account_operations_per_s"
+        case keyTransactionsPerSecond = "key_transactions_per_s"
         case keyRejectionsPerSecond = "key_rejections_per_s"
     }
 
@@ -112,6 +115,7 @@ public struct NodeConfiguration: Codable, Sendable {
             ("client_requests_per_s", "KHATA_CLIENT_REQUESTS_PER_S", \.clientRequestsPerSecond, 1...100_000_000),
             ("client_signatures_per_s", "KHATA_CLIENT_SIGNATURES_PER_S", \.clientSignaturesPerSecond, 1...100_000_000),
             ("client_account_operations_per_s", "KHATA_CLIENT_ACCOUNT_OPERATIONS_PER_S", \.clientAccountOperationsPerSecond, 1...100_000_000),
+            ("key_transactions_per_s", "KHATA_KEY_TRANSACTIONS_PER_S", \.keyTransactionsPerSecond, 1...100_000_000),
             ("key_rejections_per_s", "KHATA_KEY_REJECTIONS_PER_S", \.keyRejectionsPerSecond, 1...100_000_000),
         ]
     }
@@ -126,6 +130,7 @@ public struct NodeConfiguration: Codable, Sendable {
             settings.accountOperationsPerSecond = Double(value)
             settings.accountOperationsBurst = Double(value) * 10
         }
+        if let value = keyTransactionsPerSecond { settings.transactionsPerKeyPerSecond = Double(value) }
         if let value = keyRejectionsPerSecond {
             settings.rejectionsPerKeyPerSecond = Double(value)
             settings.rejectionsPerKeyBurst = Double(value) * 10

@@ -314,6 +314,21 @@ struct HostileClientTests {
         }
     }
 
+    /// A key is paced across requests and batches: past its allowance of
+    /// transactions it gets 429 with Retry-After, while other keys go on.
+    @Test func transactionsArePacedPerKey() async throws {
+        try await withNode(configure: { $0.keyTransactionsPerSecond = 5 }) { node in
+            let batch = (1...5).map { Self.payment(UInt64($0)) }
+            #expect(try await offPool { try node.client.submit(batch, binary: true) }.count == 5)
+            let response = try await offPool {
+                try node.request("POST", "/v1/transactions", body: Array(try JSONEncoder().encode(Self.payment(6))), type: "application/json")
+            }
+            #expect(response.status == 429 && response.header("Retry-After") != nil && problem(response)["code"] as? String == "rate_limited")
+            let bob = Fixture.transaction(7, [Fixture.transfer(1, from: Fixture.bob, to: Fixture.alice)], signedBy: [Fixture.bobKey])
+            #expect(try await offPool { try node.client.submit([bob]) }[0].outcome == .committed)
+        }
+    }
+
     private static func payment(_ n: UInt64) -> Transaction {
         Fixture.transaction(n, [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
     }
