@@ -16,7 +16,7 @@ enum CheckpointFile {
     /// The checkpoint in `path`, verified with `logKey`; nil if there is no file.
     /// A file that does not verify is an error, never silently replaced: it may
     /// be the only evidence that the node lied.
-    static func read(_ path: String, logKey: NoteVerifierKey) throws -> Checkpoint? {
+    static func read(_ path: String, logKey: NoteVerifierKey) throws -> SignedCheckpoint? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ClientError(
@@ -25,7 +25,7 @@ enum CheckpointFile {
         do {
             let signed = try SignedCheckpoint(note: String(decoding: data, as: UTF8.self), logKey: logKey)
             guard signed.checkpoint.origin == logKey.name else { throw NoteError.malformed("a checkpoint of \(signed.checkpoint.origin)") }
-            return signed.checkpoint
+            return signed
         } catch {
             throw ClientError(
                 code: "bad_checkpoint_file",
@@ -34,10 +34,10 @@ enum CheckpointFile {
         }
     }
 
-    enum Replacement: Equatable {
+    enum Replacement {
         case written
         /// Another client moved the file on to this checkpoint; nothing was written.
-        case moved(Checkpoint)
+        case moved(SignedCheckpoint)
     }
 
     /// Writes `signed` to `path` if the file still holds `expected` (or holds
@@ -48,7 +48,7 @@ enum CheckpointFile {
         guard lockDescriptor >= 0 else { throw failure("cannot open \(path).lock", errno) }
         defer { close(lockDescriptor) }
         guard flock(lockDescriptor, LOCK_EX) == 0 else { throw failure("cannot lock \(path).lock", errno) }
-        if let current = try read(path, logKey: logKey), current != expected { return .moved(current) }
+        if let current = try read(path, logKey: logKey), current.checkpoint != expected { return .moved(current) }
         try writeAtomically(Array(signed.note.formatted.utf8), to: path)
         return .written
     }

@@ -19,7 +19,11 @@ public final class KhataClient: @unchecked Sendable {
     /// Where the last accepted checkpoint is kept across runs (`CheckpointFile`), if anywhere.
     public let checkpointFile: String?
     private let lock = NSLock()
-    private var trusted: Checkpoint?
+    /// The largest checkpoint accepted; every other accepted one is a prefix of it.
+    private var trusted: SignedCheckpoint?
+    /// What `checkpointFile` held when this client last read or wrote it.
+    private var fileHolds: Checkpoint?
+    private var fileRead = false
 
     /// `checkpointFile`: a file that keeps the last checkpoint this client
     /// accepted (the signed note), so that every later checkpoint, in this run
@@ -44,7 +48,7 @@ public final class KhataClient: @unchecked Sendable {
     public var origin: String { ledgerKey.name }
 
     /// The latest checkpoint this client verified, if any.
-    public var lastCheckpoint: Checkpoint? { lock.withLock { trusted } }
+    public var lastCheckpoint: Checkpoint? { lock.withLock { trusted?.checkpoint } }
 
     // MARK: Writes
 
@@ -75,7 +79,7 @@ public final class KhataClient: @unchecked Sendable {
             do {
                 let response = try post("/v1/transactions", Array(try JSONEncoder().encode(transactions[0])), type: "application/json")
                 results = [.logged(try decode(Receipt.self, response))]
-            } catch let error as ClientError where error.status == 403 || error.status == 404 {
+            } catch let error as ClientError where error.status == 403 || error.status == 404 || error.status == 409 {
                 guard let code = RejectionCode.allCases.first(where: { $0.name == error.code }) else { throw error }
                 results = [.refused(Refusal(transaction: transactions[0].id, code: code, operation: error.operation ?? 0))]
             }
@@ -234,37 +238,51 @@ public final class KhataClient: @unchecked Sendable {
     /// Accepts a verified checkpoint if it is consistent with the last one accepted.
     /// Accepts `signed` if it is consistent with the last checkpoint this client
     /// (or, with a `checkpointFile`, any client sharing that file, in any
-    /// process, in any earlier run) accepted. Check and store are one step: the
-    /// proof is checked against a snapshot of the last checkpoint, and the new
-    /// one is stored only if that is still the last (under the lock, and under
-    /// an exclusive `flock` of the file); otherwise it is checked again against
-    /// whatever moved it. So two threads or processes can never each store a
-    /// checkpoint the other's was not proved consistent with.
+    /// process, in any earlier run) accepted. Every checkpoint accepted is a
+    /// prefix of `trusted` or `trusted` itself: a new one is proved against a
+    /// snapshot of `trusted` and stored only if that is still `trusted` and the
+    /// file still holds what this client last saw there (under the lock, and an
+    /// exclusive `flock` of the file). When another client moved the file on,
+    /// what it stored is proved against `trusted` too, and the larger of the
+    /// two is kept, before trying again. So neither threads nor processes can
+    /// store a checkpoint that was not proved consistent with every other.
     private func accept(_ signed: SignedCheckpoint) throws {
-        let checkpoint = signed.checkpoint
         while true {
-            let last = try lock.withLock { () throws -> Checkpoint? in
-                if trusted == nil, let checkpointFile { trusted = try CheckpointFile.read(checkpointFile, logKey: ledgerKey) }
-                return trusted
-            }
-            if let last, last != checkpoint {
-                let (old, new) = last.size <= checkpoint.size ? (last, checkpoint) : (checkpoint, last)
-                try proveConsistent(old, new)
-            }
-            let stored = try lock.withLock { () throws -> Bool in
-                guard trusted == last else { return false }
-                guard last == nil || checkpoint.size > last!.size else { return true }
-                if let checkpointFile,
-                    case .moved(let moved) = try CheckpointFile.replace(checkpointFile, expected: last, with: signed, logKey: ledgerKey)
-                {
-                    trusted = moved  // another client moved it on: prove against that one
-                    return false
+            let (last, inFile) = try lock.withLock { () throws -> (SignedCheckpoint?, Checkpoint?) in
+                if let checkpointFile, !fileRead {
+                    trusted = try CheckpointFile.read(checkpointFile, logKey: ledgerKey)
+                    fileHolds = trusted?.checkpoint
+                    fileRead = true
                 }
-                trusted = checkpoint
-                return true
+                return (trusted, fileHolds)
             }
-            if stored { return }
+            if let last { try proveConsistent(between: last.checkpoint, and: signed.checkpoint) }
+            let best = last.map { signed.checkpoint.size > $0.checkpoint.size ? signed : $0 } ?? signed
+            let moved = try lock.withLock { () throws -> SignedCheckpoint?? in
+                guard trusted?.checkpoint == last?.checkpoint, fileHolds == inFile else { return .none }  // changed meanwhile: again
+                if let checkpointFile, best.checkpoint != inFile {
+                    if case .moved(let other) = try CheckpointFile.replace(checkpointFile, expected: inFile, with: best, logKey: ledgerKey) {
+                        fileHolds = other.checkpoint
+                        return .some(other)
+                    }
+                    fileHolds = best.checkpoint
+                }
+                trusted = best
+                return .some(nil)
+            }
+            guard let moved else { continue }
+            guard let other = moved else { return }
+            // Another client stored `other`: it must be consistent with what this one trusts.
+            if let last { try proveConsistent(between: last.checkpoint, and: other.checkpoint) }
+            lock.withLock {
+                if trusted?.checkpoint == last?.checkpoint, other.checkpoint.size > (last?.checkpoint.size ?? 0) { trusted = other }
+            }
         }
+    }
+
+    private func proveConsistent(between a: Checkpoint, and b: Checkpoint) throws {
+        guard a != b else { return }
+        try a.size <= b.size ? proveConsistent(a, b) : proveConsistent(b, a)
     }
 
     private func proveConsistent(_ old: Checkpoint, _ new: Checkpoint) throws {

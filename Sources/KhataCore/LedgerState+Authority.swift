@@ -11,7 +11,8 @@
 /// nothing logged; the id may still be used by a transaction that is enough.
 public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
     public let transaction: TransactionID
-    /// `insufficientSignatures`, `governanceThresholdNotMet`, `accountNotFound` or `pendingNotFound`.
+    /// `insufficientSignatures`, `governanceThresholdNotMet`, `accountNotFound` or `pendingNotFound`;
+    /// or `idReusedWithDifferentContent` when another body already holds the id.
     public let code: RejectionCode
     /// The operation at fault, by position.
     public let operation: UInt16

@@ -113,7 +113,9 @@ public final class Ledger {
     /// an answer for each, in order, once the batch is durable.
     ///
     /// A retry of a transaction already in the log (same id, same content) is not
-    /// sequenced again: its receipt is the original one, marked as a retry. A
+    /// sequenced again: its receipt is the original one, marked as a retry; a
+    /// different body under an id already in the log is refused
+    /// (`id_reused_with_different_content`, not logged). A
     /// transaction whose signers are not enough for its operations
     /// (`LedgerState.refusal(of:)`, read against the state as the batch's earlier
     /// transactions left it) is refused and not sequenced: its id stays free.
@@ -133,7 +135,13 @@ public final class Ledger {
         receipts.reserveCapacity(batch.count)
         for verified in batch {
             let transaction = verified.transaction
-            if let record = state.record(of: transaction.id), record.contentDigest == verified.contentDigest {
+            if let record = state.record(of: transaction.id) {
+                guard record.contentDigest == verified.contentDigest else {
+                    // Another body holds this id: logging this one would change nothing
+                    // but the log's size, so it is refused, as a stranger's would be.
+                    receipts.append(.refused(Refusal(transaction: transaction.id, code: .idReusedWithDifferentContent, operation: 0)))
+                    continue
+                }
                 receipts.append(.logged(try retryReceipt(transaction.id, record, pending: entries)))
                 continue
             }

@@ -1,6 +1,7 @@
 import Dispatch
 import Hummingbird
 import KhataCore
+import KhataEngine
 import NIOCore
 import Synchronization
 
@@ -22,7 +23,8 @@ import Synchronization
 ///   themselves); this bounds how fast a client without value at stake can make
 ///   the state and the log grow.
 /// - Transactions per key: each signer key may sign `transactionsPerKeyPerSecond`
-///   transactions (a second's worth at once), from whatever addresses.
+///   transactions (a second's worth at once), from whatever addresses; counted
+///   once the signatures are verified, so only the key's holder can spend it.
 /// - Rejections: each signer key may have `rejectionsPerKeyPerSecond` of its
 ///   transactions logged as rejected; a key that has spent them gets 429 until
 ///   it has earned one back. Transactions whose signers are not enough are
@@ -96,8 +98,8 @@ public final class ClientLimits: Sendable {
         }
     }
 
-    /// Counts what a submission will cost before any of it is done: its
-    /// signatures, its new accounts, and whether a signer has spent its rejections.
+    /// Counts what a submission will cost before any of it is checked: its
+    /// signature checks and its account operations, against `client`'s budgets.
     func admitSubmission(_ transactions: [Transaction], from client: String) throws {
         try admitSignatureChecks(transactions.reduce(0) { $0 + $1.signatures.count }, from: client)
         let accountOperations = transactions.reduce(0) { count, transaction in
@@ -109,9 +111,15 @@ public final class ClientLimits: Sendable {
                     + "(\(Int(settings.accountOperationsBurst)) at once)",
                 wait)
         }
+    }
+
+    /// Counts each signer key's transactions, once its signatures are verified
+    /// (so nobody can spend the budget of a key they do not hold): 429 when a
+    /// key has spent its transactions or owes rejections.
+    func admitSigners(of transactions: [VerifiedTransaction]) throws {
         var perKey: [PublicKey: Int] = [:]
-        for transaction in transactions {
-            for key in transaction.signers { perKey[key, default: 0] += 1 }
+        for verified in transactions {
+            for signature in verified.transaction.signatures { perKey[signature.key, default: 0] += 1 }
         }
         for (key, count) in perKey.sorted(by: { $0.key < $1.key }) {
             if let wait = rejections.take(0, for: key) {
@@ -127,9 +135,8 @@ public final class ClientLimits: Sendable {
     /// sequencing lets requests already in flight through, so a key may run
     /// into debt (up to an hour of its allowance) and is refused until it has
     /// paid it back: over time a key's rejections never pass its rate. A
-    /// transaction refused because its id was taken by another body
-    /// (`id_reused_with_different_content`) is not charged to its signers,
-    /// who may be the victims of whoever took it.
+    /// transaction whose id another body took is refused, not logged
+    /// (`id_reused_with_different_content`), so it is never charged.
     func recordRejections(_ results: [SubmissionResult], of transactions: [Transaction]) {
         for (result, transaction) in zip(results, transactions) {
             guard let receipt = result.receipt, !receipt.isRetry, case .rejected(let code, _) = receipt.outcome,

@@ -125,7 +125,9 @@ public struct NodeAPI: Sendable {
     /// signatures, and sequences; one receipt or refusal per transaction.
     func submit(_ request: Request, from client: String) async throws -> Response {
         let type = request.headers[.contentType] ?? ""
-        let body = try await readBody(request)
+        let reader = try await readBody(request)
+        defer { reader.release() }
+        let body = reader.bytes
         let transactions: [Transaction]
         let single: Bool
         if type.hasPrefix("application/json") {
@@ -147,6 +149,7 @@ public struct NodeAPI: Sendable {
             case .failure(let error): throw Problem(error, prefix: single ? "" : "transaction \(position): ")
             }
         }
+        try limits.admitSigners(of: verified)
         let results = try await sequencer.submit(verified)
         limits.recordRejections(results, of: transactions)
         guard single else { return jsonBytes(SubmissionResult.json(results)) }
@@ -159,8 +162,10 @@ public struct NodeAPI: Sendable {
     /// The request's body, within `maxBodyBytes`, the node's `BodyBudget` and
     /// the body timeout (`BodyReader`). A declared `Content-Length` over the
     /// limit is refused before a byte of the body is read (so
-    /// `Expect: 100-continue` gets its 413 at once).
-    private func readBody(_ request: Request) async throws -> [UInt8] {
+    /// `Expect: 100-continue` gets its 413 at once). The caller releases the
+    /// reader's reservation when the request ends, so the budget bounds bodies
+    /// while they are decoded and checked too, not only while they arrive.
+    private func readBody(_ request: Request) async throws -> BodyReader {
         var limit = maxBodyBytes
         if let declared = request.headers[.contentLength] {
             guard let length = Int(declared), declared.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
@@ -171,13 +176,14 @@ public struct NodeAPI: Sendable {
             }
             limit = length
         }
-        guard bodyBudget.reserve(limit) else {
-            throw Problem(503, "busy", "the node is receiving too many request bodies at once; retry shortly", retryAfter: 1)
+        var reader = BodyReader(limit: limit, timeoutNanoseconds: bodyTimeoutNanoseconds, budget: bodyBudget, clock: limits.clock)
+        do {
+            for try await part in request.body { try reader.append(part.readableBytesView) }
+        } catch {
+            reader.release()
+            throw error
         }
-        defer { bodyBudget.release(limit) }
-        var reader = BodyReader(limit: limit, timeoutNanoseconds: bodyTimeoutNanoseconds, clock: limits.clock)
-        for try await part in request.body { try reader.append(part.readableBytesView) }
-        return reader.bytes
+        return reader
     }
 
     /// A transaction or an array of 1 to `Limits.maxBatchTransactions`: transfers

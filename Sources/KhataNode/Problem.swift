@@ -33,9 +33,15 @@ public struct Problem: Error, Sendable {
     }
 
     /// A transaction the sequencer would not log: 403 when its signers are not
-    /// enough, 404 when what it names (and so who must sign) does not exist.
+    /// enough, 404 when what it names (and so who must sign) does not exist,
+    /// 409 when another body already holds its id.
     init(_ refusal: Refusal) {
-        let status = refusal.code == .accountNotFound || refusal.code == .pendingNotFound ? 404 : 403
+        let status =
+            switch refusal.code {
+            case .accountNotFound, .pendingNotFound: 404
+            case .idReusedWithDifferentContent: 409
+            default: 403
+            }
         self.init(
             status, refusal.code.name,
             "operation \(refusal.operation): \(refusal.code.name); the transaction was not logged and its id is still free for a transaction its rightful signers sign"

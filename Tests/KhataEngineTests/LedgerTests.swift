@@ -113,9 +113,10 @@ struct LedgerTests {
         #expect(afterRestart.isRetry && afterRestart.index == original.index && afterRestart.leafHash == original.leafHash)
         #expect(reopened.state.balance(of: Fixture.bob, in: inr).posted == 20)
         #expect(reopened.state.size == 3)
-        // Same id, other content: sequenced and rejected.
-        let reuse = try reopened.submitLogged(verified([pay(1, 11)]))[0]
-        #expect(reuse.outcome == .rejected(.idReusedWithDifferentContent, operation: nil) && !reuse.isRetry)
+        // Same id, other content: refused, not logged (it would change nothing but the log's size).
+        let reuse = try reopened.submit(verified([pay(1, 11)]))[0]
+        #expect(reuse.refusal == Refusal(transaction: transactionID(1), code: .idReusedWithDifferentContent, operation: 0))
+        #expect(reopened.state.size == 3)
     }
 
     /// Time in the log never goes back, even if the clock does.

@@ -50,6 +50,36 @@ struct ClientCheckpointTests {
         }
     }
 
+    /// What another client wrote to the shared file is proved too: an older
+    /// honest checkpoint is taken and the larger kept; a forked one is refused.
+    @Test func anotherClientsCheckpointIsProvedToo() async throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let file = directory + "/client-checkpoint"
+        func note(_ node: RunningNode) async throws -> Data { Data(try await offPool { try node.request("GET", "/log/checkpoint") }.body) }
+        try await withNode { honest in
+            try await withNode { forked in
+                try await Self.pay(honest, 1, 10)
+                let honestTwo = try await note(honest)
+                try await Self.pay(forked, 1, 11)
+                let forkedTwo = try await note(forked)
+                try await Self.pay(honest, 2, 12)
+                let client = KhataClient(baseURL: honest.url, ledgerKey: Self.key, checkpointFile: file)
+                #expect(try await offPool { try client.checkpoint() }.checkpoint.size == 3)
+                // Another process wrote an older checkpoint of the same history: proved, and the larger kept.
+                try honestTwo.write(to: URL(fileURLWithPath: file))
+                try await Self.pay(honest, 3, 13)
+                #expect(try await offPool { try client.checkpoint() }.checkpoint.size == 4)
+                let stored = try SignedCheckpoint(note: try String(contentsOfFile: file, encoding: .utf8), logKey: Self.key)
+                #expect(stored.checkpoint.size == 4 && client.lastCheckpoint?.size == 4)
+                // Another process wrote a checkpoint of another history: refused.
+                try forkedTwo.write(to: URL(fileURLWithPath: file))
+                try await Self.pay(honest, 4, 14)
+                await #expect { try await offPool { try client.checkpoint() } } throws: { ($0 as? ClientError)?.code == "inconsistent" }
+            }
+        }
+    }
+
     /// Clients on many threads, sharing one file, accept checkpoints while the
     /// log grows: none fails, and the file ends at the largest one accepted.
     @Test func concurrentClientsShareOneFile() async throws {

@@ -315,17 +315,45 @@ struct HostileClientTests {
     }
 
     /// A key is paced across requests and batches: past its allowance of
-    /// transactions it gets 429 with Retry-After, while other keys go on.
+    /// transactions it gets 429 with Retry-After, while other keys go on; and
+    /// only verified signatures count, so nobody can spend a key they do not hold.
     @Test func transactionsArePacedPerKey() async throws {
-        try await withNode(configure: { $0.keyTransactionsPerSecond = 5 }) { node in
-            let batch = (1...5).map { Self.payment(UInt64($0)) }
-            #expect(try await offPool { try node.client.submit(batch, binary: true) }.count == 5)
+        try await withNode(configure: { $0.keyTransactionsPerSecond = 1 }) { node in
+            // 50 requests claiming Alice's key with a broken signature: refused, and not charged to her.
+            let genuine = Self.payment(50)
+            let forged = try Transaction(
+                id: genuine.id, operations: genuine.operations,
+                signatures: genuine.signatures.map { TransactionSignature(key: $0.key, signature: [UInt8](repeating: 7, count: 64)) })
+            for _ in 0..<50 {
+                let response = try await offPool {
+                    try node.request("POST", "/v1/transactions", body: Array(try JSONEncoder().encode(forged)), type: "application/json")
+                }
+                #expect(response.status == 422)
+            }
+            // Alice's own batch of 3 passes on her full bucket and leaves her owing two seconds;
+            // her next transaction at once is 429 (it would pass only after those two seconds).
+            let batch = (1...3).map { Self.payment(UInt64($0)) }
+            #expect(try await offPool { try node.client.submit(batch, binary: true) }.count == 3)
             let response = try await offPool {
                 try node.request("POST", "/v1/transactions", body: Array(try JSONEncoder().encode(Self.payment(6))), type: "application/json")
             }
             #expect(response.status == 429 && response.header("Retry-After") != nil && problem(response)["code"] as? String == "rate_limited")
             let bob = Fixture.transaction(7, [Fixture.transfer(1, from: Fixture.bob, to: Fixture.alice)], signedBy: [Fixture.bobKey])
             #expect(try await offPool { try node.client.submit([bob]) }[0].outcome == .committed)
+        }
+    }
+
+    /// A different body under an id the log already holds is refused (409), not logged.
+    @Test func aTakenIdIsRefusedNotLogged() async throws {
+        try await withNode { node in
+            _ = try await offPool { try node.client.submit([Self.payment(1)]) }
+            let other = Fixture.transaction(1, [Fixture.transfer(2, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
+            let response = try await offPool {
+                try node.request("POST", "/v1/transactions", body: Array(try JSONEncoder().encode(other)), type: "application/json")
+            }
+            #expect(response.status == 409 && problem(response)["code"] as? String == "id_reused_with_different_content")
+            #expect(try await offPool { try node.client.submitEach([other], binary: true) }[0].refusal?.code == .idReusedWithDifferentContent)
+            #expect(try await offPool { try node.client.ledger().size } == 2)
         }
     }
 

@@ -63,6 +63,17 @@ import Testing
         try small.append([1, 2, 3])
         #expect { try small.append([4, 5]) } throws: { ($0 as? Problem)?.status == 413 }
         #expect(small.bytes == [1, 2, 3])
+        // Parts are reserved from the budget as they arrive, and given back at the end.
+        let budget = BodyBudget(capacity: 5)
+        var first = BodyReader(limit: 10, timeoutNanoseconds: .max, budget: budget, clock: clock.read)
+        try first.append([1, 2, 3])
+        var second = BodyReader(limit: 10, timeoutNanoseconds: .max, budget: budget, clock: clock.read)
+        try second.append([1, 2])
+        #expect { try second.append([3]) } throws: { ($0 as? Problem)?.status == 503 }
+        first.release()
+        try second.append([3])
+        second.release()
+        #expect(budget.inUse == 0)
     }
 
     /// A key charged past its allowance owes it: it is refused until the debt
