@@ -1,5 +1,6 @@
 import Foundation
 import KhataCore
+import KhataEngine
 import KhataLog
 
 #if canImport(Glibc)
@@ -8,8 +9,8 @@ import KhataLog
 
 /// The file in which a client keeps the last checkpoint it accepted: the
 /// signed note, as the node served it (so that it is also evidence, should the
-/// node ever sign an inconsistent one). Written atomically (a temporary file,
-/// fsync, rename, fsync of the directory), and replaced only under an exclusive
+/// node ever sign an inconsistent one). Written atomically (`AtomicFile`), and
+/// replaced only under an exclusive
 /// `flock` of `FILE.lock` after checking that it still holds what the caller
 /// proved the new checkpoint consistent with.
 enum CheckpointFile {
@@ -49,42 +50,10 @@ enum CheckpointFile {
         defer { close(lockDescriptor) }
         guard flock(lockDescriptor, LOCK_EX) == 0 else { throw failure("cannot lock \(path).lock", errno) }
         if let current = try read(path, logKey: logKey), current.checkpoint != expected { return .moved(current) }
-        try writeAtomically(Array(signed.note.formatted.utf8), to: path)
+        do { try AtomicFile.write(Array(signed.note.formatted.utf8), to: path, mode: 0o600) } catch {
+            throw ClientError(code: "checkpoint_file", error.message)
+        }
         return .written
-    }
-
-    private static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let temporary = "\(path).tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw failure("cannot create \(temporary)", errno) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            guard count > 0 else {
-                let error = errno
-                close(descriptor)
-                unlink(temporary)
-                throw failure("cannot write \(temporary)", error)
-            }
-            written += count
-        }
-        guard fsync(descriptor) == 0 else {
-            let error = errno
-            close(descriptor)
-            unlink(temporary)
-            throw failure("cannot sync \(temporary)", error)
-        }
-        guard close(descriptor) == 0, rename(temporary, path) == 0 else {
-            let error = errno
-            unlink(temporary)
-            throw failure("cannot put \(path) in place", error)
-        }
-        let directory = open(
-            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY | O_CLOEXEC)
-        if directory >= 0 {
-            fsync(directory)
-            close(directory)
-        }
     }
 
     private static func failure(_ what: String, _ error: Int32) -> ClientError {

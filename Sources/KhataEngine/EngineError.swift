@@ -17,6 +17,10 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         /// An earlier write failed; memory may be ahead of disk, so the ledger
         /// refuses everything until it is reopened (which replays from disk).
         public static let halted = Code(rawValue: "halted")
+        /// The journal write of this very batch failed: whether it reached the
+        /// disk is unknown until the ledger is reopened. Only a retry with the
+        /// same ids (which answers with the original receipt if it did) is safe.
+        public static let outcomeUnknown = Code(rawValue: "outcome_unknown")
         public static let storage = Code(rawValue: "storage")
         /// A checkpoint signer or cosigned note that is not this ledger's.
         public static let wrongKey = Code(rawValue: "wrong_key")

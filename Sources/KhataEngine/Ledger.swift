@@ -106,6 +106,11 @@ public final class Ledger {
 
     public var origin: String { state.origin }
 
+    /// Why the ledger halted, if a journal write failed: from then on it takes
+    /// nothing, signs nothing and snapshots nothing, and its state in memory may
+    /// be ahead of the journal; reopening recovers the durable prefix.
+    public var haltReason: String? { halted }
+
     /// Entries applied since the last snapshot (what the next open would replay).
     public var entriesSinceSnapshot: UInt64 { state.size - lastSnapshotSize }
 
@@ -169,7 +174,8 @@ public final class Ledger {
             try journal.append(entries, history: history, treeHashes: treeHashes)
         } catch {
             halted = error.message
-            throw EngineError(.halted, "the journal write failed (\(error.message)); the ledger halted, reopen it to recover")
+            throw EngineError(
+                .outcomeUnknown, "the journal write failed (\(error.message)); the ledger halted, reopen it to recover the durable prefix")
         }
         try snapshotIfDue()
         return receipts
@@ -184,6 +190,8 @@ public final class Ledger {
     /// can never sign two inconsistent checkpoints. Returns the existing note if
     /// nothing changed since it was signed.
     public func signCheckpoint(with signer: NoteSigner) throws(EngineError) -> SignedCheckpoint {
+        // Nor a checkpoint: it would sign a tree the journal may not hold.
+        if let halted { throw EngineError(.halted, "no checkpoint of a halted ledger (\(halted))") }
         guard signer.verifierKey.name == origin, signer.verifierKey.publicKey == state.ledgerKey, signer.verifierKey.type == .ed25519 else {
             throw EngineError(.wrongKey, "checkpoints of \(origin) must be signed by its ledger key \(state.ledgerKey) named \(origin)")
         }
@@ -278,6 +286,9 @@ public final class Ledger {
     /// only what comes after it, after any background snapshot has finished.
     /// Costs an encoding and a hash of the whole state, on this thread.
     public func snapshot() throws(EngineError) {
+        // A halted ledger's memory may be ahead of its journal: a snapshot of it
+        // would describe entries the journal never kept.
+        if let halted { throw EngineError(.halted, "no snapshot of a halted ledger (\(halted))") }
         waitForBackgroundSnapshot()
         guard state.size > lastSnapshotSize else { return }
         let started = DispatchTime.now().uptimeNanoseconds

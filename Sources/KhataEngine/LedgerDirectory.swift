@@ -44,20 +44,10 @@ public struct LedgerDirectory: Sendable {
         return signed
     }
 
-    /// Writes a checkpoint note to `checkpoint` atomically, synced before the rename.
+    /// Writes a checkpoint note to `checkpoint` atomically (`AtomicFile`): a full
+    /// disk or a failed sync leaves the previous checkpoint, never an empty file.
     public func writeCheckpointFile(_ note: String) throws(EngineError) {
-        let temporary = checkpointPath + ".tmp"
-        guard let file = fopen(temporary, "w") else {
-            throw EngineError(.storage, "cannot write \(temporary): \(String(cString: strerror(errno)))")
-        }
-        let bytes = Array(note.utf8)
-        let written = fwrite(bytes, 1, bytes.count, file)
-        fflush(file)
-        fsync(fileno(file))
-        fclose(file)
-        guard written == bytes.count, rename(temporary, checkpointPath) == 0 else {
-            throw EngineError(.storage, "cannot write \(checkpointPath): \(String(cString: strerror(errno)))")
-        }
+        try AtomicFile.write(Array(note.utf8), to: checkpointPath)
     }
 
     /// Creates the directory if needed and starts a new ledger in it.

@@ -25,7 +25,7 @@ extension NodeAPI {
 
     func reservesReport() throws -> Response {
         let latestIndex = reserves.latestTree?.index
-        let view = sequencer.read { ledger -> ReservesView? in
+        let view = try durableState { ledger -> ReservesView? in
             let state = ledger.state
             guard let policy = state.reserves.policy, let evaluation = state.reserveStatus(at: ledger.clock()) else { return nil }
             let available = latestIndex != nil && latestIndex == state.reserves.liabilities?.index
@@ -76,7 +76,7 @@ extension NodeAPI {
             throw Problem(400, "invalid_parameter", "key is 64 hex digits and signature 128")
         }
         let signed = LiabilityProofRequest(account: account, time: Timestamp(milliseconds: time), key: key, signature: signature)
-        let (now, controllers) = sequencer.read { ledger in (ledger.clock().milliseconds, ledger.state.accounts[account]?.controllers) }
+        let (now, controllers) = try durableState { ledger in (ledger.clock().milliseconds, ledger.state.accounts[account]?.controllers) }
         guard (now > time ? now - time : time - now) <= LiabilityProofRequest.maxSkewMilliseconds else {
             throw refuse("the request's time is more than five minutes from the node's (\(now) ms)")
         }

@@ -70,7 +70,7 @@ public struct NodeAPI: Sendable {
         router.get("/v1/assets") { request, _ in
             _ = try Query(request)
             return try json(
-                sequencer.read { ledger in ledger.state.assets.keys.sorted().map { AssetView(ledger.state.assets[$0]!, state: ledger.state) } })
+                try durableState { ledger in ledger.state.assets.keys.sorted().map { AssetView(ledger.state.assets[$0]!, state: ledger.state) } })
         }
         router.get("/v1/assets/:code") { request, context in
             _ = try Query(request)
@@ -97,9 +97,18 @@ public struct NodeAPI: Sendable {
             _ = try Query(request)
             return text(metrics.render(), type: "text/plain; version=0.0.4; charset=utf-8")
         }
+        router.get("/livez") { request, _ in
+            _ = try Query(request)
+            return text("live\n")
+        }
+        router.get("/readyz") { request, _ in
+            _ = try Query(request)
+            return try readiness()
+        }
+        // Kept for compatibility; follows readiness.
         router.get("/healthz") { request, _ in
             _ = try Query(request)
-            return text("ok\n")
+            return try readiness()
         }
         router.get("/") { _, _ in Explorer.response() }
     }
@@ -116,6 +125,26 @@ public struct NodeAPI: Sendable {
                 return text.hasPrefix(":") ? "{\(text.dropFirst())}" : text
             }
             return (route.method.rawValue, "/" + path.joined(separator: "/"))
+        }
+    }
+
+    /// 200 `ready` when the node can take writes; 503 with the reason when it
+    /// cannot (its journal failed, so it is about to exit and recover).
+    func readiness() throws -> Response {
+        guard sequencer.haltReason == nil else {
+            throw Problem(503, "halted", "not ready: the journal failed; the node exits so that a restart recovers", retryAfter: 5)
+        }
+        return text("ready\n")
+    }
+
+    /// State as the sequencer holds it; 503 `halted` once the journal failed,
+    /// because the state in memory may then be ahead of what is durable.
+    func durableState<T>(_ body: (Ledger) throws -> T) throws -> T {
+        try sequencer.read { ledger in
+            guard ledger.haltReason == nil else {
+                throw Problem(503, "halted", "the node's journal failed; state is served again once it has restarted", retryAfter: 5)
+            }
+            return try body(ledger)
         }
     }
 
@@ -216,7 +245,7 @@ public struct NodeAPI: Sendable {
 
     func account(_ text: String) throws -> Response {
         guard let id = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
-        guard let view = sequencer.read({ ledger in ledger.state.accounts[id].map { AccountView($0, state: ledger.state, name: nil) } }) else {
+        guard let view = try durableState({ ledger in ledger.state.accounts[id].map { AccountView($0, state: ledger.state, name: nil) } }) else {
             throw Problem(404, "account_not_found", "no account \(id)")
         }
         return try json(view)
@@ -224,14 +253,14 @@ public struct NodeAPI: Sendable {
 
     func asset(_ text: String) throws -> Response {
         guard let code = AssetCode(text) else { throw Problem(400, "invalid_parameter", "\"\(text.prefix(20))\" is not an asset code") }
-        guard let view = sequencer.read({ ledger in ledger.state.assets[code].map { AssetView($0, state: ledger.state) } }) else {
+        guard let view = try durableState({ ledger in ledger.state.assets[code].map { AssetView($0, state: ledger.state) } }) else {
             throw Problem(404, "asset_not_found", "no asset \(code)")
         }
         return try json(view)
     }
 
     func ledgerInfo() throws -> Response {
-        let (size, reserves) = sequencer.read { ledger in (ledger.state.size, ledger.state.reserveStatus(at: ledger.clock())) }
+        let (size, reserves) = try durableState { ledger in (ledger.state.size, ledger.state.reserveStatus(at: ledger.clock())) }
         return try json(
             LedgerView(
                 origin: origin, vkey: ledgerVKey, witnesses: witnessVKeys, witnessQuorum: witnessQuorum, size: size,
@@ -240,7 +269,7 @@ public struct NodeAPI: Sendable {
 
     func transaction(_ text: String) throws -> Response {
         guard let id = TransactionID(hex: text) else { throw Problem(400, "invalid_parameter", "a transaction id is 32 hex digits") }
-        guard let record = sequencer.read({ $0.state.record(of: id) }) else { throw Problem(404, "transaction_not_found", "no transaction \(id)") }
+        guard let record = try durableState({ $0.state.record(of: id) }) else { throw Problem(404, "transaction_not_found", "no transaction \(id)") }
         let published = publisher.published
         return try readStore.with { journal in
             let stored = try journal.entry(at: record.index)

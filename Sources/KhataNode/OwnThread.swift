@@ -50,21 +50,23 @@ private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
 
 /// A service's body on a thread of its own, named `name` (for a loop that
 /// blocks: the sequencer, the WAL checkpointer): runs `body` until graceful
-/// shutdown, then calls `stop` (which must make `body` return) and waits for it.
-func runOnOwnThreadUntilShutdown(named name: String, _ body: @escaping @Sendable () -> Void, stop: () -> Void) async {
-    let done = DispatchSemaphore(value: 0)
+/// shutdown, then calls `stop` (which must make `body` return) and waits for
+/// it. Returns as soon as `body` returns on its own, too (the sequencer does,
+/// after a storage failure), so that its service can end the group.
+func runOnOwnThreadUntilShutdown(named name: String, _ body: @escaping @Sendable () -> Void, stop: @escaping @Sendable () -> Void) async {
+    let (ended, signal) = AsyncStream<Void>.makeStream()
     Thread {
         nameThisThread(name)
         body()
-        done.signal()
+        signal.finish()
     }.start()
-    try? await gracefulShutdown()
-    stop()
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        DispatchQueue.global().async {
-            done.wait()
-            continuation.resume()
-        }
+    await withTaskGroup(of: Void.self) { group in
+        group.addTask { for await _ in ended {} }
+        group.addTask { try? await gracefulShutdown() }
+        await group.next()
+        stop()
+        group.cancelAll()
+        await group.waitForAll()
     }
 }
 

@@ -168,6 +168,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Problem(503, "shutting_down", "the node is stopping; retry against it once it is back", retryAfter: 5)
         case let engine as EngineError where engine.code == .batchTooLarge:
             return Problem(413, "batch_too_large", engine.message)
+        case let engine as EngineError where engine.code == .outcomeUnknown:
+            return Problem(503, "outcome_unknown", engine.message, retryAfter: 5)
+        case SequencerError.halted(let reason):
+            return Problem(503, "halted", reason, retryAfter: 5)
         case let engine as EngineError:
             return Problem(503, engine.code.rawValue, engine.message, retryAfter: 30)
         case let http as HTTPError:
@@ -200,7 +204,9 @@ extension Problem {
     static let fixedDetail = [
         "overloaded": "the node's queue is full; retry shortly",
         "shutting_down": "the node is stopping; retry against it once it is back",
-        "halted": "the node stopped writing after a storage failure; nothing more is accepted until its operator restarts it",
+        "halted": "the node stopped writing after a storage failure; this request was not done; submit it again once the node is back",
+        "outcome_unknown":
+            "the node could not make this batch durable, so whether it was logged is unknown; submit the same transactions (the same ids) again once the node is back: a retry answers with the original receipt if they were logged",
         "busy": "the node is receiving too many request bodies at once; retry shortly",
     ]
 }

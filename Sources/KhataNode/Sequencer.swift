@@ -91,9 +91,17 @@ public final class Sequencer: Service, @unchecked Sendable {
 
     // MARK: Service
 
+    /// Runs until graceful shutdown; or, after a journal write failed, stops at
+    /// once and throws `SequencerError.halted`, so that the node exits (its
+    /// memory may be ahead of its journal) and a supervisor's restart recovers
+    /// the durable prefix.
     public func run() async throws {
-        await runOnOwnThreadUntilShutdown(named: "khata-sequencer", { [self] in loop() }, stop: stopAccepting)
+        await runOnOwnThreadUntilShutdown(named: "khata-sequencer", { [self] in loop() }, stop: { [self] in stopAccepting() })
+        if let reason = haltReason { throw SequencerError.halted(reason) }
     }
+
+    /// Why the ledger halted, if it did (read under the state lock).
+    public var haltReason: String? { stateLock.withLock { ledger.haltReason } }
 
     private func stopAccepting() {
         condition.lock()
@@ -109,6 +117,11 @@ public final class Sequencer: Service, @unchecked Sendable {
             }
             let started = DispatchTime.now().uptimeNanoseconds
             let committed = commit(works)
+            if stateLock.withLock({ ledger.haltReason }) != nil {
+                failEverythingQueued()
+                logger?.critical("the journal failed; the node stops taking work and exits so that a restart recovers the durable prefix")
+                return
+            }
             // Under load (this group held more than one transaction), commits would
             // come back to back; spacing their starts lets each take more
             // transactions (less CPU per transaction). After a group of one, the
@@ -117,6 +130,28 @@ public final class Sequencer: Service, @unchecked Sendable {
             if committed > 1 && elapsed < spacingNanoseconds { usleep(UInt32((spacingNanoseconds - elapsed) / 1_000)) }
         }
         stateLock.withLock { try? ledger.snapshot() }
+    }
+
+    /// After a storage failure: no more work is taken, and everything waiting is
+    /// answered `halted` (not done; safe to submit again once the node is back).
+    private func failEverythingQueued() {
+        condition.lock()
+        accepting = false
+        finished = true
+        let waiting = queue
+        queue.removeAll()
+        queuedTransactions = 0
+        condition.unlock()
+        for work in waiting {
+            switch work {
+            case .submit(_, let continuation):
+                continuation.resume(throwing: EngineError(.halted, "the ledger halted after a storage failure before this batch was taken"))
+            case .perform(let body):
+                // Work that needs the ledger alone (signing a checkpoint) finds it
+                // halted and answers its caller so; nothing waits forever.
+                stateLock.withLock { body() }
+            }
+        }
     }
 
     /// Waits for work and takes all of it, up to one batch of transactions.
@@ -184,4 +219,6 @@ public enum SequencerError: Error, Sendable {
     case overloaded
     /// The node is stopping.
     case shuttingDown
+    /// A journal write failed; the node stops so that a restart recovers.
+    case halted(String)
 }

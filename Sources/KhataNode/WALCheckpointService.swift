@@ -22,7 +22,7 @@ final class WALCheckpointService: Service, @unchecked Sendable {
     }
 
     func run() async throws {
-        await runOnOwnThreadUntilShutdown(named: "khata-wal", { [self] in loop() }, stop: { stop.signal() })
+        await runOnOwnThreadUntilShutdown(named: "khata-wal", { [self] in loop() }, stop: { [self] in stop.signal() })
     }
 
     private func loop() {

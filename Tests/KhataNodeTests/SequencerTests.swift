@@ -1,6 +1,7 @@
 import Foundation
 import KhataCore
 import KhataEngine
+import KhataLog
 import KhataNode
 import KhataStorage
 import KhataTestSupport
@@ -67,5 +68,34 @@ import Testing
         _ = try await sequencer.submit([payments[6]])
         #expect(clock.now - single < .seconds(3), "after a group of one, the next waited \(clock.now - single)")
         #expect(Self.groupCommits(metrics) == 4)
+    }
+
+    /// A journal write that fails stops the sequencer: the batch's submitter is
+    /// told the outcome is unknown, what was waiting is told it was not done,
+    /// the service ends with `halted` (so the node exits), nothing more is taken,
+    /// no snapshot or checkpoint is made of the halted state, and reopening the
+    /// journal recovers exactly the durable prefix.
+    @Test func aJournalFailureStopsTheSequencer() async throws {
+        let journal = FaultyJournal(MemoryJournal(origin: Fixture.origin))
+        let ledger = try Ledger.create(journal: journal, genesis: Fixture.genesis)
+        let sequencer = Sequencer(ledger: ledger, capacity: 1_000, metrics: NodeMetrics())
+        let running = Task { try await sequencer.run() }
+        #expect(try await sequencer.submit([Self.payment(1)])[0].receipt?.outcome == .committed)
+        journal.failAppends = true
+        await #expect { try await sequencer.submit([Self.payment(2)]) } throws: { ($0 as? EngineError)?.code == .outcomeUnknown }
+        await #expect {
+            try await running.value
+        } throws: {
+            if case SequencerError.halted = $0 { true } else { false }
+        }
+        #expect(sequencer.haltReason?.contains("injected") == true)
+        await #expect { try await sequencer.submit([Self.payment(3)]) } throws: { ($0 as? SequencerError).map { "\($0)" } == "shuttingDown" }
+        #expect { try ledger.snapshot() } throws: { ($0 as? EngineError)?.code == .halted }
+        #expect { try ledger.signCheckpoint(with: NoteSigner(name: Fixture.origin, key: Fixture.ledgerKey, type: .ed25519)) } throws: {
+            ($0 as? EngineError)?.code == .halted
+        }
+        #expect(try journal.inner.latestSnapshot() == nil)
+        let reopened = try Ledger.open(journal: journal.inner)
+        #expect(reopened.state.size == 2 && reopened.state.record(of: Self.payment(2).transaction.id) == nil)
     }
 }
