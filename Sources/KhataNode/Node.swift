@@ -81,7 +81,10 @@ public enum Node {
         let group = ServiceGroup(
             configuration: .init(
                 services: companions.map { .init(service: $0) } + background + [
-                    .init(service: sequencer), .init(service: reserves), .init(service: publisher), .init(service: app),
+                    // A halted sequencer (its journal failed) ends the node, gracefully, so that
+                    // the in-flight requests still get their answers (outcome_unknown, halted).
+                    .init(service: sequencer, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: reserves), .init(service: publisher), .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
