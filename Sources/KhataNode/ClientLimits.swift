@@ -134,14 +134,12 @@ public final class ClientLimits: Sendable {
     /// Charges each signer of a transaction the log rejected. The check before
     /// sequencing lets requests already in flight through, so a key may run
     /// into debt (up to an hour of its allowance) and is refused until it has
-    /// paid it back: over time a key's rejections never pass its rate. A
-    /// transaction whose id another body took is refused, not logged
-    /// (`id_reused_with_different_content`), so it is never charged.
+    /// paid it back: over time a key's rejections never pass its rate. (A
+    /// transaction whose id another body took is refused before the log, so it
+    /// is never a rejection and never charged.)
     func recordRejections(_ results: [SubmissionResult], of transactions: [Transaction]) {
         for (result, transaction) in zip(results, transactions) {
-            guard let receipt = result.receipt, !receipt.isRetry, case .rejected(let code, _) = receipt.outcome,
-                code != .idReusedWithDifferentContent
-            else { continue }
+            guard let receipt = result.receipt, !receipt.isRetry, !receipt.outcome.isCommitted else { continue }
             for key in transaction.signers { rejections.charge(1, for: key) }
         }
     }

@@ -294,7 +294,9 @@ public struct NodeAPI: Sendable {
         let before = try query.integer("before").map(LeafIndex.init)
         return try readStore.with { journal in
             let indexes = try journal.history(of: id, before: before, limit: limit)
-            let stored = try boundedPage(indexes.map { index in try journal.entry(at: index) })
+            let stored = try boundedPage(limit: indexes.count) { offset, count in
+                try indexes[offset..<(offset + count)].map { index in try journal.entry(at: index) }
+            }
             let more = stored.count < indexes.count || indexes.count == limit
             return try json(EntryPage(entries: try stored.map(entryView), next: more ? stored.last?.index.value : nil))
         }
@@ -306,22 +308,31 @@ public struct NodeAPI: Sendable {
         return try readStore.with { journal in
             let count = journal.entryCount
             let from = try query.integer("from", in: 0...count) ?? (count > UInt64(limit) ? count - UInt64(limit) : 0)
-            let stored = try boundedPage(try journal.entries(from: LeafIndex(from), limit: limit))
+            let stored = try boundedPage(limit: limit) { offset, count in try journal.entries(from: LeafIndex(from + UInt64(offset)), limit: count) }
             let next = from + UInt64(stored.count)
             return try json(EntryPage(entries: try stored.map(entryView), next: next < count ? next : nil))
         }
     }
 
-    /// The longest prefix of `stored` (at least one entry) within `Limits.maxPageBytes`.
-    private func boundedPage(_ stored: [StoredEntry]) throws -> ArraySlice<StoredEntry> {
+    /// A page of at most `limit` entries (at least one), read 32 at a time and
+    /// stopping before the entry that would take it past `Limits.maxPageBytes`,
+    /// so that neither the answer nor what is read for it grows with the
+    /// entries' size. `read(offset, count)` gives the next entries of the page
+    /// (fewer than `count` only at the end of what there is).
+    private func boundedPage(limit: Int, read: (_ offset: Int, _ count: Int) throws -> [StoredEntry]) throws -> [StoredEntry] {
+        var page: [StoredEntry] = []
         var bytes = 0
-        var end = 0
-        for entry in stored {
-            bytes += entry.bytes.count
-            if end > 0 && bytes > Limits.maxPageBytes { break }
-            end += 1
+        while page.count < limit {
+            let wanted = min(32, limit - page.count)
+            let chunk = try read(page.count, wanted)
+            for entry in chunk {
+                if !page.isEmpty && bytes + entry.bytes.count > Limits.maxPageBytes { return page }
+                bytes += entry.bytes.count
+                page.append(entry)
+            }
+            if chunk.count < wanted { break }
         }
-        return stored[..<end]
+        return page
     }
 
     func entry(_ text: String) throws -> Response {
