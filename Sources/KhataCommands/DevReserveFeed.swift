@@ -45,8 +45,10 @@ final class DevReserveFeed: Service, @unchecked Sendable {
             return
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            guard !Task.isShuttingDownGracefully else { return }
+            // Woken by a shutdown at once, not at the next tick (Ctrl-C stops `khata dev` promptly).
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { return }
             let attest = lastAttestation.map { $0.duration(to: .now) > .seconds(86_400) } ?? true
             let operations = step(attest: attest)
             do {

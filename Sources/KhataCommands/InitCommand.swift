@@ -77,7 +77,7 @@ struct InitCommand: ParsableCommand {
             file = try DevGenesis.make(origin: devOrigin, directory: directory, now: Ledger.systemClock())
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try encoder.encode(file).write(to: URL(fileURLWithPath: "\(directory)/genesis.json"))
+            try AtomicFile.write(Array(try encoder.encode(file)), to: "\(directory)/genesis.json")
         }
         let genesis = try file.genesis()
         let made = try engine { () throws(EngineError) in try LedgerDirectory(directory).create(genesis: genesis) }
@@ -87,7 +87,7 @@ struct InitCommand: ParsableCommand {
         configuration.ledgerKey = ledgerKeyPath
         try configuration.write(to: directory)
         let vkey = try ledgerVerifierKey(origin: made.origin, key: made.state.ledgerKey).vkey
-        try (vkey + "\n").write(toFile: "\(directory)/vkey", atomically: true, encoding: .utf8)
+        try AtomicFile.write(Array((vkey + "\n").utf8), to: "\(directory)/vkey")
         print("Created ledger \(made.origin) in \(directory) (\(made.state.accounts.count) accounts, \(made.state.assets.count) assets).")
         print("Its verifier key (also in \(directory)/vkey): \(vkey)")
         if let signer = try configuration.checkpointSigner(directory: directory, ledger: made) {

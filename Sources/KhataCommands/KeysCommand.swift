@@ -21,8 +21,11 @@ struct KeysCommand: ParsableCommand {
                 """
         )
 
-        @Option(help: ArgumentHelp("Where to write the key file; it is never overwritten.", valueName: "file"))
+        @Option(help: ArgumentHelp("Where to write the key file; an existing file is kept unless --force.", valueName: "file"))
         var out: String
+
+        @Flag(help: "Replace an existing key file at --out (its old key is lost).")
+        var force = false
 
         @Option(help: "A name for the key, stored in the file.")
         var name: String?
@@ -30,7 +33,7 @@ struct KeysCommand: ParsableCommand {
         func run() throws {
             let key = SigningKey()
             let name = name ?? URL(fileURLWithPath: out).deletingPathExtension().lastPathComponent
-            try KeyFile(name: name, key: key).write(to: out)
+            try KeyFile(name: name, key: key).write(to: out, replace: force)
             print(key.publicKey.hex)
         }
     }

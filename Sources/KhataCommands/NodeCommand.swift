@@ -63,6 +63,25 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(help: "Do not run the demo oracles and custodians (prices then go stale after an hour and mints are refused).")
     var noReserveFeed = false
 
+    /// Records dev's witnesses and port in khata.json (for a later `khata
+    /// node`) and returns this run's configuration: the file with `environment`
+    /// applied on top. Environment overrides are for this run only; they are
+    /// never written to the file.
+    static func configure(
+        directory: String, port: Int, witnesses: [NodeConfiguration.Witness],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> NodeConfiguration {
+        var stored = try NodeConfiguration.load(from: directory, environment: [:])
+        stored.witnesses = witnesses
+        stored.witnessQuorum = 2
+        stored.port = port
+        stored.liabilitiesIntervalSeconds = stored.liabilitiesIntervalSeconds ?? 300
+        try stored.write(to: directory)
+        var configuration = try NodeConfiguration.load(from: directory, environment: environment)
+        configuration.port = port
+        return configuration
+    }
+
     func validate() throws {
         guard (1_024...65_533).contains(port) else { throw ValidationError("--port is 1024 to 65533 (the witnesses take the next two ports)") }
     }
@@ -74,7 +93,6 @@ struct DevCommand: AsyncParsableCommand {
         }
         let lock = try DirectoryLock(directory: directory, exclusive: true)
         let logger = Logger(label: "khata.dev")
-        var configuration = try NodeConfiguration.load(from: directory)
         let ledgerKey = try String(contentsOfFile: "\(directory)/vkey", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         var witnesses: [NodeConfiguration.Witness] = []
         var companions: [any Service] = []
@@ -90,14 +108,10 @@ struct DevCommand: AsyncParsableCommand {
                 WitnessServer.application(witness: witness, host: "127.0.0.1", port: port + n, logger: Logger(label: "khata.witness.w\(n)")))
             witnesses.append(.init(url: "http://127.0.0.1:\(port + n)", vkey: signer.verifierKey.vkey))
         }
-        configuration.witnesses = witnesses
-        configuration.witnessQuorum = 2
-        configuration.port = port
-        configuration.liabilitiesIntervalSeconds = configuration.liabilitiesIntervalSeconds ?? 300
+        let configuration = try DevCommand.configure(directory: directory, port: port, witnesses: witnesses)
         if !noReserveFeed {
             companions.append(DevReserveFeed(baseURL: "http://127.0.0.1:\(port)", directory: directory, logger: Logger(label: "khata.dev.feed")))
         }
-        try configuration.write(to: directory)
         let port = self.port
         let witnessKeys = witnesses.map(\.vkey)
         try await Node.run(directory: directory, configuration: configuration, logger: logger, companions: companions) { bound in

@@ -1,6 +1,7 @@
 import Foundation
 import KhataAPI
 import KhataCore
+import KhataEngine
 import KhataNode
 
 /// The named participants of a ledger directory (`participants.json`), written by
@@ -29,7 +30,7 @@ struct Participants: Codable {
     func write(to directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try (encoder.encode(self) + Data("\n".utf8)).write(to: URL(fileURLWithPath: Participants.fileName(in: directory)))
+        try AtomicFile.write(Array(try encoder.encode(self) + Data("\n".utf8)), to: Participants.fileName(in: directory))
     }
 
     func named(_ name: String) -> Participant? { participants.first { $0.name == name } }

@@ -22,6 +22,12 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         /// same ids (which answers with the original receipt if it did) is safe.
         public static let outcomeUnknown = Code(rawValue: "outcome_unknown")
         public static let storage = Code(rawValue: "storage")
+        /// The journal holds fewer entries than a checkpoint the ledger published
+        /// (restored from an older backup): it must not sequence until `khata
+        /// restore` brings the missing entries back from a copy of the public log.
+        public static let behindPublished = Code(rawValue: "behind_published")
+        /// A file that is only ever created, never replaced, is already there.
+        public static let exists = Code(rawValue: "exists")
         /// A checkpoint signer or cosigned note that is not this ledger's.
         public static let wrongKey = Code(rawValue: "wrong_key")
     }

@@ -77,8 +77,32 @@ public struct LedgerDirectory: Sendable {
     ) throws(EngineError) -> Ledger {
         let journal: SQLiteJournal
         do { journal = try SQLiteJournal.open(path: journalPath) } catch { throw EngineError(error) }
-        return try Ledger.open(
-            journal: journal, externalCheckpoints: checkpointFile().map { [$0] } ?? [], clock: clock, snapshotInterval: snapshotInterval,
-            progress: progress)
+        do {
+            return try Ledger.open(
+                journal: journal, externalCheckpoints: checkpointFile().map { [$0] } ?? [], clock: clock, snapshotInterval: snapshotInterval,
+                progress: progress)
+        } catch  where error.code == .behindPublished {
+            throw EngineError(
+                .behindPublished,
+                "\(error.message). It will not sequence: that would sign a second history. Recover the missing entries from any copy of the public log (a follower's or mirror's URL, or `khata log export` output): khata restore --data \(path) --from URL-OR-DIRECTORY"
+            )
+        }
+    }
+
+    /// Recovers the entries the journal lacks from a copy of the public log
+    /// (`LedgerRestore`), against this directory's published checkpoint, then
+    /// writes the copy's checkpoint beside the journal if it is newer.
+    public func restore(
+        from source: any LogSource, progress: (_ pass: Int, _ done: UInt64, _ total: UInt64) -> Void = { _, _, _ in }
+    ) throws(EngineError) -> LedgerRestore.Summary {
+        let journal: SQLiteJournal
+        do { journal = try SQLiteJournal.open(path: journalPath) } catch { throw EngineError(error) }
+        let summary = try LedgerRestore.restore(journal: journal, floor: checkpointFile().map { [$0] } ?? [], from: source, progress: progress)
+        if summary.to > summary.floor {
+            let note: String?
+            do { note = try journal.latestCheckpoint() } catch { throw EngineError(error) }
+            if let note { try writeCheckpointFile(note) }
+        }
+        return summary
     }
 }

@@ -41,10 +41,11 @@ struct Recovery {
                 "a snapshot covers \(state.size) entries but the journal holds only \(count): the journal was truncated or rolled back")
         }
         let checkpoints = try signedCheckpoints(ledgerKey: state.ledgerKey)
-        if let ahead = checkpoints.first(where: { $0.checkpoint.size > count }) {
+        if let ahead = checkpoints.max(by: { $0.checkpoint.size < $1.checkpoint.size }), ahead.checkpoint.size > count {
+            // Sequencing now would sign a second history at the same indices.
             throw EngineError(
-                .corrupt,
-                "the ledger signed a checkpoint of \(ahead.checkpoint.size) entries but the journal holds only \(count): the journal was truncated or rolled back"
+                .behindPublished,
+                "the ledger published a checkpoint of \(ahead.checkpoint.size) entries but the journal holds only \(count) (restored from an older backup?)"
             )
         }
         var edge = TreeEdge()

@@ -1,6 +1,7 @@
 import Foundation
 import KhataAPI
 import KhataCore
+import KhataEngine
 
 /// A key file: a JSON object with the key's name, public key and 32-byte seed,
 /// written readable by its owner only (mode 0600).
@@ -35,9 +36,21 @@ public struct KeyFile: Codable, Sendable {
         return key
     }
 
+    /// Reads a key file, refusing one that others may read or write: a seed
+    /// readable by another user is a key they hold too.
     public static func read(_ path: String) throws -> KeyFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
             throw ConfigurationError("cannot read key file \(path); create one with `khata keys new --out \(path)`")
+        }
+        let permissions = status.st_mode & 0o777
+        guard permissions & 0o077 == 0 else {
+            throw ConfigurationError(
+                "\(path) has mode \(String(permissions, radix: 8)): others may read the key; make it readable by its owner only with `chmod 600 \(path)`"
+            )
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("cannot read key file \(path); check that it is readable by this user")
         }
         do {
             return try JSONDecoder().decode(KeyFile.self, from: data)
@@ -46,15 +59,23 @@ public struct KeyFile: Codable, Sendable {
         }
     }
 
-    public func write(to path: String) throws {
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw ConfigurationError("\(path) already exists; a key file is never overwritten — choose another path")
-        }
+    /// Writes the key file with mode 0600 from its first byte, synced with its
+    /// directory. Fails if `path` exists, unless `replace` (then the old key is
+    /// replaced atomically: whoever reads it sees the old key or the new one).
+    public func write(to path: String, replace: Bool = false) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(self) + Data("\n".utf8)
-        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationError("cannot write \(path); check that its directory exists and is writable")
+        let bytes = Array(try encoder.encode(self) + Data("\n".utf8))
+        do {
+            if replace {
+                try AtomicFile.write(bytes, to: path, mode: 0o600)
+            } else {
+                try AtomicFile.create(bytes, at: path, mode: 0o600)
+            }
+        } catch  where error.code == .exists {
+            throw ConfigurationError("\(path) already exists; a key file is never overwritten — choose another path (or pass --force)")
+        } catch {
+            throw ConfigurationError("cannot write \(path): \(error.message)")
         }
     }
 }

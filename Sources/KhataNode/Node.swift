@@ -87,6 +87,8 @@ public enum Node {
                     .init(service: reserves), .init(service: publisher), .init(service: app),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let deadline = ShutdownDeadline(logger: logger, drained: { sequencer.hasStopped })
+        defer { deadline.cancel() }
         try await group.run()
     }
 }

@@ -181,7 +181,11 @@ public struct NodeConfiguration: Codable, Sendable {
     public func write(to directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try (encoder.encode(self) + Data("\n".utf8)).write(to: URL(fileURLWithPath: NodeConfiguration.path(in: directory)))
+        do {
+            try AtomicFile.write(Array(try encoder.encode(self) + Data("\n".utf8)), to: NodeConfiguration.path(in: directory))
+        } catch let error as EngineError {
+            throw ConfigurationError("cannot write \(NodeConfiguration.path(in: directory)): \(error.message)")
+        }
     }
 
     /// The checkpoint signer, if a ledger key is configured; it must be the key the genesis named.

@@ -40,6 +40,7 @@ public final class Sequencer: Service, @unchecked Sendable {
     private var queuedTransactions = 0
     private var accepting = true
     private var finished = false
+    private var stopped = false
     private let stateLock = NSLock()
     private let logger: Logger?
     private var lastReportedSnapshot: UInt64?
@@ -100,6 +101,14 @@ public final class Sequencer: Service, @unchecked Sendable {
         if let reason = haltReason { throw SequencerError.halted(reason) }
     }
 
+    /// Whether the loop has ended: every accepted transaction answered and
+    /// durable, the final snapshot taken (or the ledger halted).
+    public var hasStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
+
     /// Why the ledger halted, if it did (read under the state lock).
     public var haltReason: String? { stateLock.withLock { ledger.haltReason } }
 
@@ -120,6 +129,7 @@ public final class Sequencer: Service, @unchecked Sendable {
             if stateLock.withLock({ ledger.haltReason }) != nil {
                 failEverythingQueued()
                 logger?.critical("the journal failed; the node stops taking work and exits so that a restart recovers the durable prefix")
+                markStopped()
                 return
             }
             // Under load (this group held more than one transaction), commits would
@@ -130,6 +140,13 @@ public final class Sequencer: Service, @unchecked Sendable {
             if committed > 1 && elapsed < spacingNanoseconds { usleep(UInt32((spacingNanoseconds - elapsed) / 1_000)) }
         }
         stateLock.withLock { try? ledger.snapshot() }
+        markStopped()
+    }
+
+    private func markStopped() {
+        condition.lock()
+        stopped = true
+        condition.unlock()
     }
 
     /// After a storage failure: no more work is taken, and everything waiting is

@@ -4,6 +4,7 @@ import KhataCore
 import KhataEd25519
 import KhataEngine
 import KhataLiabilities
+import KhataNode
 import KhataTestSupport
 import Testing
 
@@ -174,6 +175,45 @@ struct CommandTests {
         #expect(try khata(["tx", "submit", file, "--data", directory]).contains("a retry"))
         let ledger = try LedgerDirectory(directory).open()
         #expect(ledger.state.balance(of: AccountID(hex: account)!, in: inr).posted == 7)
+    }
+
+    /// Key files are created with mode 0600 whatever the umask, never replaced
+    /// without --force, and refused when others may read them.
+    @Test func keyFilesAreExclusiveAndPrivate() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        let keyPath = "\(directory)/k.key"
+        let saved = umask(0)
+        defer { umask(saved) }
+        let first = try khata(["keys", "new", "--out", keyPath])
+        var status = stat()
+        #expect(stat(keyPath, &status) == 0 && status.st_mode & 0o777 == 0o600)
+        #expect(performing: { try khata(["keys", "new", "--out", keyPath]) }, throws: { "\($0)".contains("--force") })
+        #expect(try khata(["keys", "show", keyPath]) == first)
+        let second = try khata(["keys", "new", "--out", keyPath, "--force"])
+        let shown = try khata(["keys", "show", keyPath])
+        #expect(second != first && shown == second)
+        #expect(stat(keyPath, &status) == 0 && status.st_mode & 0o777 == 0o600)
+        // No temporary file is left beside it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["k.key"])
+        chmod(keyPath, 0o644)
+        #expect(performing: { try khata(["keys", "show", keyPath]) }, throws: { "\($0)".contains("chmod 600 \(keyPath)") })
+    }
+
+    /// `khata dev` records its witnesses and port, but an environment override
+    /// (KHATA_SNAPSHOT_INTERVAL=…) applies to that run only and is never written.
+    @Test func devDoesNotWriteEnvironmentOverrides() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        try khata(["init", "--dev", "--data", directory])
+        let witnesses = (1...2).map { NodeConfiguration.Witness(url: "http://127.0.0.1:737\($0)", vkey: "w\($0)+00000000+AAAA") }
+        let run = try DevCommand.configure(
+            directory: directory, port: 7_370, witnesses: witnesses, environment: ["KHATA_SNAPSHOT_INTERVAL": "123"])
+        #expect(run.snapshotInterval == 123 && run.port == 7_370)
+        let stored = try NodeConfiguration.load(from: directory, environment: [:])
+        #expect(stored.snapshotInterval == nil && stored.witnesses?.count == 2 && stored.port == 7_370)
+        let file = try String(contentsOfFile: "\(directory)/khata.json", encoding: .utf8)
+        #expect(!file.contains("123"))
     }
 
     /// Pending, partial post and void through the command line.

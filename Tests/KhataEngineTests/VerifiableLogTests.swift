@@ -121,7 +121,7 @@ struct VerifiableLogTests {
         try? FileManager.default.removeItem(atPath: path + "-shm")
         try FileManager.default.copyItem(atPath: backup, toPath: path)
         let error = try #require(openError(directory))
-        #expect(error.message.contains("signed a checkpoint of 80 entries but the journal holds only 50"), "\(error)")
+        #expect(error.message.contains("published a checkpoint of 80 entries but the journal holds only 50"), "\(error)")
     }
 
     /// Truncating the journal's tail behind its own signed checkpoint is refused too.
