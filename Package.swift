@@ -114,6 +114,10 @@ let package = Package(
         .target(name: "KhataFuzzTargets", dependencies: ["KhataCore", "KhataLog", "KhataNode", "KhataCommands"], path: "Fuzz/Targets"),
         .executableTarget(
             name: "khata-fuzz", dependencies: ["KhataFuzzTargets"], path: "Fuzz/Driver", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        // The fault drills (scripts/crash-drill, scripts/stop-drill) against the real executable.
+        .executableTarget(
+            name: "khata-drill", dependencies: ["KhataClient", "KhataEngine", "KhataNode", "KhataAPI", "KhataCore", "KhataLog"],
+            path: "Drills"),
         // Fixtures shared by the test targets: deterministic keys, a test genesis, a seeded generator.
         .target(
             name: "KhataTestSupport",

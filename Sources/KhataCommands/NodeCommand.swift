@@ -28,6 +28,7 @@ struct NodeCommand: AsyncParsableCommand {
     var host: String?
 
     func run() async throws {
+        ShutdownSignals.install(logger: Logger(label: "khata.node"))
         let lock = try DirectoryLock(directory: ledger.data, exclusive: true)
         var configuration = try NodeConfiguration.load(from: ledger.data)
         if let port { configuration.port = port }
@@ -88,11 +89,15 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = ledger.data
+        let logger = Logger(label: "khata.dev")
+        ShutdownSignals.install(logger: logger)
         if !FileManager.default.fileExists(atPath: LedgerDirectory(directory).journalPath) {
-            _ = try InitCommand.create(directory: directory, genesisFile: nil, devOrigin: "khata.local/dev", ledgerKeyPath: "keys/ledger.key")
+            // Made whole even if a stop signal comes meanwhile (then the start ends after it).
+            _ = try ShutdownSignals.critical {
+                try InitCommand.create(directory: directory, genesisFile: nil, devOrigin: "khata.local/dev", ledgerKeyPath: "keys/ledger.key")
+            }
         }
         let lock = try DirectoryLock(directory: directory, exclusive: true)
-        let logger = Logger(label: "khata.dev")
         let ledgerKey = try String(contentsOfFile: "\(directory)/vkey", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         var witnesses: [NodeConfiguration.Witness] = []
         var companions: [any Service] = []

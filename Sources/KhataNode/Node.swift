@@ -11,7 +11,8 @@ import Logging
 import ServiceLifecycle
 
 /// A running Khata node: the sequencer, the checkpoint publisher and the HTTP
-/// API as one service group, stopped gracefully on SIGTERM or SIGINT.
+/// API as one service group, stopped gracefully on SIGTERM or SIGINT, within
+/// `ShutdownSignals.limit`.
 public enum Node {
     public static let defaultPort = 7370
 
@@ -86,9 +87,11 @@ public enum Node {
                     .init(service: sequencer, failureTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: reserves), .init(service: publisher), .init(service: app),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let deadline = ShutdownDeadline(logger: logger, drained: { sequencer.hasStopped })
-        defer { deadline.cancel() }
+                gracefulShutdownSignals: [], logger: logger))
+        // A stop signal that came while the ledger was opening ends the start here.
+        guard !ShutdownSignals.stopRequested else { return logger.info("stopped before serving") }
+        ShutdownSignals.serve(group, drained: { sequencer.hasStopped })
+        defer { ShutdownSignals.stopped() }
         try await group.run()
     }
 }
