@@ -60,13 +60,13 @@ public struct NodeAPI: Sendable {
         }
         router.get("/v1/transactions/:id") { request, context in
             _ = try Query(request)
-            return try transaction(try parameter(context, "id"))
+            return try await transaction(try parameter(context, "id"))
         }
         router.get("/v1/accounts/:id") { request, context in
             _ = try Query(request)
             return try account(try parameter(context, "id"))
         }
-        router.get("/v1/accounts/:id/entries") { request, context in try history(try parameter(context, "id"), request) }
+        router.get("/v1/accounts/:id/entries") { request, context in try await history(try parameter(context, "id"), request) }
         router.get("/v1/assets") { request, _ in
             _ = try Query(request)
             return try json(
@@ -80,19 +80,19 @@ public struct NodeAPI: Sendable {
             _ = try Query(request)
             return try ledgerInfo()
         }
-        router.get("/v1/entries") { request, _ in try entries(request) }
+        router.get("/v1/entries") { request, _ in try await entries(request) }
         router.get("/v1/entries/:index") { request, context in
             _ = try Query(request)
-            return try entry(try parameter(context, "index"))
+            return try await entry(try parameter(context, "index"))
         }
-        router.get("/v1/proofs/inclusion") { request, _ in try inclusionProof(request) }
-        router.get("/v1/proofs/consistency") { request, _ in try consistencyProof(request) }
+        router.get("/v1/proofs/inclusion") { request, _ in try await inclusionProof(request) }
+        router.get("/v1/proofs/consistency") { request, _ in try await consistencyProof(request) }
         registerReserves(on: router)
         router.get("/log/checkpoint") { request, _ in
             _ = try Query(request)
             return try checkpoint()
         }
-        router.get("/log/tile/**") { request, context in try tile(context.parameters.getCatchAll().joined(separator: "/"), request) }
+        router.get("/log/tile/**") { request, context in try await tile(context.parameters.getCatchAll().joined(separator: "/"), request) }
         router.get("/metrics") { request, _ in
             _ = try Query(request)
             return text(metrics.render(), type: "text/plain; version=0.0.4; charset=utf-8")
@@ -267,11 +267,11 @@ public struct NodeAPI: Sendable {
                 checkpoint: publisher.published?.note.formatted, reserves: reserves))
     }
 
-    func transaction(_ text: String) throws -> Response {
+    func transaction(_ text: String) async throws -> Response {
         guard let id = TransactionID(hex: text) else { throw Problem(400, "invalid_parameter", "a transaction id is 32 hex digits") }
         guard let record = try durableState({ $0.state.record(of: id) }) else { throw Problem(404, "transaction_not_found", "no transaction \(id)") }
         let published = publisher.published
-        return try readStore.with { journal in
+        return try await readStore.read { journal in
             let stored = try journal.entry(at: record.index)
             let entry = try Entry(decoding: stored.bytes)
             let receipt = Receipt(
@@ -287,12 +287,12 @@ public struct NodeAPI: Sendable {
 
     // MARK: Reads of the log (the read connection; never the sequencer)
 
-    func history(_ text: String, _ request: Request) throws -> Response {
+    func history(_ text: String, _ request: Request) async throws -> Response {
         let query = try Query(request, allowed: ["before", "limit"])
         guard let id = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
         let limit = try pageSize(query)
         let before = try query.integer("before").map(LeafIndex.init)
-        return try readStore.with { journal in
+        return try await readStore.read { journal in
             let indexes = try journal.history(of: id, before: before, limit: limit)
             let stored = try boundedPage(limit: indexes.count) { offset, count in
                 try indexes[offset..<(offset + count)].map { index in try journal.entry(at: index) }
@@ -302,10 +302,10 @@ public struct NodeAPI: Sendable {
         }
     }
 
-    func entries(_ request: Request) throws -> Response {
+    func entries(_ request: Request) async throws -> Response {
         let query = try Query(request, allowed: ["from", "limit"])
         let limit = try pageSize(query)
-        return try readStore.with { journal in
+        return try await readStore.read { journal in
             let count = journal.entryCount
             let from = try query.integer("from", in: 0...count) ?? (count > UInt64(limit) ? count - UInt64(limit) : 0)
             let stored = try boundedPage(limit: limit) { offset, count in try journal.entries(from: LeafIndex(from + UInt64(offset)), limit: count) }
@@ -335,17 +335,17 @@ public struct NodeAPI: Sendable {
         return page
     }
 
-    func entry(_ text: String) throws -> Response {
+    func entry(_ text: String) async throws -> Response {
         guard let index = UInt64(text), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), index <= Limits.maxQueryInteger else {
             throw Problem(400, "invalid_parameter", "the entry index is an integer from 0 to \(Limits.maxQueryInteger)")
         }
-        return try readStore.with { journal in
+        return try await readStore.read { journal in
             guard index < journal.entryCount else { throw Problem(404, "entry_not_found", "no entry \(index); the log has \(journal.entryCount)") }
             return try json(try entryView(try journal.entry(at: LeafIndex(index))))
         }
     }
 
-    func inclusionProof(_ request: Request) throws -> Response {
+    func inclusionProof(_ request: Request) async throws -> Response {
         let index = try Query(request, allowed: ["index"]).requiredInteger("index")
         guard let published = publisher.published else { throw Problem(404, "no_checkpoint", "no checkpoint has been published yet") }
         guard index < published.checkpoint.size else {
@@ -353,15 +353,15 @@ public struct NodeAPI: Sendable {
                 404, "not_yet_covered", "entry \(index) is not covered by the latest checkpoint (\(published.checkpoint.size) entries); retry shortly"
             )
         }
-        return try readStore.with { journal in try json(try proofView(index, published, journal)) }
+        return try await readStore.read { journal in try json(try proofView(index, published, journal)) }
     }
 
-    func consistencyProof(_ request: Request) throws -> Response {
+    func consistencyProof(_ request: Request) async throws -> Response {
         let query = try Query(request, allowed: ["old", "new"])
         let old = try query.requiredInteger("old", in: 1...Limits.maxQueryInteger)
         let new = try query.requiredInteger("new", in: 1...Limits.maxQueryInteger)
         guard old <= new else { throw Problem(400, "invalid_parameter", "old (\(old)) must not exceed new (\(new))") }
-        return try readStore.with { journal in
+        return try await readStore.read { journal in
             guard new <= journal.entryCount else { throw Problem(404, "not_yet_covered", "the log has only \(journal.entryCount) entries") }
             let proof = try MerkleTree.consistencyProof(oldSize: old, newSize: new, reader: journal.hashReader)
             return try json(ConsistencyProofView(old: old, new: new, proof: proof.map { Base64.encode($0.bytes) }))
@@ -380,7 +380,7 @@ public struct NodeAPI: Sendable {
     /// change (`immutable`); a partial one is replaced by a wider one as the log
     /// grows, so it is cached briefly. Bundles may be gzipped, so every tile
     /// response varies by `Accept-Encoding`.
-    func tile(_ path: String, _ request: Request) throws -> Response {
+    func tile(_ path: String, _ request: Request) async throws -> Response {
         _ = try Query(request)
         guard let (level, index, width) = Tiles.parse("tile/" + path) else {
             throw Problem(
@@ -393,7 +393,7 @@ public struct NodeAPI: Sendable {
         guard let span = Tiles.span(index: index, width: width), span.upperBound <= levelSize else {
             throw Problem(404, "not_found", "tile/\(path.prefix(80)) is beyond the published checkpoint (\(size) entries)")
         }
-        var body: [UInt8] = try readStore.with { journal in
+        var body: [UInt8] = try await readStore.read { journal in
             guard let level else { return Tiles.bundle(try journal.entries(from: LeafIndex(span.lowerBound), limit: width).map(\.bytes)) }
             return Tiles.encode(try journal.hashReader.hashes(level: level, start: span.lowerBound, count: width))
         }
