@@ -45,9 +45,17 @@ public final class Sequencer: Service, @unchecked Sendable {
     private let logger: Logger?
     private var lastReportedSnapshot: UInt64?
 
+    /// How the loop waits out the commit spacing (nanoseconds); tests record the
+    /// waits instead of sleeping, so that nothing they check depends on timing.
+    private let pause: @Sendable (UInt64) -> Void
+
     /// `commitSpacing`: the least time between the starts of two group commits
     /// (`NodeConfiguration.commitSpacingMicroseconds`).
-    public init(ledger: Ledger, capacity: Int, commitSpacing: Duration = .zero, metrics: NodeMetrics, logger: Logger? = nil) {
+    public init(
+        ledger: Ledger, capacity: Int, commitSpacing: Duration = .zero, metrics: NodeMetrics, logger: Logger? = nil,
+        pause: @escaping @Sendable (UInt64) -> Void = { usleep(UInt32(min($0 / 1_000, 1_000_000))) }
+    ) {
+        self.pause = pause
         self.ledger = ledger
         self.capacity = capacity
         spacingNanoseconds = commitSpacing.wholeNanoseconds
@@ -137,7 +145,7 @@ public final class Sequencer: Service, @unchecked Sendable {
             // transactions (less CPU per transaction). After a group of one, the
             // next transaction is committed as soon as it arrives.
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
-            if committed > 1 && elapsed < spacingNanoseconds { usleep(UInt32((spacingNanoseconds - elapsed) / 1_000)) }
+            if committed > 1 && elapsed < spacingNanoseconds { pause(spacingNanoseconds - elapsed) }
         }
         stateLock.withLock { try? ledger.snapshot() }
         markStopped()

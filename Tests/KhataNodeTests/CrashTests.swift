@@ -30,13 +30,13 @@ final class NodeProcess {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
             if let health = try? BlockingHTTP.request("GET", url + "/healthz", timeout: 1), health.status == 200 { return }
             guard process.isRunning else { throw BlockingHTTP.Failure("khata node exited with \(process.terminationStatus)") }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw BlockingHTTP.Failure("khata node did not answer within 30 s")
+        throw BlockingHTTP.Failure("khata node did not answer within 120 s")
     }
 
     func kill(_ signal: Int32) {
@@ -116,7 +116,7 @@ struct CrashTests {
         // Once a checkpoint covers everything, the whole log audits over HTTP.
         let last = acknowledged.map(\.index.value).max() ?? 0
         let restarted = KhataClient(baseURL: second.url, ledgerKey: key)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         while (try? restarted.checkpoint().checkpoint.size) ?? 0 <= last, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         let (report, _) = try Auditor(source: HTTPLogSource(baseURL: second.url), logKey: key).run()
         #expect(report.checkpoint.size > last)

@@ -11,8 +11,10 @@ import Testing
 
 private typealias R = ReserveFixture
 
-/// Polls `body` (off the cooperative pool) until it returns a value, for up to `seconds`.
-private func eventually<T: Sendable>(_ seconds: Double = 15, _ body: @escaping @Sendable () throws -> T?) async throws -> T {
+/// Polls `body` (off the cooperative pool) until it returns a value, for up to
+/// `seconds`: a bound against hanging, not a timing assertion (a loaded 2-core
+/// machine once needed more than 15 s), so it is generous.
+private func eventually<T: Sendable>(_ seconds: Double = 120, _ body: @escaping @Sendable () throws -> T?) async throws -> T {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if let value = try await offPool(body) { return value }

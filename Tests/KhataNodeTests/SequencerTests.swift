@@ -22,52 +22,60 @@ import Testing
 
     private static func groupCommits(_ metrics: NodeMetrics) -> Int { metric(metrics, "khata_group_commits_total") }
 
-    /// After a group of more than one transaction, the next group starts no
-    /// sooner than the spacing and takes everything that arrived meanwhile;
-    /// after a group of one, the next transaction is committed at once.
+    /// After a group of more than one transaction, the sequencer waits out the
+    /// spacing before the next group; after a group of one, it does not wait.
+    /// Each submitter of a group gets its own receipts, in its own order. The
+    /// waits are recorded, not slept, so nothing here depends on timing.
     @Test func spacingAppliesAfterGroupsOfMoreThanOne() async throws {
         let ledger = try Ledger.create(journal: MemoryJournal(origin: Fixture.origin), genesis: Fixture.genesis)
         let metrics = NodeMetrics()
-        let sequencer = Sequencer(ledger: ledger, capacity: 1_000, commitSpacing: .seconds(4), metrics: metrics)
+        let pauses = Pauses()
+        let sequencer = Sequencer(
+            ledger: ledger, capacity: 1_000, commitSpacing: .seconds(4), metrics: metrics, pause: { pauses.add($0) })
         let running = Task { try await sequencer.run() }
         defer { running.cancel() }
-        let clock = ContinuousClock()
-        // Signed and checked beforehand, so that only the sequencer is timed.
-        let payments = (1...7).map { Self.payment(UInt64($0)) }
+        let payments = (1...9).map { Self.payment(UInt64($0)) }
 
-        // Held busy, the sequencer queues two payments: they commit as one group.
-        let entered = DispatchSemaphore(value: 0)
-        let release = DispatchSemaphore(value: 0)
-        let hold = Task {
-            try await sequencer.perform { _ in
-                entered.signal()
-                release.wait()
+        /// Holds the sequencer busy while `submissions` queue, then lets them commit as one group.
+        func oneGroup(_ submissions: [[VerifiedTransaction]]) async throws -> [[SubmissionResult]] {
+            let entered = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            let hold = Task {
+                try await sequencer.perform { _ in
+                    entered.signal()
+                    release.wait()
+                }
             }
+            try await offPool { entered.wait() }
+            let queued = Self.metric(metrics, "khata_queue_depth")
+            let tasks = submissions.map { batch in Task { try await sequencer.submit(batch) } }
+            let count = submissions.reduce(0) { $0 + $1.count }
+            while Self.metric(metrics, "khata_queue_depth") < queued + count { try await Task.sleep(for: .milliseconds(5)) }
+            release.signal()
+            try await hold.value
+            var results: [[SubmissionResult]] = []
+            for task in tasks { results.append(try await task.value) }
+            return results
         }
-        try await offPool { entered.wait() }
-        async let first = sequencer.submit([payments[0]])
-        async let second = sequencer.submit([payments[1]])
-        while Self.metric(metrics, "khata_queue_depth") < 2 { try await Task.sleep(for: .milliseconds(5)) }
-        let released = clock.now  // the first group commits after this
-        release.signal()
-        try await hold.value
-        let firstGroup = try await [first, second].flatMap { $0 }
-        #expect(firstGroup.allSatisfy { $0.receipt?.outcome == .committed } && Self.groupCommits(metrics) == 1)
 
-        // That group held two: the next starts four seconds after it, with all three of these.
-        let next = try await withThrowingTaskGroup(of: [SubmissionResult].self) { group in
-            for payment in payments[2...4] { group.addTask { try await sequencer.submit([payment]) } }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        #expect(next.count == 3 && Self.groupCommits(metrics) == 2)
-        #expect(clock.now - released >= .seconds(4), "the second group did not wait out the spacing")
+        // Two submitters, one group: each gets the receipts of its own transactions, in order.
+        let first = try await oneGroup([[payments[0]], [payments[1], payments[2]]])
+        #expect(
+            first.map { $0.map { $0.receipt?.transaction } } == [[payments[0].transaction.id], [payments[1], payments[2]].map { $0.transaction.id }])
+        #expect(first.joined().allSatisfy { $0.receipt?.outcome == .committed } && Self.groupCommits(metrics) == 1)
+        // That group held three: the spacing was waited out before the next group.
+        #expect(pauses.count == 1 && pauses.all[0] <= 4_000_000_000 && pauses.all[0] > 0)
 
-        // A group of one leaves no spacing: the payment after it commits at once.
-        _ = try await sequencer.submit([payments[5]])  // waits out the rest of the group of three's spacing
-        let single = clock.now
+        // A group of three more (three submitters), then the spacing again.
+        let second = try await oneGroup(payments[3...5].map { [$0] })
+        #expect(second.map { $0.first?.receipt?.transaction } == payments[3...5].map { $0.transaction.id })
+        #expect(Self.groupCommits(metrics) == 2 && pauses.count == 2)
+
+        // A group of one leaves no spacing.
         _ = try await sequencer.submit([payments[6]])
-        #expect(clock.now - single < .seconds(3), "after a group of one, the next waited \(clock.now - single)")
-        #expect(Self.groupCommits(metrics) == 4)
+        #expect(Self.groupCommits(metrics) == 3 && pauses.count == 2)
+        _ = try await sequencer.submit([payments[7]])
+        #expect(Self.groupCommits(metrics) == 4 && pauses.count == 2)
     }
 
     /// A journal write that fails stops the sequencer: the batch's submitter is
@@ -98,4 +106,13 @@ import Testing
         let reopened = try Ledger.open(journal: journal.inner)
         #expect(reopened.state.size == 2 && reopened.state.record(of: Self.payment(2).transaction.id) == nil)
     }
+}
+
+/// The spacing waits a sequencer asked for, in nanoseconds.
+final class Pauses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pauses: [UInt64] = []
+    func add(_ nanoseconds: UInt64) { lock.withLock { pauses.append(nanoseconds) } }
+    var all: [UInt64] { lock.withLock { pauses } }
+    var count: Int { all.count }
 }

@@ -113,6 +113,62 @@ struct WitnessProtocolTests {
     }
 }
 
+@Suite("Witnesses racing")
+struct WitnessRaceTests {
+    /// Witness processes sharing one store race to cosign two histories of the
+    /// same size, both extending what they cosigned: the store's compare-and-swap
+    /// lets one history win; every other request is refused (409) or cosigns the
+    /// winner again, so no two roots of one size are ever cosigned.
+    @Test func oneHistoryWinsTheRace() throws {
+        let directory = temporaryDirectory()
+        defer { removeDirectory(directory) }
+        var honest = TestLog()
+        honest.grow(to: 10)
+        let path = directory + "/w.sqlite"
+        #expect(makeWitness(store: try SQLiteWitnessStore(path: path)).addCheckpoint(try honest.request(old: 0, size: 10), time: 1).status == 200)
+        for round in 0..<10 {
+            let base = 10 + round * 10
+            var fork = TestLog(leaves: honest.leaves)
+            fork.leaves.append(RFC6962.leafHash(Array("forged \(round)".utf8)))
+            fork.grow(to: base + 10)
+            honest.grow(to: base + 10)
+            let requests = [try honest.request(old: base, size: base + 10), try fork.request(old: base, size: base + 10)]
+            let roots = [try honest.note(size: base + 10).text, try fork.note(size: base + 10).text]
+            // One witness (its own store connection, as another process would have) per thread.
+            let witnesses = try (0..<6).map { _ in makeWitness(store: try SQLiteWitnessStore(path: path)) }
+            let answers = Answers()
+            let start = DispatchSemaphore(value: 0)
+            let done = DispatchGroup()
+            for (n, witness) in witnesses.enumerated() {
+                done.enter()
+                nonisolated(unsafe) let witness = witness  // used by this thread alone
+                Thread {
+                    start.wait()
+                    answers.add(n % 2, witness.addCheckpoint(requests[n % 2], time: UInt64(round)))
+                    done.leave()
+                }.start()
+            }
+            for _ in witnesses { start.signal() }
+            done.wait()
+            let cosigned = Set(answers.all.filter { $0.1.status == 200 }.map(\.0))
+            #expect(cosigned.count == 1, "round \(round): cosigned \(cosigned)")
+            #expect(answers.all.allSatisfy { $0.1.status == 200 || $0.1.status == 409 }, "\(answers.all.map(\.1.status))")
+            let stored = try #require(try SQLiteWitnessStore(path: path).record(for: logOrigin))
+            let winner = try #require(cosigned.first)
+            let winning = try Checkpoint(text: roots[winner])
+            #expect(stored.size == UInt64(base + 10) && winning.root == stored.root)
+            if winner == 1 { honest = fork }  // the history the witness now vouches for goes on
+        }
+    }
+}
+
+final class Answers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [(Int, TlogWitness.Response)] = []
+    func add(_ history: Int, _ response: TlogWitness.Response) { lock.withLock { answers.append((history, response)) } }
+    var all: [(Int, TlogWitness.Response)] { lock.withLock { answers } }
+}
+
 /// Over a real socket: the Hummingbird service and the ledger's client.
 @Suite("Witness over HTTP")
 struct WitnessHTTPTests {
