@@ -64,8 +64,7 @@ final class Child {
 final class Acknowledged: @unchecked Sendable {
     private let lock = NSLock()
     private var receipts: [TransactionID: Receipt] = [:]
-    var running = true
-    var errors = 0
+    private var running = true
     func add(_ receipt: Receipt) { lock.withLock { receipts[receipt.transaction] = receipt } }
     var all: [Receipt] { lock.withLock { Array(receipts.values) } }
     var isRunning: Bool { lock.withLock { running } }

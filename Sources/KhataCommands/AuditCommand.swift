@@ -54,18 +54,7 @@ struct AuditOptions: ParsableArguments {
         let witnessKeys = try witnesses.map { text -> NoteVerifierKey in
             do { return try NoteVerifierKey(vkey: text) } catch { throw CommandFailure("--witness \(text.prefix(30)): \(error)") }
         }
-        let logSource: any LogSource
-        if source.hasPrefix("http://") || source.hasPrefix("https://") {
-            logSource = HTTPLogSource(baseURL: source)
-        } else if FileManager.default.fileExists(atPath: "\(source)/\(LedgerDirectory.journalFileName)") {
-            let journal: SQLiteJournal
-            do { journal = try SQLiteJournal.open(path: LedgerDirectory(source).journalPath) } catch { throw CommandFailure(error.message) }
-            logSource = JournalLogSource(journal: journal)
-        } else if FileManager.default.fileExists(atPath: "\(source)/checkpoint") {
-            logSource = DirectoryLogSource(path: source)
-        } else {
-            throw CommandFailure("\(source) is neither a ledger directory nor an exported log (no checkpoint file)")
-        }
+        let logSource = try openLogSource(source)
         let previous = try state.flatMap { path -> AuditState? in
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
             do { return try JSONDecoder().decode(AuditState.self, from: data) } catch { throw CommandFailure("\(path) is not an audit state file") }
@@ -103,4 +92,17 @@ struct AuditOptions: ParsableArguments {
         }
         return report
     }
+}
+
+/// A copy of a log named on the command line: a node or mirror URL (tiles under
+/// `URL/log/`), a ledger directory (its journal), or an exported directory.
+func openLogSource(_ source: String) throws -> any LogSource {
+    if source.hasPrefix("http://") || source.hasPrefix("https://") { return HTTPLogSource(baseURL: source) }
+    if FileManager.default.fileExists(atPath: "\(source)/\(LedgerDirectory.journalFileName)") {
+        do { return JournalLogSource(journal: try SQLiteJournal.open(path: LedgerDirectory(source).journalPath)) } catch {
+            throw CommandFailure(error.message)
+        }
+    }
+    if FileManager.default.fileExists(atPath: "\(source)/checkpoint") { return DirectoryLogSource(path: source) }
+    throw CommandFailure("\(source) is neither a ledger directory nor an exported log (no checkpoint file)")
 }

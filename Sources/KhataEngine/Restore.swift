@@ -67,20 +67,20 @@ public enum LedgerRestore {
                 .behindPublished,
                 "\(source.name) holds \(size) entries, but the ledger published a checkpoint of \(floorSize): find a more recent copy of the log")
         }
-        guard size >= start else {
-            throw EngineError(
-                .behindPublished, "\(source.name) holds \(size) entries and the journal already \(start): nothing to restore from it")
-        }
         let tiles = TileHashReader(source: source, size: size)
-        if start > 0 && start < size {
+        guard size > start else {
+            // Nothing to bring back; the copy must still be this journal's history.
+            let root: Digest32
+            do { root = try MerkleTree.root(size: size, reader: journal.hashReader) } catch { throw EngineError(.corrupt, "\(error)") }
+            guard root == target.checkpoint.root else { throw notAPrefix(start, source, "the roots at \(size) entries differ") }
+            return Summary(from: start, to: start, floor: floorSize)
+        }
+        if start > 0 {
             do {
                 let proof = try MerkleTree.consistencyProof(oldSize: start, newSize: size, reader: tiles)
                 try MerkleTree.verifyConsistency(oldSize: start, newSize: size, oldRoot: edge.root, newRoot: target.checkpoint.root, proof: proof)
             } catch {
-                throw EngineError(
-                    .corrupt,
-                    "the journal's \(start) entries are not a prefix of the log at \(source.name) (\(error)): this journal holds another history; do not start it, keep it for investigation"
-                )
+                throw notAPrefix(start, source, "\(error)")
             }
         }
 
@@ -89,12 +89,13 @@ public enum LedgerRestore {
         leafHashes.reserveCapacity(Int(size - start))
         var check = edge
         var roots: [UInt64: Digest32] = [:]
-        try forEachBundle(source, from: start, to: size) { (from, entries) throws(EngineError) in
-            for (offset, bytes) in entries.enumerated() {
+        let publishedSizes = Set(published.map(\.size))
+        try forEachBundle(source, from: start, to: size) { (_, entries) throws(EngineError) in
+            for bytes in entries {
                 let leaf = Entry.leafHash(bytes)
                 leafHashes.append(leaf)
                 _ = check.append(leaf)
-                if published.contains(where: { $0.size == from + UInt64(offset) + 1 }) { roots[check.size] = check.root }
+                if publishedSizes.contains(check.size) { roots[check.size] = check.root }
             }
             progress(1, check.size - start, size - start)
         }
@@ -132,14 +133,17 @@ public enum LedgerRestore {
             do throws(StorageError) { try journal.append(stored, history: history, treeHashes: treeHashes) } catch { throw EngineError(error) }
             progress(2, edge.size - start, size - start)
         }
-        do {
-            if (try journal.latestCheckpoint()).flatMap({ try? SignedCheckpoint(note: $0, logKey: key).checkpoint.size }) ?? 0 < size || size == 0 {
-                try journal.saveCheckpoint(note, size: size)
-            }
-        } catch {
-            throw EngineError(error)
+        if recovered.checkpoint?.checkpoint.size ?? 0 < size {
+            do throws(StorageError) { try journal.saveCheckpoint(note, size: size) } catch { throw EngineError(error) }
         }
         return Summary(from: start, to: size, floor: floorSize)
+    }
+
+    private static func notAPrefix(_ start: UInt64, _ source: any LogSource, _ why: String) -> EngineError {
+        EngineError(
+            .corrupt,
+            "the journal's \(start) entries are not a prefix of the log at \(source.name) (\(why)): this journal holds another history; do not start it, keep it for investigation"
+        )
     }
 
     /// Calls `body` with the entries from `start` to `end`, bundle by bundle, as

@@ -40,7 +40,6 @@ public final class Sequencer: Service, @unchecked Sendable {
     private var queuedTransactions = 0
     private var accepting = true
     private var finished = false
-    private var stopped = false
     private let stateLock = NSLock()
     private let logger: Logger?
     private var lastReportedSnapshot: UInt64?
@@ -109,12 +108,13 @@ public final class Sequencer: Service, @unchecked Sendable {
         if let reason = haltReason { throw SequencerError.halted(reason) }
     }
 
-    /// Whether the loop has ended: every accepted transaction answered and
-    /// durable, the final snapshot taken (or the ledger halted).
+    /// Whether the loop has taken its last work: every accepted transaction is
+    /// answered and durable (or the ledger halted and everything waiting was
+    /// answered so).
     public var hasStopped: Bool {
         condition.lock()
         defer { condition.unlock() }
-        return stopped
+        return finished
     }
 
     /// Why the ledger halted, if it did (read under the state lock).
@@ -137,7 +137,6 @@ public final class Sequencer: Service, @unchecked Sendable {
             if stateLock.withLock({ ledger.haltReason }) != nil {
                 failEverythingQueued()
                 logger?.critical("the journal failed; the node stops taking work and exits so that a restart recovers the durable prefix")
-                markStopped()
                 return
             }
             // Under load (this group held more than one transaction), commits would
@@ -148,13 +147,6 @@ public final class Sequencer: Service, @unchecked Sendable {
             if committed > 1 && elapsed < spacingNanoseconds { pause(spacingNanoseconds - elapsed) }
         }
         stateLock.withLock { try? ledger.snapshot() }
-        markStopped()
-    }
-
-    private func markStopped() {
-        condition.lock()
-        stopped = true
-        condition.unlock()
     }
 
     /// After a storage failure: no more work is taken, and everything waiting is
