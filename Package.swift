@@ -118,10 +118,11 @@ let package = Package(
         .executableTarget(
             name: "khata-drill", dependencies: ["KhataClient", "KhataEngine", "KhataNode", "KhataAPI", "KhataCore", "KhataLog"],
             path: "Drills"),
-        // Fixtures shared by the test targets: deterministic keys, a test genesis, a seeded generator.
+        // Fixtures shared by the test targets: deterministic keys, a test genesis, a seeded generator,
+        // journals that fail on demand, and an SQLite VFS that simulates power loss.
         .target(
             name: "KhataTestSupport",
-            dependencies: ["KhataCore", "KhataLog", "KhataStorage", "KhataEngine"],
+            dependencies: ["KhataCore", "KhataLog", "KhataStorage", "KhataEngine", "CSQLite"],
             path: "Tests/KhataTestSupport"
         ),
         .testTarget(

@@ -24,7 +24,9 @@ import Synchronization
 /// threads (and releases the writer) once the snapshot in flight is saved.
 final class BackgroundSnapshots: Sendable {
     static let niceness: Int32 = 10
-    private let writer: any SnapshotWriter
+    /// Dropped by `stop`, so that its connection closes then, not whenever the
+    /// ended threads' last references happen to go.
+    private let writer: Mutex<(any SnapshotWriter)?>
     private let finished = Mutex<[Result<SnapshotTiming, StorageError>]>([])
     /// The state waiting to be encoded, or being encoded; nil when idle.
     private let work = Mutex<LedgerState?>(nil)
@@ -34,18 +36,22 @@ final class BackgroundSnapshots: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let wakeSaver = DispatchSemaphore(value: 0)
     private let idle = DispatchSemaphore(value: 1)
+    /// Signalled by each of the two threads as it ends.
+    private let ended = DispatchSemaphore(value: 0)
 
     /// Call from a thread at normal priority (the sequencer's): the saving thread
     /// takes its priority from the thread that starts it.
     init(writer: any SnapshotWriter) {
-        self.writer = writer
+        self.writer = Mutex(writer)
         Thread { [self] in
             nameThisThread("khata-snapsave")
             saveLoop()
+            ended.signal()
         }.start()
         Thread { [self] in
             nameThisThread("khata-snapshots")
             encodeLoop()
+            ended.signal()
         }.start()
     }
 
@@ -85,7 +91,10 @@ final class BackgroundSnapshots: Sendable {
                 continue
             }
             let result = Result { () throws(StorageError) -> SnapshotTiming in
-                try writer.save(snapshot)
+                try writer.withLock { writer throws(StorageError) in
+                    guard let writer else { throw StorageError(.io, "the snapshot writer was stopped") }
+                    try writer.save(snapshot)
+                }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 return SnapshotTiming(size: snapshot.size, bytes: snapshot.bytes.count, seconds: seconds, background: true)
             }
@@ -95,11 +104,15 @@ final class BackgroundSnapshots: Sendable {
         }
     }
 
-    /// Ends both threads after the snapshot in flight, if any.
+    /// Ends both threads after the snapshot in flight, if any, and returns once
+    /// they have ended and the writer (its connection) is closed.
     func stop() {
         waitUntilIdle()
         stopping.store(true, ordering: .releasing)
         wake.signal()
+        ended.wait()
+        ended.wait()
+        writer.withLock { $0 = nil }
     }
 
     /// The snapshots finished (or failed) since the last call.

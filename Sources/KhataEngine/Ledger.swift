@@ -177,7 +177,7 @@ public final class Ledger {
             throw EngineError(
                 .outcomeUnknown, "the journal write failed (\(error.message)); the ledger halted, reopen it to recover the durable prefix")
         }
-        try snapshotIfDue()
+        snapshotIfDue()
         return receipts
     }
 
@@ -247,13 +247,20 @@ public final class Ledger {
 
     /// Starts a snapshot in the background every `snapshotInterval` entries (or
     /// takes it here when the journal cannot write beside its appends).
-    private func snapshotIfDue() throws(EngineError) {
+    /// The batch is durable by then, so a failed snapshot never fails it: like a
+    /// failed background one, it is recorded (`lastSnapshotFailure`) and the
+    /// next comes an interval later; a disk that really failed halts the ledger
+    /// at its next journal write.
+    private func snapshotIfDue() {
         collectBackgroundSnapshots()
         guard state.size - max(lastSnapshotSize, scheduledSnapshotSize) >= snapshotInterval else { return }
         if case .undecided = snapshotMode {
             snapshotMode = (try? journal.makeSnapshotWriter()).map { .background(BackgroundSnapshots(writer: $0)) } ?? .inline
         }
-        guard case .background(let snapshots) = snapshotMode else { return try snapshot() }
+        guard case .background(let snapshots) = snapshotMode else {
+            do { try snapshot() } catch { lastSnapshotFailure = error.message }
+            return
+        }
         if snapshots.start(state) { scheduledSnapshotSize = state.size }
     }
 

@@ -30,11 +30,13 @@ private let waitWhileBusy: @convention(c) (UnsafeMutableRawPointer?, Int32) -> I
 final class SQLiteConnection {
     let handle: OpaquePointer
 
-    init(path: String, create: Bool, readOnly: Bool = false) throws(StorageError) {
+    /// `vfs`: the SQLite VFS to open the file through (nil: the default); the
+    /// power-loss tests pass one that loses what was not synced.
+    init(path: String, create: Bool, readOnly: Bool = false, vfs: String? = nil) throws(StorageError) {
         var handle: OpaquePointer?
         let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
         let flags = access | SQLITE_OPEN_NOMUTEX
-        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        let status = sqlite3_open_v2(path, &handle, flags, vfs)
         guard status == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "status \(status)"
             sqlite3_close(handle)

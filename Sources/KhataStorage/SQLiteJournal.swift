@@ -32,6 +32,8 @@ public final class SQLiteJournal: JournalStore {
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 
     public let path: String
+    /// The SQLite VFS its connections use (nil: the default).
+    public let vfs: String?
     public let origin: String
     public private(set) var entryCount: UInt64
     private let db: SQLiteConnection
@@ -44,11 +46,11 @@ public final class SQLiteJournal: JournalStore {
     private let selectEntries: SQLiteStatement
 
     /// Creates a new journal file for a ledger named `origin`. Fails if the file exists.
-    public static func create(path: String, origin: String) throws(StorageError) -> SQLiteJournal {
+    public static func create(path: String, origin: String, vfs: String? = nil) throws(StorageError) -> SQLiteJournal {
         if fileExists(path) {
             throw StorageError(.exists, "\(path) already exists; choose another directory or remove it to start over")
         }
-        let db = try SQLiteConnection(path: path, create: true)
+        let db = try SQLiteConnection(path: path, create: true, vfs: vfs)
         try db.execute(
             """
             PRAGMA application_id = \(applicationID);
@@ -67,16 +69,17 @@ public final class SQLiteJournal: JournalStore {
         insert.bind(text: origin, at: 1)
         try insert.run()
         try db.execute("COMMIT")
-        return try SQLiteJournal(db: db, path: path)
+        return try SQLiteJournal(db: db, path: path, vfs: vfs)
     }
 
     /// Opens an existing journal, checking that it is a Khata journal of a known
     /// version and undamaged. Cost: reads the whole file once (`quick_check`).
-    public static func open(path: String) throws(StorageError) -> SQLiteJournal {
+    /// `vfs`: the SQLite VFS (nil: the default; tests pass a power-loss one).
+    public static func open(path: String, vfs: String? = nil) throws(StorageError) -> SQLiteJournal {
         guard fileExists(path) else {
             throw StorageError(.notFound, "no ledger at \(path); create one with `khata init`")
         }
-        let db = try SQLiteConnection(path: path, create: false)
+        let db = try SQLiteConnection(path: path, create: false, vfs: vfs)
         let appID: Int64
         do throws(StorageError) {
             appID = try db.scalarInt("PRAGMA application_id")
@@ -95,7 +98,7 @@ public final class SQLiteJournal: JournalStore {
         try db.execute("PRAGMA journal_mode = WAL")
         // Journals made before snapshots could be saved in parts gain the table.
         try db.execute(snapshotPartsTable)
-        return try SQLiteJournal(db: db, path: path)
+        return try SQLiteJournal(db: db, path: path, vfs: vfs)
     }
 
     /// Snapshots saved by `SQLiteSnapshotWriter` keep their bytes here, in parts;
@@ -117,21 +120,22 @@ public final class SQLiteJournal: JournalStore {
     /// A second connection to this journal's file that copies its WAL into the
     /// database file in the background.
     public func makeWALCheckpointer() throws(StorageError) -> SQLiteWALCheckpointer {
-        try SQLiteWALCheckpointer(path: path)
+        try SQLiteWALCheckpointer(path: path, vfs: vfs)
     }
 
     /// A second connection to this journal's file that saves snapshots in parts.
     public func makeSnapshotWriter() throws(StorageError) -> (any SnapshotWriter)? {
-        try SQLiteSnapshotWriter(path: path)
+        try SQLiteSnapshotWriter(path: path, vfs: vfs)
     }
 
     /// Opens a second, read-only connection to a journal that another connection
     /// writes: for serving reads (tiles, entries, proofs, history) beside the
     /// sequencer without ever taking its lock. Skips the integrity checks the
     /// writer already made. `refresh()` picks up entries committed since.
-    public static func openForReading(path: String) throws(StorageError) -> SQLiteJournal {
+    public static func openForReading(path: String, vfs: String? = nil) throws(StorageError) -> SQLiteJournal {
         guard fileExists(path) else { throw StorageError(.notFound, "no ledger at \(path)") }
-        return try SQLiteJournal(db: try SQLiteConnection(path: path, create: false, readOnly: true), path: path, readOnly: true)
+        return try SQLiteJournal(
+            db: try SQLiteConnection(path: path, create: false, readOnly: true, vfs: vfs), path: path, vfs: vfs, readOnly: true)
     }
 
     /// Re-reads the entry count (for a read-only connection, after the writer committed).
@@ -140,8 +144,9 @@ public final class SQLiteJournal: JournalStore {
         entryCount = count
     }
 
-    private init(db: SQLiteConnection, path: String, readOnly: Bool = false) throws(StorageError) {
+    private init(db: SQLiteConnection, path: String, vfs: String?, readOnly: Bool = false) throws(StorageError) {
         self.db = db
+        self.vfs = vfs
         self.path = path
         if !readOnly {
             try db.execute(

@@ -28,10 +28,10 @@ public final class SQLiteSnapshotWriter: SnapshotWriter, @unchecked Sendable {
     private let db: SQLiteConnection
     private let partBytes: Int
 
-    init(path: String, partBytes: Int = SQLiteSnapshotWriter.defaultPartBytes) throws(StorageError) {
+    init(path: String, partBytes: Int = SQLiteSnapshotWriter.defaultPartBytes, vfs: String? = nil) throws(StorageError) {
         precondition(partBytes > 0, "SQLiteSnapshotWriter: parts of \(partBytes) bytes")
         self.partBytes = partBytes
-        db = try SQLiteConnection(path: path, create: false)
+        db = try SQLiteConnection(path: path, create: false, vfs: vfs)
         // Checkpoints stay with the journal's own, synced connection: one run from
         // here, unsynced, could copy acknowledged commits into the database file
         // without syncing it before the WAL is reused.

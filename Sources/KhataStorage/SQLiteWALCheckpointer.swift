@@ -27,8 +27,8 @@ public final class SQLiteWALCheckpointer: @unchecked Sendable {
     private let db: SQLiteConnection
 
     /// Opens a connection to the journal at `path` (which must exist).
-    public init(path: String) throws(StorageError) {
-        db = try SQLiteConnection(path: path, create: false)
+    public init(path: String, vfs: String? = nil) throws(StorageError) {
+        db = try SQLiteConnection(path: path, create: false, vfs: vfs)
         try db.execute("PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 0;")
     }
 
