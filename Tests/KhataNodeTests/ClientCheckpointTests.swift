@@ -15,7 +15,7 @@ struct ClientCheckpointTests {
 
     private static func pay(_ node: RunningNode, _ n: UInt64, _ amount: UInt64) async throws {
         let payment = Fixture.transaction(n, [Fixture.transfer(amount, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
-        _ = try await offPool { try node.client.waitForVerifiedReceipt(try node.client.submit([payment])[0].transaction) }
+        _ = try await offPool { try node.client.waitForVerifiedReceipt(try node.client.submit([payment])[0].transaction, timeout: 120) }
     }
 
     /// Run after run, a client with the same file accepts a log that grew and

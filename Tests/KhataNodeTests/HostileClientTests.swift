@@ -22,7 +22,7 @@ struct HostileClientTests {
     /// now they, and every other malformed or far-away tile, get a 4xx.
     @Test func tilePathsCannotTrapTheNode() async throws {
         try await withNode { node in
-            _ = try await offPool { try node.client.waitForVerifiedReceipt(try node.client.submit([Self.payment(1)])[0].transaction) }
+            _ = try await offPool { try node.client.waitForVerifiedReceipt(try node.client.submit([Self.payment(1)])[0].transaction, timeout: 120) }
             var paths = [
                 "/log/tile/0/x100/x000/x000/x000/x000/000", "/log/tile/entries/x100/x000/x000/x000/x000/000",
                 "/log/tile/entries/x999/x999/x999/x999/x999/x999/999", "/log/tile/0/x072/x057/x594/x037/x927/935",
@@ -58,7 +58,7 @@ struct HostileClientTests {
     /// parameter is silently ignored or reinterpreted.
     @Test func everyParameterIsChecked() async throws {
         try await withNode { node in
-            _ = try await offPool { try node.client.waitForVerifiedReceipt(try node.client.submit([Self.payment(1)])[0].transaction) }
+            _ = try await offPool { try node.client.waitForVerifiedReceipt(try node.client.submit([Self.payment(1)])[0].transaction, timeout: 120) }
             let cases: [(String, Int, String)] = [
                 ("/v1/entries?start=-5", 400, "start"),
                 ("/v1/entries?from=-5", 400, "from"),

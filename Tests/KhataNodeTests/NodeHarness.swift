@@ -75,7 +75,7 @@ final class PortBox: @unchecked Sendable {
     func set(_ value: Int) { lock.withLock { port = value } }
     var value: Int? { lock.withLock { port } }
     func wait() async throws -> Int {
-        for _ in 0..<1_000 {
+        for _ in 0..<12_000 {  // up to 2 minutes: a hang guard, not a timing assertion
             if let value { return value }
             try await Task.sleep(nanoseconds: 10_000_000)
         }

@@ -18,7 +18,7 @@ struct NodeTests {
             let payment = Fixture.transaction(1, [Fixture.transfer(2_500, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
             let receipt = try await offPool { try node.client.submit([payment])[0] }
             #expect(receipt.outcome == .committed && receipt.index == LeafIndex(1))
-            let (verified, entry, checkpoint) = try await offPool { try node.client.waitForVerifiedReceipt(payment.id) }
+            let (verified, entry, checkpoint) = try await offPool { try node.client.waitForVerifiedReceipt(payment.id, timeout: 120) }
             #expect(verified.leafHash == receipt.leafHash && checkpoint.size >= 2)
             guard case .transaction(let logged) = entry.payload else { Issue.record("not a transaction"); return }
             #expect(logged == payment)
@@ -32,7 +32,7 @@ struct NodeTests {
             #expect(retry.isRetry && retry.index == receipt.index && retry.leafHash == receipt.leafHash)
             let bob = try await offPool { try node.client.account(Fixture.bob) }
             #expect(bob.balances.first { $0.asset == inr }?.units.creditsPosted == "2500")
-            _ = try await offPool { try node.client.waitForVerifiedReceipt(batch.last!.id) }
+            _ = try await offPool { try node.client.waitForVerifiedReceipt(batch.last!.id, timeout: 120) }
             let history = try await offPool { try node.client.verifiedHistory(Fixture.carol) }
             #expect(history.count == 5)  // genesis and four payments
             let asset = try await offPool { try node.client.asset(inr) }
@@ -53,7 +53,7 @@ struct NodeTests {
                 Fixture.transaction(UInt64($0), [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
             }
             _ = try await offPool { try node.client.submit(payments, binary: true) }
-            _ = try await offPool { try node.client.waitForVerifiedReceipt(payments.last!.id) }
+            _ = try await offPool { try node.client.waitForVerifiedReceipt(payments.last!.id, timeout: 120) }
             let (report, _) = try await offPool { try Auditor(source: HTTPLogSource(baseURL: node.url), logKey: node.client.ledgerKey).run() }
             #expect(report.checkpoint.size == 301)
             // 300 signatures by one key: it earned a table, and the metrics say so.
