@@ -1,7 +1,8 @@
 // khata-drill: the fault drills of docs/OPERATIONS.md, run against the real
 // `khata` executable (scripts/crash-drill, scripts/stop-drill).
 //
-//   khata-drill crash KHATA CYCLES [--payers N] [--prefill N] [--snapshot-interval N]
+//   khata-drill crash KHATA CYCLES [--payers N] [--prefill N] [--snapshot-interval N] [--keep]
+//     (--keep: leave the work directory, with its ledger, for a closer look)
 //   khata-drill stop KHATA CYCLES
 //
 // Each prints one JSON line with its counts and exits non-zero if anything that
@@ -37,7 +38,7 @@ final class Child {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        if !FileManager.default.fileExists(atPath: output) { FileManager.default.createFile(atPath: output, contents: nil) }
+        if !FileManager.default.fileExists(atPath: output) { _ = FileManager.default.createFile(atPath: output, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         handle.seekToEndOfFile()
         handle.write(Data("==== khata \(arguments.joined(separator: " ")) at \(Date())\n".utf8))
@@ -118,7 +119,7 @@ func prefill(_ directory: String, count: Int, snapshotInterval: UInt64, people: 
     try ledger.snapshot()  // waits for a background snapshot in flight, then takes the last
 }
 
-func crashDrill(khata: String, cycles: Int, payerCount: Int, prefillCount: Int, snapshotInterval: UInt64) throws -> Bool {
+func crashDrill(khata: String, cycles: Int, payerCount: Int, prefillCount: Int, snapshotInterval: UInt64, keep: Bool) throws -> Bool {
     let work = NSTemporaryDirectory() + "khata-crash-drill-\(getpid())"
     let directory = "\(work)/ledger"
     try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
@@ -223,7 +224,7 @@ func crashDrill(khata: String, cycles: Int, payerCount: Int, prefillCount: Int, 
     ]
     print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     let passed = lost == 0 && auditFailures == 0 && forks == 0 && receipts.count > 0
-    if passed { try? FileManager.default.removeItem(atPath: work) } else { log("kept \(work) for investigation") }
+    if passed && !keep { try? FileManager.default.removeItem(atPath: work) } else { log("kept \(work) for investigation") }
     return passed
 }
 
@@ -290,7 +291,7 @@ func option(_ name: String, in arguments: [String], default value: Int) throws -
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = """
-    usage: khata-drill crash KHATA CYCLES [--payers N] [--prefill N] [--snapshot-interval N]
+    usage: khata-drill crash KHATA CYCLES [--payers N] [--prefill N] [--snapshot-interval N] [--keep]
            khata-drill stop KHATA CYCLES
     """
 do {
@@ -301,7 +302,8 @@ do {
         passed = try crashDrill(
             khata: arguments[1], cycles: cycles, payerCount: try option("--payers", in: arguments, default: 4),
             prefillCount: try option("--prefill", in: arguments, default: 0),
-            snapshotInterval: UInt64(max(1, try option("--snapshot-interval", in: arguments, default: 500))))
+            snapshotInterval: UInt64(max(1, try option("--snapshot-interval", in: arguments, default: 500))),
+            keep: arguments.contains("--keep"))
     case "stop":
         passed = try stopDrill(khata: arguments[1], cycles: cycles)
     default:

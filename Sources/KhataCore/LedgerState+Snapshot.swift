@@ -72,7 +72,11 @@ extension LedgerState {
             pendings[record.id] = record
             if record.state == .pending { expiries.push(Expiry(at: record.expiresAt, pending: record.id)) }
         }
-        for _ in 0..<(try reader.readUInt32("transaction count")) {
+        let transactionCount = try reader.readUInt32("transaction count")
+        // Each record takes 57 bytes at least: a count the bytes cannot hold
+        // reserves no more than they could.
+        transactions.reserveCapacity(min(Int(transactionCount), reader.remaining / 57))
+        for _ in 0..<transactionCount {
             let id = try reader.readID(TransactionID.self, "transaction")
             let digest = Digest32(bytes: try reader.readBytes(32, "content digest"))!
             let index = LeafIndex(try reader.readUInt64("index"))

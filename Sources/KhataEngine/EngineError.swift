@@ -28,6 +28,9 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         public static let behindPublished = Code(rawValue: "behind_published")
         /// A file that is only ever created, never replaced, is already there.
         public static let exists = Code(rawValue: "exists")
+        /// The journal's prefix is still being checked after a fast open
+        /// (`JournalCheck.deferringPrefix`): no checkpoint is signed until it has passed.
+        public static let prefixUnchecked = Code(rawValue: "prefix_unchecked")
         /// A checkpoint signer or cosigned note that is not this ledger's.
         public static let wrongKey = Code(rawValue: "wrong_key")
     }

@@ -76,14 +76,35 @@ public final class Ledger {
     /// after the latest snapshot are replayed to their logged outcomes.
     /// `externalCheckpoints` are signed checkpoint notes kept outside the journal,
     /// so that a journal rolled back behind one of them is refused.
+    /// `check: .deferringPrefix` re-reads only the entries after the latest
+    /// signed checkpoint or snapshot and leaves the rest as `uncheckedPrefix`,
+    /// to be run (`JournalPrefixCheck.run`) and reported (`prefixChecked`)
+    /// before any checkpoint is signed.
     public static func open(
         journal: any JournalStore, externalCheckpoints: [String] = [], clock: @escaping @Sendable () -> Timestamp = Ledger.systemClock,
-        snapshotInterval: UInt64 = 100_000, progress: ((UInt64, UInt64) -> Void)? = nil
+        snapshotInterval: UInt64 = 100_000, check: JournalCheck = .whole, progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws(EngineError) -> Ledger {
-        let recovered = try Recovery(journal: journal, externalCheckpoints: externalCheckpoints, progress: progress).run()
-        return Ledger(
+        let recovered = try Recovery(journal: journal, externalCheckpoints: externalCheckpoints, check: check, progress: progress).run()
+        let ledger = Ledger(
             state: recovered.state, edge: recovered.edge, checkpoint: recovered.checkpoint, journal: journal, clock: clock,
             snapshotInterval: snapshotInterval, lastSnapshotSize: recovered.snapshotSize)
+        ledger.uncheckedPrefix = recovered.uncheckedPrefix
+        return ledger
+    }
+
+    /// The journal's first entries that a fast open took on a signed
+    /// checkpoint's proof and has not yet re-read; until `prefixChecked`
+    /// reports them sound, the ledger signs no checkpoint.
+    public private(set) var uncheckedPrefix: JournalPrefixCheck?
+
+    /// Takes the result of running `uncheckedPrefix`: success lets checkpoints
+    /// be signed again; a failure halts the ledger (its log is damaged: it must
+    /// not extend it), with the failure as the reason.
+    public func prefixChecked(_ result: Result<Void, EngineError>) {
+        switch result {
+        case .success: uncheckedPrefix = nil
+        case .failure(let error): halted = halted ?? "the journal's first entries failed their check: \(error.message)"
+        }
     }
 
     private init(
@@ -106,9 +127,10 @@ public final class Ledger {
 
     public var origin: String { state.origin }
 
-    /// Why the ledger halted, if a journal write failed: from then on it takes
-    /// nothing, signs nothing and snapshots nothing, and its state in memory may
-    /// be ahead of the journal; reopening recovers the durable prefix.
+    /// Why the ledger halted, if a journal write failed (or its deferred prefix
+    /// check did): from then on it takes nothing, signs nothing and snapshots
+    /// nothing, and its state in memory may be ahead of the journal; reopening
+    /// recovers the durable prefix.
     public var haltReason: String? { halted }
 
     /// Entries applied since the last snapshot (what the next open would replay).
@@ -127,7 +149,7 @@ public final class Ledger {
     /// Throws only for storage failures; after one, the ledger halts (memory may be
     /// ahead of disk) and must be reopened.
     public func submit(_ batch: [VerifiedTransaction]) throws(EngineError) -> [SubmissionResult] {
-        if let halted { throw EngineError(.halted, "the ledger halted after a storage failure (\(halted)); reopen it") }
+        if let halted { throw EngineError(.halted, "the ledger halted (\(halted)); reopen it") }
         guard batch.count <= Limits.maxBatchTransactions else {
             throw EngineError(.batchTooLarge, "a batch has at most \(Limits.maxBatchTransactions) transactions, got \(batch.count)")
         }
@@ -192,6 +214,10 @@ public final class Ledger {
     public func signCheckpoint(with signer: NoteSigner) throws(EngineError) -> SignedCheckpoint {
         // Nor a checkpoint: it would sign a tree the journal may not hold.
         if let halted { throw EngineError(.halted, "no checkpoint of a halted ledger (\(halted))") }
+        if let uncheckedPrefix {
+            throw EngineError(
+                .prefixUnchecked, "no checkpoint is signed until the journal's first \(uncheckedPrefix.size) entries have been checked")
+        }
         guard signer.verifierKey.name == origin, signer.verifierKey.publicKey == state.ledgerKey, signer.verifierKey.type == .ed25519 else {
             throw EngineError(.wrongKey, "checkpoints of \(origin) must be signed by its ledger key \(state.ledgerKey) named \(origin)")
         }

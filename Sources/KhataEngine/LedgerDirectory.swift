@@ -70,9 +70,10 @@ public struct LedgerDirectory: Sendable {
         }
     }
 
-    /// Opens the ledger in this directory, recovering its state from the journal.
+    /// Opens the ledger in this directory, recovering its state from the journal
+    /// (`Ledger.open`; `check` says how much of it is re-read first).
     public func open(
-        clock: @escaping @Sendable () -> Timestamp = Ledger.systemClock, snapshotInterval: UInt64 = 100_000,
+        clock: @escaping @Sendable () -> Timestamp = Ledger.systemClock, snapshotInterval: UInt64 = 100_000, check: JournalCheck = .whole,
         progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws(EngineError) -> Ledger {
         let journal: SQLiteJournal
@@ -80,7 +81,7 @@ public struct LedgerDirectory: Sendable {
         do {
             return try Ledger.open(
                 journal: journal, externalCheckpoints: checkpointFile().map { [$0] } ?? [], clock: clock, snapshotInterval: snapshotInterval,
-                progress: progress)
+                check: check, progress: progress)
         } catch  where error.code == .behindPublished {
             throw EngineError(
                 .behindPublished,

@@ -64,6 +64,8 @@ public final class CheckpointPublisher: Service, @unchecked Sendable {
         do {
             let signed = try await sequencer.perform { ledger -> SignedCheckpoint? in
                 if let last = ledger.latestCheckpoint, last.checkpoint.size == ledger.edge.size { return nil }
+                // After a fast start, none until the journal's prefix is checked.
+                if ledger.uncheckedPrefix != nil { return nil }
                 return try directory.publishCheckpoint(ledger, signer: signer)
             }
             guard var signed else { return }

@@ -16,8 +16,11 @@ import ServiceLifecycle
 public enum Node {
     public static let defaultPort = 7370
 
-    /// Opens the ledger in `directory` (verifying it whole), then serves until a
-    /// shutdown signal. `companions` run in the same group and stop after the node
+    /// Opens the ledger in `directory`, then serves until a shutdown signal. The
+    /// open re-reads the journal only after the latest signed checkpoint or
+    /// snapshot (`JournalCheck.deferringPrefix`), so a restart takes time in
+    /// proportion to the snapshot interval; the rest is re-read in the
+    /// background (`PrefixCheckService`) before any checkpoint is signed. `companions` run in the same group and stop after the node
     /// (`khata dev` runs its witnesses this way). `onRunning` gets the bound port.
     public static func run(
         directory: String, configuration: NodeConfiguration, logger: Logger, companions: [any Service] = [],
@@ -26,11 +29,18 @@ public enum Node {
         let ledgerDirectory = LedgerDirectory(directory)
         logger.info("opening the ledger", metadata: ["directory": "\(directory)"])
         let snapshotInterval = UInt64(max(1, configuration.snapshotInterval ?? 100_000))
+        let opening = DispatchTime.now().uptimeNanoseconds
         let ledger = try ledgerDirectory.open(
-            snapshotInterval: snapshotInterval,
+            snapshotInterval: snapshotInterval, check: .deferringPrefix,
             progress: { done, total in
                 if done % 100_000 < 1_000 { logger.info("verifying the journal", metadata: ["done": "\(done)", "total": "\(total)"]) }
             })
+        logger.info(
+            "opened the ledger",
+            metadata: [
+                "entries": "\(ledger.state.size)", "replayed": "\(ledger.entriesSinceSnapshot)",
+                "seconds": "\(Double(DispatchTime.now().uptimeNanoseconds - opening) / 1e9)",
+            ])
         let signer = try configuration.checkpointSigner(directory: directory, ledger: ledger)
         let signingKey = try configuration.ledgerSigningKey(directory: directory, ledger: ledger)
         let witnesses = try configuration.witnessEndpoints()
@@ -45,6 +55,9 @@ public enum Node {
             let service = WALCheckpointService(
                 checkpointer: try journal.makeWALCheckpointer(), interval: .milliseconds(50), metrics: metrics, logger: logger)
             background.append(.init(service: service))
+        }
+        let prefixCheck = ledger.uncheckedPrefix.map { check in
+            PrefixCheckService(check: check, path: ledgerDirectory.journalPath, sequencer: sequencer, metrics: metrics, logger: logger)
         }
         let publisher = CheckpointPublisher(
             sequencer: sequencer, directory: ledgerDirectory, signer: signer, witnesses: witnesses, readStore: readStore,
@@ -77,14 +90,16 @@ public enum Node {
             logger: logger)
         // Services stop in reverse order: the HTTP server first (in-flight requests
         // still get their receipts), then the publisher (one last checkpoint, while
-        // witnesses are up), then the reserve service, then the sequencer (drains,
+        // witnesses are up), then the reserve service, then the prefix check (if a
+        // fast start left one running), then the sequencer (drains,
         // snapshots), then the background WAL checkpoints, then companions.
         let group = ServiceGroup(
             configuration: .init(
                 services: companions.map { .init(service: $0) } + background + [
                     // A halted sequencer (its journal failed) ends the node, gracefully, so that
                     // the in-flight requests still get their answers (outcome_unknown, halted).
-                    .init(service: sequencer, failureTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: sequencer, failureTerminationBehavior: .gracefullyShutdownGroup)
+                ] + (prefixCheck.map { [.init(service: $0, successTerminationBehavior: .ignore)] } ?? []) + [
                     .init(service: reserves), .init(service: publisher), .init(service: app),
                 ],
                 gracefulShutdownSignals: [], logger: logger))

@@ -137,15 +137,11 @@ public struct NodeAPI: Sendable {
         return text("ready\n")
     }
 
-    /// State as the sequencer holds it; 503 `halted` once the journal failed,
-    /// because the state in memory may then be ahead of what is durable.
-    func durableState<T>(_ body: (Ledger) throws -> T) throws -> T {
-        try sequencer.read { ledger in
-            guard ledger.haltReason == nil else {
-                throw Problem(503, "halted", "the node's journal failed; state is served again once it has restarted", retryAfter: 5)
-            }
-            return try body(ledger)
-        }
+    /// State as of the last durable batch (`Sequencer.read`): never a batch
+    /// the journal may yet lose, and never waiting on a disk write. It stays
+    /// true after a journal failure, so reads go on until the node exits.
+    func durableState<T>(_ body: (DurableLedger) throws -> T) throws -> T {
+        try sequencer.read(body)
     }
 
     // MARK: Writes
@@ -241,7 +237,7 @@ public struct NodeAPI: Sendable {
         }
     }
 
-    // MARK: Reads of state (under the sequencer's state lock, briefly)
+    // MARK: Reads of state (the durable copy, under its lock, briefly)
 
     func account(_ text: String) throws -> Response {
         guard let id = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }

@@ -66,6 +66,8 @@ public final class NodeMetrics: @unchecked Sendable {
     let snapshotSeconds = Gauge()
     /// Frames in the journal's write-ahead log at the last background checkpoint.
     let walFrames = Gauge()
+    /// Entries a fast start has yet to re-read (`PrefixCheckService`); 0 once checked.
+    let uncheckedEntries = Gauge()
     private var reservesKnown = false
     let commitSeconds = Histogram(bounds: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1])
 
@@ -146,6 +148,9 @@ public final class NodeMetrics: @unchecked Sendable {
             # HELP khata_wal_frames Pages in the journal's write-ahead log at the last background checkpoint.
             # TYPE khata_wal_frames gauge
             khata_wal_frames \(walFrames.current)
+            # HELP khata_journal_unchecked_entries Entries a fast start has yet to re-read in the background; no checkpoint is signed until 0.
+            # TYPE khata_journal_unchecked_entries gauge
+            khata_journal_unchecked_entries \(uncheckedEntries.current)
 
             """
         text += renderSignatures(Ed25519Verifier.shared.statistics)

@@ -51,8 +51,10 @@ private final class ResumeOnce<T: Sendable>: @unchecked Sendable {
 /// A service's body on a thread of its own, named `name` (for a loop that
 /// blocks: the sequencer, the WAL checkpointer): runs `body` until graceful
 /// shutdown, then calls `stop` (which must make `body` return) and waits for
-/// it. Returns as soon as `body` returns on its own, too (the sequencer does,
-/// after a storage failure), so that its service can end the group.
+/// `body` to return (the sequencer drains and snapshots then; returning
+/// earlier would let the process exit under it). Returns as soon as `body`
+/// returns on its own, too (the sequencer does, after a storage failure), so
+/// that its service can end the group.
 func runOnOwnThreadUntilShutdown(named name: String, _ body: @escaping @Sendable () -> Void, stop: @escaping @Sendable () -> Void) async {
     let (ended, signal) = AsyncStream<Void>.makeStream()
     Thread {
@@ -60,14 +62,17 @@ func runOnOwnThreadUntilShutdown(named name: String, _ body: @escaping @Sendable
         body()
         signal.finish()
     }.start()
+    // Not a child of the group below: cancelling the group must not end this
+    // wait (an AsyncStream's iteration ends when its task is cancelled).
+    let bodyReturned = Task { for await _ in ended {} }
     await withTaskGroup(of: Void.self) { group in
-        group.addTask { for await _ in ended {} }
+        group.addTask { await bodyReturned.value }
         group.addTask { try? await gracefulShutdown() }
         await group.next()
         stop()
         group.cancelAll()
-        await group.waitForAll()
     }
+    await bodyReturned.value
 }
 
 extension Duration {

@@ -2,6 +2,7 @@ import Foundation
 import KhataAPI
 import KhataCore
 import KhataEngine
+import KhataLog
 import Logging
 import ServiceLifecycle
 
@@ -16,8 +17,15 @@ import ServiceLifecycle
 ///   (`SequencerError.overloaded`, HTTP 503 with Retry-After) instead of growing.
 /// - Other work that must see the ledger alone (signing checkpoints) is queued
 ///   too and runs between batches (`perform`).
-/// - Readers of the ledger's state take `read`, a lock the sequencer holds only
-///   while applying and committing one batch.
+/// - Readers never see the sequencer's own state, which runs ahead of the disk
+///   while a batch is being written: they read `DurableLedger`, a second copy
+///   that the sequencer advances by applying each batch again once the journal
+///   holds it (`read`). Its lock is held only for that in-memory apply and for
+///   each reader's body, never across I/O, so a slow disk stalls no reader and
+///   no reader sees a batch that might yet be lost. The price is a second copy
+///   of the state in memory and a second apply per transaction; the apply is
+///   also a running check of determinism (both copies must reach the same
+///   outcome, or the node halts).
 /// - On graceful shutdown it stops accepting, commits everything already
 ///   accepted (every accepted transaction gets its receipt), snapshots, and stops.
 public final class Sequencer: Service, @unchecked Sendable {
@@ -40,7 +48,10 @@ public final class Sequencer: Service, @unchecked Sendable {
     private var queuedTransactions = 0
     private var accepting = true
     private var finished = false
-    private let stateLock = NSLock()
+    /// Guards `published` and `halt`; never held across I/O.
+    private let publishedLock = NSLock()
+    private var published: DurableLedger
+    private var halt: String?
     private let logger: Logger?
     private var lastReportedSnapshot: UInt64?
 
@@ -60,6 +71,7 @@ public final class Sequencer: Service, @unchecked Sendable {
         spacingNanoseconds = commitSpacing.wholeNanoseconds
         self.metrics = metrics
         self.logger = logger
+        published = DurableLedger(state: ledger.state, latestCheckpoint: ledger.latestCheckpoint, clock: ledger.clock)
     }
 
     /// Queues a batch for sequencing and waits for its receipts (in order).
@@ -77,7 +89,8 @@ public final class Sequencer: Service, @unchecked Sendable {
         }
     }
 
-    /// Runs `body` on the sequencer thread, between batches, with the ledger to itself.
+    /// Runs `body` on the sequencer thread, between batches, with the ledger to
+    /// itself; a checkpoint it signs or stores is then published to readers.
     public func perform<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             condition.lock()
@@ -89,12 +102,12 @@ public final class Sequencer: Service, @unchecked Sendable {
         }
     }
 
-    /// Reads the ledger (its state, its latest checkpoint) under the state lock.
-    /// Keep `body` short: the sequencer waits for it before its next batch.
-    public func read<T>(_ body: (Ledger) throws -> T) rethrows -> T {
-        stateLock.lock()
-        defer { stateLock.unlock() }
-        return try body(ledger)
+    /// Reads the ledger as of its last durable batch (its state, its latest
+    /// checkpoint). Keep `body` short, and let nothing of the state escape it:
+    /// the sequencer waits for it before publishing its next batch, and a copy
+    /// kept past it would make that batch copy the whole state.
+    public func read<T>(_ body: (DurableLedger) throws -> T) rethrows -> T {
+        try publishedLock.withLock { try body(published) }
     }
 
     // MARK: Service
@@ -117,8 +130,9 @@ public final class Sequencer: Service, @unchecked Sendable {
         return finished
     }
 
-    /// Why the ledger halted, if it did (read under the state lock).
-    public var haltReason: String? { stateLock.withLock { ledger.haltReason } }
+    /// Why the sequencer halted, if it did: the journal failed, or the readers'
+    /// copy of the state reached another outcome than the sequencer's.
+    public var haltReason: String? { publishedLock.withLock { halt } }
 
     private func stopAccepting() {
         condition.lock()
@@ -129,14 +143,15 @@ public final class Sequencer: Service, @unchecked Sendable {
 
     private func loop() {
         while let works = nextWorks() {
-            for work in works {
-                if case .perform(let body) = work { stateLock.withLock { body() } }
-            }
+            runPerformed(works)
             let started = DispatchTime.now().uptimeNanoseconds
-            let committed = commit(works)
-            if stateLock.withLock({ ledger.haltReason }) != nil {
+            let (committed, divergence) = commit(works)
+            if let reason = ledger.haltReason ?? divergence {
+                publishedLock.withLock { halt = reason }
                 failEverythingQueued()
-                logger?.critical("the journal failed; the node stops taking work and exits so that a restart recovers the durable prefix")
+                logger?.critical(
+                    "the sequencer halted; the node stops taking work and exits so that a restart recovers the durable prefix",
+                    metadata: ["reason": "\(reason)"])
                 return
             }
             // Under load (this group held more than one transaction), commits would
@@ -146,7 +161,35 @@ public final class Sequencer: Service, @unchecked Sendable {
             let elapsed = DispatchTime.now().uptimeNanoseconds - started
             if committed > 1 && elapsed < spacingNanoseconds { pause(spacingNanoseconds - elapsed) }
         }
-        stateLock.withLock { try? ledger.snapshot() }
+        // The next start then replays nothing (a stop cut short by its time limit
+        // loses no more than that: the journal is the truth).
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            try ledger.snapshot()
+            logger?.info(
+                "stopped",
+                metadata: [
+                    "entries": "\(ledger.state.size)", "snapshot_seconds": "\(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)",
+                ])
+        } catch {
+            logger?.error("stopped without a final snapshot; the next start replays from the last one", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs the work queued by `perform`, then publishes the checkpoint it may
+    /// have signed or stored.
+    private func runPerformed(_ works: [Work]) {
+        var ran = false
+        for work in works {
+            if case .perform(let body) = work {
+                body()
+                ran = true
+            }
+        }
+        if ran {
+            let checkpoint = ledger.latestCheckpoint
+            publishedLock.withLock { published.latestCheckpoint = checkpoint }
+        }
     }
 
     /// After a storage failure: no more work is taken, and everything waiting is
@@ -166,7 +209,7 @@ public final class Sequencer: Service, @unchecked Sendable {
             case .perform(let body):
                 // Work that needs the ledger alone (signing a checkpoint) finds it
                 // halted and answers its caller so; nothing waits forever.
-                stateLock.withLock { body() }
+                body()
             }
         }
     }
@@ -194,19 +237,23 @@ public final class Sequencer: Service, @unchecked Sendable {
         return taken
     }
 
-    /// One group commit of every submission taken, then each submitter's
-    /// receipts; returns how many transactions it took.
-    private func commit(_ works: [Work]) -> Int {
+    /// One group commit of every submission taken, published to readers once
+    /// durable, then each submitter's receipts; returns how many transactions it
+    /// took, and why the readers' copy could not follow, if it could not.
+    private func commit(_ works: [Work]) -> (Int, String?) {
         let submissions = works.compactMap { work -> ([VerifiedTransaction], CheckedContinuation<[SubmissionResult], any Error>)? in
             if case .submit(let batch, let continuation) = work { return (batch, continuation) }
             return nil
         }
-        guard !submissions.isEmpty else { return 0 }
+        guard !submissions.isEmpty else { return (0, nil) }
         let started = DispatchTime.now().uptimeNanoseconds
-        let result = stateLock.withLock { Result { try ledger.submit(submissions.flatMap(\.0)) } }
+        let batch = submissions.flatMap(\.0)
+        let result = Result { try ledger.submit(batch) }
+        var divergence: String?
         metrics.commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         switch result {
         case .success(let receipts):
+            divergence = publish(batch, receipts)
             metrics.recordCommit(receipts, size: ledger.state.size)
             if let snapshot = ledger.lastSnapshot, snapshot.size != lastReportedSnapshot {
                 lastReportedSnapshot = snapshot.size
@@ -226,8 +273,39 @@ public final class Sequencer: Service, @unchecked Sendable {
         case .failure(let error):
             for (_, continuation) in submissions { continuation.resume(throwing: error) }
         }
-        return submissions.reduce(0) { $0 + $1.0.count }
+        return (submissions.reduce(0) { $0 + $1.0.count }, divergence)
     }
+
+    /// Applies a durable batch's new entries to the readers' copy of the state,
+    /// each at its receipt's index and time. The state machine is deterministic,
+    /// so each must reach its receipt's outcome; if one does not (a bug), returns
+    /// why, and the sequencer halts rather than serve a state it cannot vouch for.
+    private func publish(_ batch: [VerifiedTransaction], _ results: [SubmissionResult]) -> String? {
+        publishedLock.withLock {
+            for (verified, result) in zip(batch, results) {
+                guard case .logged(let receipt) = result, !receipt.isRetry else { continue }
+                guard published.state.size == receipt.index.value else {
+                    return "the readers' state holds \(published.state.size) entries but entry \(receipt.index) came next"
+                }
+                let outcome = published.state.apply(
+                    verified.transaction, contentDigest: verified.contentDigest, index: receipt.index, time: receipt.time)
+                guard outcome == receipt.outcome else {
+                    return "entry \(receipt.index) reached \(outcome) in the readers' state but \(receipt.outcome) in the sequencer's"
+                }
+            }
+            return nil
+        }
+    }
+}
+
+/// The ledger as of its last durable batch: what every reader of a running
+/// node sees (`Sequencer.read`).
+public struct DurableLedger: Sendable {
+    public fileprivate(set) var state: LedgerState
+    /// The latest checkpoint the ledger signed or stored cosigned.
+    public fileprivate(set) var latestCheckpoint: SignedCheckpoint?
+    /// The ledger's clock, for reads that evaluate the state at a time.
+    public let clock: @Sendable () -> Timestamp
 }
 
 /// Why the sequencer did not take a batch.

@@ -46,26 +46,3 @@ struct CoverageHistoryTests {
         #expect(CoverageHistory(path: path, capacity: 4).all.map(\.time.milliseconds) == [106_000, 107_000, 108_000, 109_000])
     }
 }
-
-@Suite("Work on its own thread")
-struct OwnThreadTests {
-    /// The result comes back; a cancelled waiter stops waiting at once (a
-    /// stopping node does not wait for a liabilities tree it would not commit).
-    @Test(.timeLimit(.minutes(1))) func cancellationStopsTheWait() async throws {
-        #expect(try await onOwnThread { 6 * 7 } == 42)
-        // The work blocks until the test has seen the wait end: only cancellation can end it.
-        let release = DispatchSemaphore(value: 0)
-        let started = DispatchSemaphore(value: 0)
-        let waiter = Task {
-            try await onOwnThread {
-                started.signal()
-                release.wait()
-                return 1
-            }
-        }
-        try await offPool { started.wait() }
-        waiter.cancel()
-        await #expect(throws: CancellationError.self) { try await waiter.value }
-        release.signal()
-    }
-}

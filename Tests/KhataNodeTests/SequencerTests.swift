@@ -78,6 +78,46 @@ import Testing
         #expect(Self.groupCommits(metrics) == 4 && pauses.count == 2)
     }
 
+    /// Readers see the ledger as of its last durable batch and never wait for
+    /// a disk write: while a batch's write is stalled, reads answer without
+    /// that batch (and without waiting for it); once the batch is durable, they
+    /// see it. A read that waited would hold the stalled write's release, which
+    /// is let go after two minutes at most (a hang guard), and is reported.
+    @Test func readsNeitherWaitForNorSeeABatchBeingWritten() async throws {
+        let journal = FaultyJournal(MemoryJournal(origin: Fixture.origin))
+        let ledger = try Ledger.create(journal: journal, genesis: Fixture.genesis)
+        let sequencer = Sequencer(ledger: ledger, capacity: 1_000, metrics: NodeMetrics())
+        let running = Task { try await sequencer.run() }
+        defer { running.cancel() }
+        let first = try #require(try await sequencer.submit([Self.payment(1)])[0].receipt)
+        let balance: @Sendable () -> Int128 = { sequencer.read { $0.state.balance(of: Fixture.bob, in: inr).posted } }
+        let before = balance()
+
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let heldTooLong = Flag()
+        heldTooLong.value = false
+        journal.beforeAppend = {
+            entered.signal()
+            if release.wait(timeout: .now() + 120) == .timedOut { heldTooLong.value = true }
+        }
+        let second = Self.payment(2)
+        let pending = Task { try await sequencer.submit([second]) }
+        try await offPool { entered.wait() }
+        let (size, record, during) = try await offPool {
+            (sequencer.read { $0.state.size }, sequencer.read { $0.state.record(of: second.transaction.id) }, balance())
+        }
+        release.signal()
+        #expect(!heldTooLong.value)
+        #expect(size == first.index.value + 1 && record == nil && during == before)
+
+        let receipt = try #require(try await pending.value[0].receipt)
+        journal.beforeAppend = nil
+        #expect(sequencer.read { $0.state.size } == receipt.index.value + 1)
+        #expect(sequencer.read { $0.state.record(of: second.transaction.id) }?.index == receipt.index)
+        #expect(balance() == before + 1)
+    }
+
     /// A journal write that fails stops the sequencer: the batch's submitter is
     /// told the outcome is unknown, what was waiting is told it was not done,
     /// the service ends with `halted` (so the node exits), nothing more is taken,

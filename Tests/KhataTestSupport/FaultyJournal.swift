@@ -4,10 +4,12 @@ import KhataStorage
 
 /// A journal that fails on demand, for the storage-fault tests: everything goes
 /// to `inner` (what is durable) until `failAppends` is set, after which every
-/// append throws as a full disk or a failing fsync would, and writes nothing.
+/// append throws as a full disk or a failing fsync would, and writes nothing;
+/// `beforeAppend`, when set, runs first (a test stalls the "disk" there).
 public final class FaultyJournal: JournalStore, @unchecked Sendable {
     public let inner: MemoryJournal
     public var failAppends = false
+    public var beforeAppend: (@Sendable () -> Void)?
 
     public init(_ inner: MemoryJournal) { self.inner = inner }
 
@@ -15,6 +17,7 @@ public final class FaultyJournal: JournalStore, @unchecked Sendable {
     public var entryCount: UInt64 { inner.entryCount }
 
     public func append(_ entries: [StoredEntry], history: [HistoryRow], treeHashes: [TreeEdge.Completed]) throws(StorageError) {
+        beforeAppend?()
         if failAppends { throw StorageError(.io, "disk I/O error (injected): no space left on device") }
         try inner.append(entries, history: history, treeHashes: treeHashes)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KhataCore
 import KhataEngine
+import KhataLog
 import KhataStorage
 
 /// A key derived from one byte, so that tests and golden vectors are reproducible.
@@ -130,4 +131,30 @@ extension Ledger {
             }
         }
     }
+}
+
+/// Builds, in `directory`, a closed fixture ledger of `size` entries (1 to
+/// `size` − 1 are one-unit payments from alice to bob) whose latest snapshot
+/// covers the first `snapshotAt` and whose published checkpoint (in the
+/// journal and the directory's `checkpoint` file) the first `checkpointAt`:
+/// what a node restarting after a crash finds. Returns the checkpoint.
+@discardableResult
+public func makeRestartableLedger(in directory: String, size: Int, snapshotAt: Int, checkpointAt: Int) throws -> SignedCheckpoint {
+    let ledgerDirectory = LedgerDirectory(directory)
+    let ledger = try ledgerDirectory.create(genesis: Fixture.genesis)
+    let signer = try NoteSigner(name: Fixture.origin, key: Fixture.ledgerKey, type: .ed25519)
+    var checkpoint: SignedCheckpoint?
+    for mark in [snapshotAt, checkpointAt, size].sorted() {
+        while ledger.state.size < UInt64(mark) {
+            let first = ledger.state.size
+            let count = min(UInt64(mark) - first, 500)
+            let payments = (first..<(first + count)).map { n in
+                Fixture.transaction(n, [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
+            }
+            _ = try ledger.submitLogged(SignatureVerifier.verify(payments, origin: Fixture.origin).map { try $0.get() })
+        }
+        if mark == snapshotAt { try ledger.snapshot() }
+        if mark == checkpointAt { checkpoint = try ledgerDirectory.publishCheckpoint(ledger, signer: signer) }
+    }
+    return checkpoint!
 }
