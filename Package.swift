@@ -1,17 +1,25 @@
 // swift-tools-version:6.2
-// The module graph is the architecture (docs/ARCHITECTURE.md):
-//   KhataEd25519  RFC 8032 signature checks, with precomputed tables for keys that sign often.
-//   KhataCore     pure ledger: types, limits, canonical encoding, state machine. No I/O, no clock.
-//   KhataLog      the verifiable log: RFC 6962 tree math and proofs, C2SP notes, checkpoints, tiles.
+// The module graph is the architecture (docs/ARCHITECTURE.md, "Modules and floors";
+// Tests/KhataFloorTests checks that every import runs downward and that the
+// diagram there matches this file). From the ground up:
+//   KhataBytes        canonical bytes: big-endian reader and writer, hex, SHA-256 digests, MalformedInput.
+//   KhataEd25519      Ed25519 keys; RFC 8032 verification with precomputed tables for keys that sign often.
+//   KhataLog          a generic verifiable log: RFC 6962 tree math and proofs, C2SP signed notes,
+//                     checkpoints, tiles, the tlog-witness rules. Knows nothing of ledgers.
+//   KhataCore         the ledger state machine: types, limits, canonical encoding, apply and replay. No I/O, no clock.
 //   KhataLiabilities  proof of liabilities: the salted, padded Merkle-sum tree and its proofs (pure).
-//   KhataStorage  the journal behind the `JournalStore` protocol; SQLite driver; in-memory driver.
-//   KhataEngine   the sequencer: verifies signatures, applies in order, group-commits, recovers.
-//   KhataWitness  a C2SP tlog-witness: HTTP service (Hummingbird) and the client a ledger uses.
-//   KhataAPI      the JSON shapes of the HTTP API, shared by node and client.
-//   KhataClient   a Swift client that submits and verifies what a node tells it.
-//   KhataNode     the HTTP node: API, sequencer service, checkpoint publisher, explorer, metrics.
-//   KhataCommands the `khata` command line (swift-argument-parser), a library so tests can drive it.
-//   khata         the executable: nothing but `Khata.main()`.
+//   KhataFiles        files replaced atomically (write, fsync, rename, fsync the directory) or created exclusively.
+//   KhataVerify       checks what comes from outside on every core: transaction signatures, logged
+//                     entries, whole logs (the auditor) from any `LogSource`.
+//   KhataStorage      the journal protocol (`JournalStore`), its SQLite and in-memory drivers, the SQLite wrapper.
+//   KhataEngine       the ledger engine: applies verified batches in order, group-commits, recovers, restores.
+//   KhataAPI          the JSON shapes of the HTTP API, shared by node and client.
+//   KhataClient       submits, verifies receipts and proofs, audits over HTTP, asks witnesses to cosign. No storage.
+//   KhataWitnessServer  the tlog-witness over HTTP (Hummingbird) with its SQLite store.
+//   KhataNode         the HTTP node: API, batching sequencer service, checkpoint publisher, explorer, metrics.
+//   KhataBench        benchmarks and load generation behind `khata bench`.
+//   KhataCommands     the `khata` command line (swift-argument-parser), a library so tests can drive it.
+//   khata             the executable: nothing but `Khata.main()`.
 import PackageDescription
 
 let package = Package(
@@ -29,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -42,67 +51,73 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        .target(name: "KhataBytes", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "KhataEd25519",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["KhataBytes", .product(name: "Crypto", package: "swift-crypto")],
             // Field arithmetic is 100× slower unoptimised, which would make the debug
             // builds the tests use slower than BoringSSL's C; this module is always optimised.
             // (Tools version 6.2 is what lets packages that depend on Khata by version
             // accept this flag; checked with a consumer of a tagged clone.)
             swiftSettings: [.unsafeFlags(["-O"])]
         ),
+        .target(name: "KhataLog", dependencies: ["KhataBytes", "KhataEd25519", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "KhataCore",
-            dependencies: ["KhataEd25519", .product(name: "Crypto", package: "swift-crypto")]
-        ),
-        .target(
-            name: "KhataLog",
-            dependencies: ["KhataCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["KhataBytes", "KhataEd25519", "KhataLog", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "KhataLiabilities",
-            dependencies: ["KhataCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["KhataBytes", "KhataCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "KhataFiles"),
+        .target(name: "KhataVerify", dependencies: ["KhataBytes", "KhataCore", "KhataLog"]),
+        .target(name: "KhataStorage", dependencies: ["KhataBytes", "KhataCore", "KhataLog", "CSQLite"]),
         .target(
-            name: "KhataStorage",
-            dependencies: ["KhataCore", "KhataLog", "CSQLite"]
-        ),
-        .target(
-            name: "KhataEngine",
-            dependencies: ["KhataCore", "KhataLog", "KhataStorage"]
-        ),
-        .target(
-            name: "KhataWitness",
-            dependencies: [
-                "KhataCore", "KhataLog", "KhataStorage", "KhataClient",
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ]
-        ),
-        .target(
-            name: "KhataAPI",
-            dependencies: ["KhataCore", "KhataLog", "KhataLiabilities"]
-        ),
+            name: "KhataEngine", dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataVerify", "KhataStorage", "KhataFiles"]),
+        .target(name: "KhataAPI", dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities"]),
         .target(
             name: "KhataClient",
-            dependencies: ["KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataEngine"]
+            dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataVerify", "KhataAPI", "KhataFiles"]
+        ),
+        .target(
+            name: "KhataWitnessServer",
+            dependencies: [
+                "KhataBytes", "KhataLog", "KhataStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .target(
             name: "KhataNode",
             dependencies: [
-                "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataStorage", "KhataEngine", "KhataWitness",
-                "CZlib",
+                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataVerify", "KhataStorage", "KhataEngine",
+                "KhataAPI", "KhataClient", "KhataFiles", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Explorer")]
         ),
         .target(
+            name: "KhataBench",
+            dependencies: [
+                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataVerify", "KhataStorage", "KhataEngine",
+                "KhataAPI", "KhataClient", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "KhataCommands",
             dependencies: [
-                "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataAPI", "KhataClient", "KhataStorage", "KhataEngine",
-                "KhataWitness", "KhataNode",
+                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataVerify", "KhataStorage", "KhataEngine",
+                "KhataAPI", "KhataClient", "KhataFiles", "KhataWitnessServer", "KhataNode", "KhataBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -111,46 +126,65 @@ let package = Package(
             name: "khata",
             dependencies: ["KhataCommands", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         // Fuzzing (scripts/fuzz, Fuzz/README.md): the parsers of outside bytes as libFuzzer targets.
-        .target(name: "KhataFuzzTargets", dependencies: ["KhataCore", "KhataLog", "KhataNode", "KhataCommands"], path: "Fuzz/Targets"),
+        .target(
+            name: "KhataFuzzTargets",
+            dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataNode", "KhataCommands", "KhataTestSupport"],
+            path: "Fuzz/Targets"),
         .executableTarget(
             name: "khata-fuzz", dependencies: ["KhataFuzzTargets"], path: "Fuzz/Driver", swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         // The fault drills (scripts/crash-drill, scripts/stop-drill) against the real executable.
         .executableTarget(
-            name: "khata-drill", dependencies: ["KhataClient", "KhataEngine", "KhataNode", "KhataAPI", "KhataCore", "KhataLog"],
+            name: "khata-drill",
+            dependencies: [
+                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataVerify", "KhataEngine", "KhataAPI", "KhataClient", "KhataNode",
+            ],
             path: "Drills"),
         // Fixtures shared by the test targets: deterministic keys, a test genesis, a seeded generator,
         // journals that fail on demand, and an SQLite VFS that simulates power loss.
         .target(
             name: "KhataTestSupport",
-            dependencies: ["KhataCore", "KhataLog", "KhataStorage", "KhataEngine", "CSQLite"],
+            dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataVerify", "KhataStorage", "KhataEngine", "CSQLite"],
             path: "Tests/KhataTestSupport"
         ),
         .testTarget(
             name: "KhataEd25519Tests", dependencies: ["KhataEd25519", "KhataTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Vectors")]),
-        .testTarget(name: "KhataCoreTests", dependencies: ["KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
-        .testTarget(name: "KhataLogTests", dependencies: ["KhataLog", "KhataCore", "KhataTestSupport"], exclude: ["Vectors"]),
-        .testTarget(name: "KhataFuzzTargetsTests", dependencies: ["KhataFuzzTargets"]),
-        .testTarget(name: "KhataLiabilitiesTests", dependencies: ["KhataLiabilities", "KhataCore", "KhataTestSupport"]),
-        .testTarget(name: "KhataStorageTests", dependencies: ["KhataStorage", "KhataCore", "KhataTestSupport"]),
-        .testTarget(name: "KhataEngineTests", dependencies: ["KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]),
         .testTarget(
-            name: "KhataWitnessTests",
-            dependencies: ["KhataWitness", "KhataLog", "KhataStorage", "KhataCore", "KhataTestSupport"]
+            name: "KhataCoreTests", dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
+        .testTarget(name: "KhataLogTests", dependencies: ["KhataBytes", "KhataLog", "KhataCore", "KhataTestSupport"], exclude: ["Vectors"]),
+        .testTarget(name: "KhataFuzzTargetsTests", dependencies: ["KhataFuzzTargets"]),
+        // The floors: Package.swift and every import, read as text (docs/ARCHITECTURE.md).
+        .testTarget(name: "KhataFloorTests"),
+        .testTarget(name: "KhataLiabilitiesTests", dependencies: ["KhataLiabilities", "KhataCore", "KhataTestSupport"]),
+        .testTarget(name: "KhataBenchTests", dependencies: ["KhataBench"]),
+        .testTarget(name: "KhataStorageTests", dependencies: ["KhataBytes", "KhataStorage", "KhataCore", "KhataTestSupport"]),
+        .testTarget(
+            name: "KhataEngineTests",
+            dependencies: ["KhataBytes", "KhataEd25519", "KhataLog", "KhataVerify", "KhataEngine", "KhataStorage", "KhataCore", "KhataTestSupport"]
+        ),
+        .testTarget(
+            name: "KhataWitnessServerTests",
+            dependencies: [
+                "KhataWitnessServer", "KhataClient", "KhataLog", "KhataStorage", "KhataCore", "KhataBytes", "KhataEd25519", "KhataTestSupport",
+            ]
         ),
         .testTarget(
             name: "KhataNodeTests",
             dependencies: [
-                "KhataNode", "KhataClient", "KhataAPI", "KhataLiabilities", "KhataEngine", "KhataLog", "KhataStorage", "KhataCore",
-                "KhataTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataVerify", "KhataStorage", "KhataEngine",
+                "KhataAPI", "KhataClient", "KhataNode", "KhataBench", "KhataTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
             name: "KhataCommandsTests",
             dependencies: [
-                "KhataCommands", "KhataNode", "KhataEngine", "KhataEd25519", "KhataLiabilities", "KhataStorage", "KhataCore",
-                "KhataTestSupport",
+                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLiabilities", "KhataStorage", "KhataEngine", "KhataNode", "KhataBench",
+                "KhataCommands", "KhataTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
     ]

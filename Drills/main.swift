@@ -9,11 +9,14 @@
 // must hold did not.
 import Foundation
 import KhataAPI
+import KhataBytes
 import KhataClient
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLog
 import KhataNode
+import KhataVerify
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import KhataCore
+import KhataEd25519
 import KhataLog
 
 extension FuzzTargets {

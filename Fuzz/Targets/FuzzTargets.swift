@@ -1,8 +1,11 @@
 import Foundation
+import KhataBytes
 import KhataCommands
 import KhataCore
+import KhataEd25519
 import KhataLog
 import KhataNode
+import KhataTestSupport
 
 /// The parsers of outside bytes, each as a function that must return for every
 /// input: no trap, no precondition, no hang. Driven by libFuzzer through

@@ -1,4 +1,6 @@
+import KhataBytes
 import KhataCore
+import KhataEd25519
 
 /// A holder's request for their liabilities proof, signed by one of the
 /// account's controller keys (docs/RESERVES.md, docs/PRIVACY.md). A proof

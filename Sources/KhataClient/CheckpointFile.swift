@@ -1,6 +1,6 @@
 import Foundation
 import KhataCore
-import KhataEngine
+import KhataFiles
 import KhataLog
 
 #if canImport(Glibc)

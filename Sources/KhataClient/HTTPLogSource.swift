@@ -1,7 +1,8 @@
 import Foundation
+import KhataBytes
 import KhataCore
-import KhataEngine
 import KhataLog
+import KhataVerify
 
 /// A node's log over HTTP, in the C2SP tlog-tiles layout under `<base>/log/`:
 /// what `khata audit URL` reads. Entry bundles may arrive gzip-compressed.

@@ -1,6 +1,8 @@
 import Foundation
 import KhataAPI
+import KhataBytes
 import KhataCore
+import KhataEd25519
 import KhataLog
 
 /// A client of a Khata node that verifies what it is told.
@@ -305,7 +307,9 @@ public final class KhataClient: @unchecked Sendable {
 
     // MARK: HTTP
 
-    func get(_ path: String) throws -> BlockingHTTP.Response {
+    /// GETs `path` from the node; a non-2xx answer is a `ClientError`. For
+    /// what has no typed method (the load generator reads `/metrics`).
+    public func get(_ path: String) throws -> BlockingHTTP.Response {
         try check(try BlockingHTTP.request("GET", baseURL + path, timeout: timeout))
     }
 

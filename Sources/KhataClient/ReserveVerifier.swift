@@ -1,6 +1,7 @@
 import KhataAPI
 import KhataCore
 import KhataLiabilities
+import KhataVerify
 
 /// Checks a holder's proof of liabilities and the reserves behind it against a
 /// ledger state obtained by replaying the log (an `Auditor` run, which checked

@@ -7,6 +7,7 @@ import KhataEngine
 import KhataLog
 import KhataNode
 import KhataStorage
+import KhataVerify
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,11 +1,13 @@
 import ArgumentParser
 import Foundation
+import KhataBench
 import KhataClient
 import KhataCore
 import KhataEd25519
 import KhataEngine
 import KhataLiabilities
 import KhataNode
+import KhataVerify
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

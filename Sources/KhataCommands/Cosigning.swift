@@ -1,10 +1,10 @@
 import Foundation
 import KhataAPI
+import KhataClient
 import KhataCore
 import KhataEngine
 import KhataLog
 import KhataNode
-import KhataWitness
 
 /// Asks the configured witnesses to cosign a newly signed checkpoint, and stores
 /// the cosigned note (in the journal and the checkpoint file).

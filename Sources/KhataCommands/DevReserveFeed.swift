@@ -1,6 +1,7 @@
 import Foundation
 import KhataClient
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLog
 import KhataNode

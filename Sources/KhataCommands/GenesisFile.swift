@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
 import KhataAPI
+import KhataBytes
 import KhataCore
+import KhataEd25519
 import KhataNode
 
 /// The JSON form of a genesis, read by `khata init --genesis FILE`.

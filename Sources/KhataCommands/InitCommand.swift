@@ -3,6 +3,7 @@ import Foundation
 import KhataAPI
 import KhataCore
 import KhataEngine
+import KhataFiles
 import KhataNode
 
 struct InitCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KhataAPI
 import KhataCore
+import KhataEd25519
 import KhataNode
 
 struct KeysCommand: ParsableCommand {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import KhataAPI
+import KhataBytes
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataNode
 import KhataStorage

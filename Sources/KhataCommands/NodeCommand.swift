@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import KhataAPI
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLog
 import KhataNode
 import KhataStorage
-import KhataWitness
+import KhataWitnessServer
 import Logging
 import ServiceLifecycle
 

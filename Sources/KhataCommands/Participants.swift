@@ -1,7 +1,9 @@
 import Foundation
 import KhataAPI
 import KhataCore
+import KhataEd25519
 import KhataEngine
+import KhataFiles
 import KhataNode
 
 /// The named participants of a ledger directory (`participants.json`), written by

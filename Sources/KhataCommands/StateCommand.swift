@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KhataAPI
+import KhataBytes
 import KhataCore
 import KhataEngine
 import KhataNode

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KhataBytes
 import KhataCore
 import KhataEngine
 import KhataNode

@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
 import KhataAPI
+import KhataBytes
 import KhataClient
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLog
 import KhataNode
+import KhataVerify
 
 struct TxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,7 +5,7 @@ import KhataCore
 import KhataLog
 import KhataNode
 import KhataStorage
-import KhataWitness
+import KhataWitnessServer
 
 struct WitnessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

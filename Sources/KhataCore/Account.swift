@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// An account's holding of one asset, in TigerBeetle's four counters.
 ///
 /// Counters only grow (pending counters also shrink when a pending transfer

@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// A quantity of an asset in its minor unit (paise, satoshis, milligrams, shares).
 ///
 /// Never negative and never fractional. Arithmetic that could overflow returns

@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// Amounts in text: minor units shown in major units with the asset's scale
 /// ("2.50" for 250 paise). Pure integer arithmetic on digits; no floating point.
 public enum AmountText {

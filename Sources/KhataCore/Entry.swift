@@ -1,4 +1,6 @@
 import Crypto
+import KhataBytes
+import KhataLog
 
 /// One record of the log: what was sequenced at `index`, when, and what came of it.
 ///
@@ -81,10 +83,5 @@ public struct Entry: Hashable, Sendable {
     }
 
     /// SHA-256(0x00 ‖ entry): the RFC 9162 leaf hash of encoded entry bytes.
-    public static func leafHash(_ encoded: [UInt8]) -> Digest32 {
-        var hasher = SHA256()
-        hasher.update(data: [0])
-        hasher.update(data: encoded)
-        return Digest32(bytes: Array(hasher.finalize()))!
-    }
+    public static func leafHash(_ encoded: [UInt8]) -> Digest32 { RFC6962.leafHash(encoded) }
 }

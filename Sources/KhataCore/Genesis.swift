@@ -1,3 +1,6 @@
+import KhataBytes
+import KhataEd25519
+
 /// What a ledger starts from: the first entry of every log (index 0).
 ///
 /// It fixes the ledger's origin (the name in its checkpoints and in every signed

@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// A 128-bit identifier chosen by a client: an account or a transaction.
 ///
 /// Encoded as 16 bytes big-endian (`high` first); written as 32 lower-case hex digits.

@@ -1,3 +1,5 @@
+import KhataBytes
+
 // The canonical binary form of operations (docs/ENCODING.md, "Operations").
 
 extension ByteWriter {

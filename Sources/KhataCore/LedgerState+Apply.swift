@@ -1,3 +1,6 @@
+import KhataBytes
+import KhataEd25519
+
 // The state machine's transitions. Every rejection returns before any change is
 // kept: operations record what they overwrite in an undo log, and a failing
 // operation rolls back the ones before it, so a transaction commits whole or not at all.

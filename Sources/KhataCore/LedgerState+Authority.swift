@@ -1,3 +1,5 @@
+import KhataEd25519
+
 // Who may decide a transaction's fate. A transaction enters the log only if its
 // signers are enough for every one of its operations; otherwise it is refused
 // before it is sequenced, and its id stays free for the signers who are enough.

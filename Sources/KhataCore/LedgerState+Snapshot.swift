@@ -1,4 +1,5 @@
 import Crypto
+import KhataBytes
 
 // The canonical encoding of a whole ledger state (docs/ENCODING.md, "Snapshot").
 // Every collection is written in ascending key order, so equal states encode to

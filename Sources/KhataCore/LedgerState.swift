@@ -1,3 +1,5 @@
+import KhataEd25519
+
 /// The whole state of a ledger: a pure function of its log.
 ///
 /// This is Khata's state machine. It is deterministic: no clock (time is the

@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// What a submitter gets back once its transaction is durably in the log.
 public struct Receipt: Hashable, Sendable, Codable {
     public let transaction: TransactionID

@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// Why the state machine refused a transaction. A closed list with stable numbers:
 /// a number is never reused or renumbered, new codes are appended.
 ///

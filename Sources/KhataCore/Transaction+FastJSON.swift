@@ -1,3 +1,6 @@
+import KhataBytes
+import KhataEd25519
+
 // A direct reader for the JSON most submitters send: transactions whose
 // operations are all transfers, with plain ASCII strings. Foundation's
 // JSONDecoder spends more time per request than the node's whole HTTP layer;

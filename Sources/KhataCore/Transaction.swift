@@ -1,4 +1,5 @@
 import Crypto
+import KhataBytes
 import KhataEd25519
 
 /// A signature on a transaction: the signer's key and its Ed25519 signature over
@@ -245,55 +246,4 @@ extension Transfer {
             throw MalformedInput(.limitExceeded, "a memo is at most \(Limits.maxMemoBytes) bytes of UTF-8, got \(memo.utf8.count)")
         }
     }
-}
-
-extension ByteReader {
-    /// The bytes between two offsets already read.
-    func slice(from start: Int, to end: Int) -> ArraySlice<UInt8> {
-        precondition(start <= end && end <= offset, "ByteReader.slice: \(start)..<\(end) not yet read")
-        return storage[start..<end]
-    }
-}
-
-/// A SHA-256 digest.
-public struct Digest32: Hashable, Sendable, CustomStringConvertible, Codable {
-    public let bytes: [UInt8]
-
-    public init?(bytes: some Collection<UInt8>) {
-        guard bytes.count == 32 else { return nil }
-        self.bytes = Array(bytes)
-    }
-
-    public static func sha256(_ data: some DataProtocolLike) -> Digest32 {
-        Digest32(bytes: data.sha256Bytes())!
-    }
-
-    public var hex: String { Hex.encode(bytes) }
-    public var description: String { hex }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let bytes = Hex.decode(text), let digest = Digest32(bytes: bytes) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected 64 hex digits"))
-        }
-        self = digest
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(hex)
-    }
-}
-
-/// Byte containers SHA-256 can read without copying.
-public protocol DataProtocolLike {
-    func sha256Bytes() -> [UInt8]
-}
-
-extension Array: DataProtocolLike where Element == UInt8 {
-    public func sha256Bytes() -> [UInt8] { Array(SHA256.hash(data: self)) }
-}
-
-extension ArraySlice: DataProtocolLike where Element == UInt8 {
-    public func sha256Bytes() -> [UInt8] { Array(SHA256.hash(data: self)) }
 }

@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// The compact binary batch that high-throughput submitters post
 /// (`application/octet-stream`): `u16 count ‖ count × (u16 length ‖ transaction)`,
 /// each transaction in its canonical encoding (docs/ENCODING.md, "Batch").

@@ -1,7 +1,9 @@
 import Dispatch
 import Foundation
+import KhataBytes
 import KhataCore
 import KhataStorage
+import KhataVerify
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,7 +1,9 @@
 import Dispatch
+import KhataBytes
 import KhataCore
 import KhataLog
 import KhataStorage
+import KhataVerify
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,8 @@
 import KhataCore
+import KhataFiles
 import KhataLog
 import KhataStorage
+import KhataVerify
 
 #if canImport(Glibc)
     import Glibc
@@ -47,7 +49,7 @@ public struct LedgerDirectory: Sendable {
     /// Writes a checkpoint note to `checkpoint` atomically (`AtomicFile`): a full
     /// disk or a failed sync leaves the previous checkpoint, never an empty file.
     public func writeCheckpointFile(_ note: String) throws(EngineError) {
-        try AtomicFile.write(Array(note.utf8), to: checkpointPath)
+        do { try AtomicFile.write(Array(note.utf8), to: checkpointPath) } catch { throw EngineError(.storage, error.message) }
     }
 
     /// Creates the directory if needed and starts a new ledger in it.

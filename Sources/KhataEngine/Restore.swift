@@ -1,6 +1,8 @@
+import KhataBytes
 import KhataCore
 import KhataLog
 import KhataStorage
+import KhataVerify
 
 /// Brings back the entries a journal lost (restored from a backup older than the
 /// last checkpoint the ledger published) from any copy of the public log: the

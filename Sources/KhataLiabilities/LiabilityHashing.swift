@@ -1,4 +1,5 @@
 import Crypto
+import KhataBytes
 import KhataCore
 
 /// The hashes of the liabilities tree (docs/RESERVES.md, "The liabilities tree"),

@@ -1,3 +1,4 @@
+import KhataBytes
 import KhataCore
 
 /// A holder's proof that its balance is counted in a liabilities commitment:

@@ -1,5 +1,6 @@
 import Crypto
 import Dispatch
+import KhataBytes
 import KhataCore
 
 /// A Merkle-sum tree over every positive holding of a currency at one point of

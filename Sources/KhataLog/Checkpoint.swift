@@ -1,4 +1,4 @@
-import KhataCore
+import KhataBytes
 
 /// A C2SP tlog-checkpoint body (c2sp.org/tlog-checkpoint@v1.0.0): origin, tree
 /// size in decimal, root hash in base64, each on its own line.

@@ -1,4 +1,4 @@
-import KhataCore
+import KhataBytes
 
 /// RFC 9162 §2.1 Merkle tree computations over stored hashes: subtree hashes,
 /// roots, and inclusion and consistency proofs (generation and verification).

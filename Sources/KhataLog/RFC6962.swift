@@ -1,5 +1,5 @@
 import Crypto
-import KhataCore
+import KhataBytes
 
 /// The hashing of RFC 6962 §2.1 / RFC 9162 §2.1.1 with SHA-256.
 public enum RFC6962 {
@@ -7,7 +7,12 @@ public enum RFC6962 {
     public static let emptyRoot = Digest32(bytes: Array(SHA256.hash(data: [UInt8]())))!
 
     /// SHA-256(0x00 ‖ leaf).
-    public static func leafHash(_ leaf: [UInt8]) -> Digest32 { Entry.leafHash(leaf) }
+    public static func leafHash(_ leaf: [UInt8]) -> Digest32 {
+        var hasher = SHA256()
+        hasher.update(data: [0])
+        hasher.update(data: leaf)
+        return Digest32(bytes: Array(hasher.finalize()))!
+    }
 
     /// SHA-256(0x01 ‖ left ‖ right).
     public static func nodeHash(_ left: Digest32, _ right: Digest32) -> Digest32 {

@@ -1,5 +1,6 @@
 import Crypto
-import KhataCore
+import KhataBytes
+import KhataEd25519
 
 /// Bounds on notes this code reads.
 public enum NoteLimits {

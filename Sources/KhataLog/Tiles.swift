@@ -1,4 +1,4 @@
-import KhataCore
+import KhataBytes
 
 /// The C2SP tlog-tiles layout (c2sp.org/tlog-tiles@v0.1.0): tile paths, partial
 /// tile widths, and entry bundles.
@@ -93,7 +93,7 @@ public enum Tiles {
     public static func bundle(_ entries: [[UInt8]]) -> [UInt8] {
         var writer = ByteWriter(capacity: entries.reduce(0) { $0 + 2 + $1.count })
         for entry in entries {
-            precondition(entry.count <= Limits.maxEntryBytes, "Tiles.bundle: entry of \(entry.count) bytes")
+            precondition(entry.count <= Int(UInt16.max), "Tiles.bundle: entry of \(entry.count) bytes")
             writer.write(UInt16(entry.count))
             writer.write(bytes: entry)
         }

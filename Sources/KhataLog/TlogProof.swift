@@ -1,4 +1,4 @@
-import KhataCore
+import KhataBytes
 
 /// An offline inclusion proof in the draft c2sp.org/tlog-proof@v1 format:
 ///

@@ -1,4 +1,4 @@
-import KhataCore
+import KhataBytes
 
 /// What a witness remembers per log: the latest checkpoint it cosigned.
 public struct WitnessRecord: Hashable, Sendable {
@@ -139,17 +139,5 @@ public final class TlogWitness {
             }
             try self.init(oldSize: old, proof: proof, note: try SignedNote(parsing: String(decoding: body[(blank + 2)...], as: UTF8.self)))
         }
-    }
-}
-
-/// A witness store in memory, for tests.
-public final class MemoryWitnessStore: WitnessStore {
-    private var records: [String: WitnessRecord] = [:]
-    public init() {}
-    public func record(for origin: String) throws -> WitnessRecord? { records[origin] }
-    public func replace(origin: String, expectedSize: UInt64, with record: WitnessRecord, note: String) throws -> Bool {
-        guard (records[origin]?.size ?? 0) == expectedSize else { return false }
-        records[origin] = record
-        return true
     }
 }

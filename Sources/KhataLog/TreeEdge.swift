@@ -1,4 +1,4 @@
-import KhataCore
+import KhataBytes
 
 /// The right edge of a growing RFC 6962 tree, in tile-level rows: enough to
 /// append leaves and compute the root without reading storage.
@@ -82,13 +82,5 @@ public struct TreeEdge: Sendable, Equatable {
             }
         }
         return result!
-    }
-
-    /// The hash at tile level `level`, position `index`, if it is on the edge.
-    public func edgeHash(level: Int, index: UInt64) -> Digest32? {
-        guard level < rows.count else { return nil }
-        let start = (size >> UInt64(8 * level)) / UInt64(Tiles.width) * UInt64(Tiles.width)
-        guard index >= start, index < start + UInt64(rows[level].count) else { return nil }
-        return rows[level][Int(index - start)]
     }
 }

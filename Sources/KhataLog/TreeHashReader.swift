@@ -1,4 +1,4 @@
-import KhataCore
+import KhataBytes
 
 /// The one way tree math reads stored hashes (in the spirit of Go's
 /// `tlog.HashReader`), so that any storage can serve proofs.

@@ -1,9 +1,9 @@
 import Foundation
 import KhataAPI
+import KhataClient
 import KhataCore
 import KhataEngine
 import KhataLog
-import KhataWitness
 import Logging
 import ServiceLifecycle
 

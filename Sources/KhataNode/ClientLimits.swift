@@ -1,7 +1,9 @@
 import Dispatch
 import Hummingbird
 import KhataCore
+import KhataEd25519
 import KhataEngine
+import KhataVerify
 import NIOCore
 import Synchronization
 

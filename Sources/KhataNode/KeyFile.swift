@@ -1,7 +1,10 @@
 import Foundation
 import KhataAPI
+import KhataBytes
 import KhataCore
+import KhataEd25519
 import KhataEngine
+import KhataFiles
 
 /// A key file: a JSON object with the key's name, public key and 32-byte seed,
 /// written readable by its owner only (mode 0600).

@@ -6,7 +6,6 @@ import KhataCore
 import KhataEngine
 import KhataLog
 import KhataStorage
-import KhataWitness
 import Logging
 import ServiceLifecycle
 

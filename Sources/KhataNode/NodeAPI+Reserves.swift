@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KhataAPI
+import KhataBytes
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLiabilities
 

@@ -6,6 +6,7 @@ import KhataCore
 import KhataEngine
 import KhataLog
 import KhataStorage
+import KhataVerify
 import NIOCore
 
 /// The node's HTTP routes. What `register(on:)` adds to a router is what the

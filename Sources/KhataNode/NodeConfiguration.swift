@@ -1,9 +1,11 @@
 import Foundation
 import KhataAPI
+import KhataClient
 import KhataCore
+import KhataEd25519
 import KhataEngine
+import KhataFiles
 import KhataLog
-import KhataWitness
 
 /// A ledger directory's configuration, `DIR/khata.json`:
 ///
@@ -183,7 +185,7 @@ public struct NodeConfiguration: Codable, Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
             try AtomicFile.write(Array(try encoder.encode(self) + Data("\n".utf8)), to: NodeConfiguration.path(in: directory))
-        } catch let error as EngineError {
+        } catch let error as FileError {
             throw ConfigurationError("cannot write \(NodeConfiguration.path(in: directory)): \(error.message)")
         }
     }

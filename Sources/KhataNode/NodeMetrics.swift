@@ -3,6 +3,7 @@ import KhataAPI
 import KhataCore
 import KhataEd25519
 import KhataEngine
+import KhataVerify
 
 /// The node's metrics, served at `/metrics` in the Prometheus text format
 /// (version 0.0.4), written by hand to keep the dependency list short.

@@ -1,5 +1,6 @@
 import Foundation
 import KhataEngine
+import KhataVerify
 import ServiceLifecycle
 
 /// Runs blocking work on a thread of its own, so that long CPU work (a tree over

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import KhataAPI
+import KhataBytes
 import KhataCore
 import KhataEngine
 import NIOCore

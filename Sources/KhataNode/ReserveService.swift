@@ -1,8 +1,10 @@
 import Foundation
 import KhataAPI
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLiabilities
+import KhataVerify
 import Logging
 import ServiceLifecycle
 

@@ -3,6 +3,7 @@ import KhataAPI
 import KhataCore
 import KhataEngine
 import KhataLog
+import KhataVerify
 import Logging
 import ServiceLifecycle
 

@@ -26,13 +26,14 @@ private let waitWhileBusy: @convention(c) (UnsafeMutableRawPointer?, Int32) -> I
     return 1
 }
 
-/// One SQLite connection. Thin and internal: `SQLiteJournal` is its only user.
-final class SQLiteConnection {
+/// One SQLite connection: thin, used by the journal's SQLite driver and by the
+/// witness server's store (`KhataWitnessServer`).
+public final class SQLiteConnection {
     let handle: OpaquePointer
 
     /// `vfs`: the SQLite VFS to open the file through (nil: the default); the
     /// power-loss tests pass one that loses what was not synced.
-    init(path: String, create: Bool, readOnly: Bool = false, vfs: String? = nil) throws(StorageError) {
+    public init(path: String, create: Bool, readOnly: Bool = false, vfs: String? = nil) throws(StorageError) {
         var handle: OpaquePointer?
         let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0)
         let flags = access | SQLITE_OPEN_NOMUTEX
@@ -48,9 +49,9 @@ final class SQLiteConnection {
 
     deinit { sqlite3_close_v2(handle) }
 
-    var lastError: String { String(cString: sqlite3_errmsg(handle)) }
+    public var lastError: String { String(cString: sqlite3_errmsg(handle)) }
 
-    func execute(_ sql: String) throws(StorageError) {
+    public func execute(_ sql: String) throws(StorageError) {
         var message: UnsafeMutablePointer<CChar>?
         let status = sqlite3_exec(handle, sql, nil, nil, &message)
         guard status == SQLITE_OK else {
@@ -60,7 +61,7 @@ final class SQLiteConnection {
         }
     }
 
-    func prepare(_ sql: String) throws(StorageError) -> SQLiteStatement {
+    public func prepare(_ sql: String) throws(StorageError) -> SQLiteStatement {
         var statement: OpaquePointer?
         let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else {
@@ -69,19 +70,19 @@ final class SQLiteConnection {
         return SQLiteStatement(statement, connection: self)
     }
 
-    func scalarInt(_ sql: String) throws(StorageError) -> Int64 {
+    public func scalarInt(_ sql: String) throws(StorageError) -> Int64 {
         var value: Int64 = 0
         try prepare(sql).forEachRow { row in value = row.int(0) }
         return value
     }
 
-    func scalarText(_ sql: String) throws(StorageError) -> String? {
+    public func scalarText(_ sql: String) throws(StorageError) -> String? {
         var value: String?
         try prepare(sql).forEachRow { row in value = row.text(0) }
         return value
     }
 
-    func metaText(_ key: String) throws(StorageError) -> String? {
+    public func metaText(_ key: String) throws(StorageError) -> String? {
         let select = try prepare("SELECT CAST(value AS TEXT) FROM khata_meta WHERE key = ?")
         select.bind(text: key, at: 1)
         var value: String?
@@ -99,7 +100,7 @@ final class SQLiteConnection {
 }
 
 /// A prepared statement, reset after each use so that it can be reused.
-final class SQLiteStatement {
+public final class SQLiteStatement {
     private let statement: OpaquePointer
     private unowned let connection: SQLiteConnection
 
@@ -110,18 +111,18 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(statement) }
 
-    func bind(int value: Int64, at index: Int32) { sqlite3_bind_int64(statement, index, value) }
+    public func bind(int value: Int64, at index: Int32) { sqlite3_bind_int64(statement, index, value) }
 
-    func bind(text value: String, at index: Int32) { sqlite3_bind_text(statement, index, value, -1, transient) }
+    public func bind(text value: String, at index: Int32) { sqlite3_bind_text(statement, index, value, -1, transient) }
 
-    func bind(blob value: [UInt8], at index: Int32) {
+    public func bind(blob value: [UInt8], at index: Int32) {
         value.withUnsafeBytes { raw in
             _ = sqlite3_bind_blob(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), transient)
         }
     }
 
     /// Runs a statement that returns no rows.
-    func run() throws(StorageError) {
+    public func run() throws(StorageError) {
         defer {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
@@ -133,7 +134,7 @@ final class SQLiteStatement {
     }
 
     /// Calls `body` for each row.
-    func forEachRow(_ body: (SQLiteRow) throws(StorageError) -> Void) throws(StorageError) {
+    public func forEachRow(_ body: (SQLiteRow) throws(StorageError) -> Void) throws(StorageError) {
         defer {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
@@ -150,17 +151,17 @@ final class SQLiteStatement {
 }
 
 /// The current row of a statement; valid only inside `forEachRow`.
-struct SQLiteRow {
+public struct SQLiteRow {
     let statement: OpaquePointer
 
-    func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
+    public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(statement, column) }
 
-    func text(_ column: Int32) -> String? {
+    public func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(statement, column) else { return nil }
         return String(cString: pointer)
     }
 
-    func blob(_ column: Int32) -> [UInt8] {
+    public func blob(_ column: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(statement, column))
         guard count > 0, let pointer = sqlite3_column_blob(statement, column) else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))

@@ -1,4 +1,5 @@
 import CSQLite
+import KhataBytes
 import KhataCore
 import KhataLog
 

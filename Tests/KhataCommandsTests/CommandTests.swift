@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import KhataBench
+import KhataBytes
 import KhataCore
 import KhataEd25519
 import KhataEngine

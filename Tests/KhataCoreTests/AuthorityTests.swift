@@ -1,4 +1,5 @@
 import KhataCore
+import KhataEd25519
 import KhataTestSupport
 import Testing
 

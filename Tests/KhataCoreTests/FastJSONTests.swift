@@ -1,5 +1,7 @@
 import Foundation
+import KhataBytes
 import KhataCore
+import KhataEd25519
 import KhataTestSupport
 import Testing
 

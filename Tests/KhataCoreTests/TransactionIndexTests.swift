@@ -1,3 +1,4 @@
+import KhataBytes
 import KhataTestSupport
 import Testing
 

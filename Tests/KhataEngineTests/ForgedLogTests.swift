@@ -1,7 +1,9 @@
 import Foundation
+import KhataBytes
 import KhataCore
 import KhataLog
 import KhataTestSupport
+import KhataVerify
 import Testing
 
 @testable import KhataEngine

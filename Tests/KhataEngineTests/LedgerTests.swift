@@ -1,6 +1,8 @@
 import Foundation
+import KhataBytes
 import KhataCore
 import KhataTestSupport
+import KhataVerify
 import Testing
 
 @testable import KhataEngine

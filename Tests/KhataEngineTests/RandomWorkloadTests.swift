@@ -1,7 +1,9 @@
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataStorage
 import KhataTestSupport
+import KhataVerify
 import Testing
 
 /// Generates transactions against the ledger's current state: it picks open

@@ -2,6 +2,7 @@ import Foundation
 import KhataCore
 import KhataLog
 import KhataTestSupport
+import KhataVerify
 import Testing
 
 @testable import KhataEngine

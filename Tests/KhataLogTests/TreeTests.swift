@@ -1,3 +1,4 @@
+import KhataBytes
 import KhataCore
 import KhataLog
 import KhataTestSupport

@@ -6,6 +6,7 @@ import KhataEngine
 import KhataLog
 import KhataNode
 import KhataTestSupport
+import KhataVerify
 import Testing
 
 /// The `khata` executable built beside this test bundle.

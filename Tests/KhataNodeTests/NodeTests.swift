@@ -1,11 +1,13 @@
 import Foundation
 import KhataAPI
+import KhataBench
 import KhataClient
 import KhataCore
 import KhataEngine
 import KhataLog
 import KhataNode
 import KhataTestSupport
+import KhataVerify
 import Logging
 import Testing
 

@@ -2,11 +2,13 @@ import Foundation
 import KhataAPI
 import KhataClient
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLiabilities
 import KhataLog
 import KhataNode
 import KhataTestSupport
+import KhataVerify
 import Testing
 
 private typealias R = ReserveFixture

@@ -5,6 +5,7 @@ import KhataLog
 import KhataNode
 import KhataStorage
 import KhataTestSupport
+import KhataVerify
 import Testing
 
 /// The sequencer's group commits, driven directly (no HTTP), with the sequencer

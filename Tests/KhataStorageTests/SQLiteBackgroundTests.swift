@@ -1,4 +1,5 @@
 import Foundation
+import KhataBytes
 import KhataCore
 import KhataStorage
 import KhataTestSupport

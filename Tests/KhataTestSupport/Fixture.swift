@@ -1,8 +1,10 @@
 import Foundation
 import KhataCore
+import KhataEd25519
 import KhataEngine
 import KhataLog
 import KhataStorage
+import KhataVerify
 
 /// A key derived from one byte, so that tests and golden vectors are reproducible.
 public func testKey(_ n: UInt8) -> SigningKey { SigningKey(seed: Array(repeating: n, count: 32))! }

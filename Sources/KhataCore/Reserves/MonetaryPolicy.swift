@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// The rules that back a currency with reserves: which reserve assets count and
 /// at what haircut, how much coverage the currency needs, how fresh attestations
 /// and prices must be, and who may attest them.

@@ -1,3 +1,5 @@
+import KhataBytes
+
 /// A custodian's statement that it holds `amount` of a reserve asset for the
 /// issuer, as of `asOf`. Authorised by the custodian account's controllers; the
 /// account must be registered by the monetary policy as a custodian of the

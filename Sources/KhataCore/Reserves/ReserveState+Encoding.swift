@@ -1,3 +1,5 @@
+import KhataBytes
+
 // The reserve section of a snapshot (docs/ENCODING.md, "Snapshot"). Collections
 // in ascending key order, like the rest of the snapshot.
 

@@ -1,5 +1,8 @@
 import Foundation
+import KhataBytes
 import KhataCore
+import KhataEngine
+import KhataVerify
 
 /// The write path as two overlapping stages: signature verification (stateless,
 /// on `workers` threads) runs up to `depth` batches ahead of the sequencer, which
@@ -44,35 +47,5 @@ public enum CommitPipeline {
             stats.transactions += verified.count
         }
         return stats
-    }
-}
-
-/// A first-in first-out queue of bounded capacity: `put` waits while it is full,
-/// `take` waits while it is empty.
-final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var items: [Element] = []
-    private let capacity: Int
-
-    init(capacity: Int) {
-        precondition(capacity > 0, "BlockingQueue.init: capacity \(capacity)")
-        self.capacity = capacity
-    }
-
-    func put(_ item: Element) {
-        condition.lock()
-        while items.count >= capacity { condition.wait() }
-        items.append(item)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func take() -> Element {
-        condition.lock()
-        while items.isEmpty { condition.wait() }
-        let item = items.removeFirst()
-        condition.broadcast()
-        condition.unlock()
-        return item
     }
 }

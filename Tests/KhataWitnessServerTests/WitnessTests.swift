@@ -1,11 +1,13 @@
 import Foundation
+import KhataBytes
+import KhataClient
 import KhataCore
 import KhataLog
 import KhataStorage
 import KhataTestSupport
 import Testing
 
-@testable import KhataWitness
+@testable import KhataWitnessServer
 
 let logOrigin = "khata.test/ledger"
 let logSigner = try! NoteSigner(name: logOrigin, key: testKey(100), type: .ed25519)

@@ -9,7 +9,7 @@
 public enum AtomicFile {
     /// Writes `bytes` to `path` atomically with `mode`; throws, leaving the old
     /// file untouched, if any step fails.
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(EngineError) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(FileError) {
         let temporary = try writeTemporary(bytes, beside: path, mode: mode)
         guard rename(temporary, path) == 0 else {
             let error = errno
@@ -23,19 +23,19 @@ public enum AtomicFile {
     /// fails if `path` already exists (a key is never silently replaced): the
     /// synced temporary file is hard-linked into place, which fails with `EEXIST`
     /// atomically, then the directory is synced.
-    public static func create(_ bytes: [UInt8], at path: String, mode: mode_t = 0o600) throws(EngineError) {
+    public static func create(_ bytes: [UInt8], at path: String, mode: mode_t = 0o600) throws(FileError) {
         let temporary = try writeTemporary(bytes, beside: path, mode: mode)
         defer { unlink(temporary) }
         guard link(temporary, path) == 0 else {
             let error = errno
-            throw error == EEXIST ? EngineError(.exists, "\(path) already exists") : failure("cannot put \(path) in place", error)
+            throw error == EEXIST ? FileError(.exists, "\(path) already exists") : failure("cannot put \(path) in place", error)
         }
         try syncDirectory(of: path)
     }
 
     /// A temporary file beside `path` holding `bytes` with exactly `mode`
     /// (whatever the umask), synced to disk.
-    private static func writeTemporary(_ bytes: [UInt8], beside path: String, mode: mode_t) throws(EngineError) -> String {
+    private static func writeTemporary(_ bytes: [UInt8], beside path: String, mode: mode_t) throws(FileError) -> String {
         let temporary = "\(path).tmp-\(getpid())"
         unlink(temporary)  // left by a crashed writer of this process id
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
@@ -58,7 +58,7 @@ public enum AtomicFile {
     }
 
     /// Syncs the directory holding `path`, so that a rename or link in it survives a power loss.
-    private static func syncDirectory(of path: String) throws(EngineError) {
+    private static func syncDirectory(of path: String) throws(FileError) {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let directoryDescriptor = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_CLOEXEC)
@@ -67,13 +67,28 @@ public enum AtomicFile {
         guard fsync(directoryDescriptor) == 0 else { throw failure("cannot sync \(directory)", errno) }
     }
 
-    private static func abandon(_ descriptor: Int32, _ temporary: String, _ what: String, _ error: Int32) throws(EngineError) -> Never {
+    private static func abandon(_ descriptor: Int32, _ temporary: String, _ what: String, _ error: Int32) throws(FileError) -> Never {
         close(descriptor)
         unlink(temporary)
         throw failure(what, error)
     }
 
-    private static func failure(_ what: String, _ error: Int32) -> EngineError {
-        EngineError(.storage, "\(what): \(String(cString: strerror(error)))")
+    private static func failure(_ what: String, _ error: Int32) -> FileError {
+        FileError(.io, "\(what): \(String(cString: strerror(error)))")
     }
+}
+
+/// Why a file could not be written: it exists already (`AtomicFile.create`), or
+/// the file system refused a step (the message names the step and the errno).
+public struct FileError: Error, Sendable, CustomStringConvertible {
+    public enum Code: Sendable { case exists, io }
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
 }

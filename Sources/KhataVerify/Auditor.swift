@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import KhataBytes
 import KhataCore
 import KhataLog
 
@@ -224,7 +225,7 @@ public final class Auditor {
 }
 
 /// Replays decoded entries in order on a thread of its own, at most two bundles
-/// behind the caller (a `BlockingQueue`, as `CommitPipeline` uses), keeping the
+/// behind the caller (a `BlockingQueue`), keeping the
 /// first failure and draining the rest.
 private final class PipelinedReplay: Sendable {
     private let work = BlockingQueue<[Entry]?>(capacity: 2)

@@ -1,6 +1,6 @@
-import CSQLite
-import KhataCore
+import KhataBytes
 import KhataLog
+import KhataStorage
 
 /// A witness's memory in one SQLite file (WAL, `synchronous=FULL`): per log
 /// origin, the latest checkpoint it cosigned. `replace` checks the old size and

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import KhataCore
+import KhataBytes
 import KhataLog
 import Logging
 import NIOCore

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import KhataClient
+@testable import KhataBench
 
 /// The open-loop generator offers its rate as evenly spaced arrivals over all
 /// connections: a burst of every connection at once would measure the burst,

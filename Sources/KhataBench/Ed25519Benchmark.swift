@@ -1,4 +1,5 @@
 import Crypto
+import KhataEd25519
 
 /// Verifications per second on one thread, for `khata bench signatures`:
 /// BoringSSL alone, and `Ed25519Verifier` with signatures from `signers`

@@ -1,8 +1,11 @@
 import Dispatch
 import Foundation
+import KhataBytes
 import KhataCore
+import KhataEngine
 import KhataLog
 import KhataStorage
+import KhataVerify
 
 /// `khata bench audit`: how fast `Auditor` verifies and replays a log, from an
 /// exported tiles directory and from the journal, with the conditions.

@@ -114,3 +114,11 @@ public struct ByteReader {
         }
     }
 }
+
+extension ByteReader {
+    /// The bytes between two offsets already read.
+    public func slice(from start: Int, to end: Int) -> ArraySlice<UInt8> {
+        precondition(start <= end && end <= offset, "ByteReader.slice: \(start)..<\(end) not yet read")
+        return storage[start..<end]
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import KhataClient
 
 #if canImport(Glibc)
     import Glibc

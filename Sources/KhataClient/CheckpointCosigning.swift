@@ -1,5 +1,5 @@
 import Foundation
-import KhataClient
+import KhataBytes
 import KhataCore
 import KhataLog
 

@@ -1,8 +1,11 @@
 import Dispatch
 import Foundation
+import KhataBytes
 import KhataCore
 import KhataEd25519
+import KhataEngine
 import KhataStorage
+import KhataVerify
 
 /// `khata bench engine`: how fast the state machine applies transfers, and how
 /// fast transfers are durably committed through the SQLite journal with

@@ -1,5 +1,7 @@
 import Dispatch
+import KhataBytes
 import KhataCore
+import KhataLiabilities
 
 /// `khata bench liabilities`: how long a liabilities tree over N holdings takes
 /// to build, what taking the holdings costs the sequencer, and how fast a

@@ -1,7 +1,11 @@
 import Dispatch
 import Foundation
+import KhataBytes
+import KhataClient
 import KhataCore
+import KhataEd25519
 import KhataEngine
+import KhataVerify
 
 /// Drives a node over HTTP with concurrent clients and measures
 /// submit-to-durable-receipt latency (`khata bench load`).
