@@ -121,7 +121,7 @@ extension LedgerState {
         }
         debit.debitsPosted = debits
         credit.creditsPosted = credits
-        if let code = hold(op, &context) { return code }
+        if let code = listAsset(of: op, &context) { return code }
         store(debitKey, debit, &context)
         store(creditKey, credit, &context)
         return checkMint(of: op.asset, from: op.debit, context)
@@ -139,7 +139,7 @@ extension LedgerState {
         else { return .amountOverflow }
         debit.debitsPending = debits
         credit.creditsPending = credits
-        if let code = hold(transfer, &context) { return code }
+        if let code = listAsset(of: transfer, &context) { return code }
         store(debitKey, debit, &context)
         store(creditKey, credit, &context)
         let id = PendingID(transaction: context.transaction, operation: context.operation)
@@ -248,8 +248,9 @@ extension LedgerState {
         return nil
     }
 
-    /// Records that both accounts of a transfer hold its asset, within the limit.
-    private mutating func hold(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+    /// Adds the transfer's asset to both accounts' lists of assets (kept sorted),
+    /// within `Limits.maxAssetsPerAccount`.
+    private mutating func listAsset(of op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
         for id in [op.debit, op.credit] {
             var account = accounts[id]!
             guard !account.assets.contains(op.asset) else { continue }

@@ -9,9 +9,10 @@ import KhataVerify
     import Glibc
 #endif
 
-/// A ledger: the state machine, its journal, and the sequencer between them.
+/// The ledger engine: the state machine and its journal, driven by one
+/// sequencer (the thread that owns this `Ledger` and calls `submit`).
 ///
-/// The write path: `SignatureVerifier` (stateless, parallel) → `submit` (one
+/// The write path: `SignatureVerifier` (stateless, parallel) → `submit` (on the
 /// sequencer: stamps index and time, applies to `LedgerState`, encodes entries) →
 /// `JournalStore.append` (one group commit, durable) → receipts. Receipts are
 /// returned only after the batch is on stable storage.
