@@ -27,9 +27,14 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "khata", targets: ["khata"]),
+        .library(name: "KhataBytes", targets: ["KhataBytes"]),
+        .library(name: "KhataEd25519", targets: ["KhataEd25519"]),
+        .library(name: "KhataLog", targets: ["KhataLog"]),
         .library(name: "KhataCore", targets: ["KhataCore"]),
         .library(name: "KhataEngine", targets: ["KhataEngine"]),
         .library(name: "KhataClient", targets: ["KhataClient"]),
+        // For the micro-benchmarks (Benchmarks/, a package of its own).
+        .library(name: "KhataBench", targets: ["KhataBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
@@ -38,6 +43,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -101,6 +109,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             resources: [.copy("Explorer")]
         ),
@@ -109,6 +119,7 @@ let package = Package(
             dependencies: [
                 "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataVerify", "KhataStorage", "KhataEngine",
                 "KhataAPI", "KhataClient", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .target(

@@ -246,3 +246,24 @@ public struct EntryPage: Codable, Sendable {
         self.next = next
     }
 }
+
+/// `GET /v1/state`: the durable state's size and digest, to compare with a
+/// replay (`khata audit`, an outsider's implementation) without stopping the node.
+public struct StateView: Codable, Sendable, Equatable {
+    public let origin: String
+    /// Entries the state has applied: the digest is of the state after entries 0 ..< size.
+    public let size: UInt64
+    /// The last entry's time (milliseconds since 1970).
+    public let time: Timestamp
+    public let accounts: Int
+    /// SHA-256 of the canonical state snapshot (docs/ENCODING.md, "State snapshot").
+    public let digest: Digest32
+
+    public init(origin: String, size: UInt64, time: Timestamp, accounts: Int, digest: Digest32) {
+        self.origin = origin
+        self.size = size
+        self.time = time
+        self.accounts = accounts
+        self.digest = digest
+    }
+}

@@ -143,19 +143,22 @@ public enum EngineBenchmark {
     }
 
     /// The benchmark's ledger: 64 funded payers with their own keys and 800 payees.
-    struct Workload {
-        static let origin = "khata.bench/engine"
-        let inr = AssetCode("INR")!
-        let issuer = SigningKey()
-        let ledgerKey = SigningKey()
-        let payerKeys = (0..<64).map { _ in SigningKey() }
-        let payeeKey = SigningKey()
-        let payeeCount = 800
+    /// The engine benchmark's ledger and transactions, also used by the
+    /// micro-benchmarks in `Benchmarks/`.
+    public struct Workload: Sendable {
+        public init() {}
+        public static let origin = "khata.bench/engine"
+        public let inr = AssetCode("INR")!
+        public let issuer = SigningKey()
+        public let ledgerKey = SigningKey()
+        public let payerKeys = (0..<64).map { _ in SigningKey() }
+        public let payeeKey = SigningKey()
+        public let payeeCount = 800
 
-        func payer(_ n: Int) -> AccountID { AccountID(high: 1, low: UInt64(n)) }
-        func payee(_ n: Int) -> AccountID { AccountID(high: 2, low: UInt64(n)) }
+        public func payer(_ n: Int) -> AccountID { AccountID(high: 1, low: UInt64(n)) }
+        public func payee(_ n: Int) -> AccountID { AccountID(high: 2, low: UInt64(n)) }
 
-        var genesis: Genesis {
+        public var genesis: Genesis {
             let central = AccountID(high: 0, low: 1)
             let issuance = AccountID(high: 0, low: 2)
             var operations: [LedgerOperation] = [
@@ -173,9 +176,9 @@ public enum EngineBenchmark {
                 origin: Workload.origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: issuer.publicKey), operations: operations)
         }
 
-        func genesisState() -> LedgerState { LedgerState.genesis(genesis, time: Timestamp(milliseconds: 1)).0 }
+        public func genesisState() -> LedgerState { LedgerState.genesis(genesis, time: Timestamp(milliseconds: 1)).0 }
 
-        func operations(_ n: Int, transfersEach: Int) -> [LedgerOperation] {
+        public func operations(_ n: Int, transfersEach: Int) -> [LedgerOperation] {
             (0..<transfersEach).map { k in
                 .transfer(
                     Transfer(
@@ -184,11 +187,11 @@ public enum EngineBenchmark {
             }
         }
 
-        func id(_ n: Int) -> TransactionID { TransactionID(high: 0xBE0C, low: UInt64(n)) }
+        public func id(_ n: Int) -> TransactionID { TransactionID(high: 0xBE0C, low: UInt64(n)) }
 
         /// Transactions carrying the payer's key with a dummy signature: enough for
         /// the state machine, which counts signers but never checks signatures.
-        func unsignedTransactions(count: Int, transfersEach: Int, scale: Double) -> [Transaction] {
+        public func unsignedTransactions(count: Int, transfersEach: Int, scale: Double) -> [Transaction] {
             let count = max(1, Int(Double(count) * scale))
             return (0..<count).map { n in
                 let signature = TransactionSignature(key: payerKeys[n % payerKeys.count].publicKey, signature: Array(repeating: 0, count: 64))
@@ -196,7 +199,7 @@ public enum EngineBenchmark {
             }
         }
 
-        func signedTransactions(count: Int, transfersEach: Int, workers: Int) -> [Transaction] {
+        public func signedTransactions(count: Int, transfersEach: Int, workers: Int) -> [Transaction] {
             parallelMap(Array(0..<count), workers: workers) { n in
                 try! Transaction(id: id(n), operations: operations(n, transfersEach: transfersEach))
                     .signed(by: [payerKeys[n % payerKeys.count]], origin: Workload.origin)

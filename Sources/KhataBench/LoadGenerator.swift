@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Histogram
 import KhataBytes
 import KhataClient
 import KhataCore
@@ -252,17 +253,22 @@ public enum LoadGenerator {
         return try! Transaction(id: .random(), operations: operations).signed(by: [key], origin: client.origin)
     }
 
+    /// Latencies in an HdrHistogram (microseconds, three significant digits, up
+    /// to a minute): constant memory however long the run, and percentiles
+    /// without sorting every sample.
     private final class Recorder: @unchecked Sendable {
+        static let highestMicroseconds: UInt64 = 60_000_000
         private let lock = NSLock()
-        private(set) var latencies: [Double] = []
+        private var latencies = Histogram<UInt64>(highestTrackableValue: Recorder.highestMicroseconds)
         private var count = 0
         private var failures = 0
         var transactions: Int { lock.withLock { count } }
         var errors: Int { lock.withLock { failures } }
 
         func record(latency: Double, transactions: Int) {
+            let microseconds = UInt64(clamping: Int64((max(0, latency) * 1_000).rounded()))
             lock.withLock {
-                latencies.append(latency)
+                _ = latencies.record(min(microseconds, Recorder.highestMicroseconds))
                 count += transactions
             }
         }
@@ -270,8 +276,9 @@ public enum LoadGenerator {
         func recordError() { lock.withLock { failures += 1 } }
 
         func report(_ configuration: Configuration, seconds: Double) -> Report {
-            let latencies = lock.withLock { self.latencies }.sorted()
-            let percentile = { (p: Double) -> Double in latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+            let latencies = lock.withLock { self.latencies }
+            let percentile = { (p: Double) -> Double in
+                latencies.totalCount == 0 ? 0 : Double(latencies.valueAtPercentile(p * 100)) / 1_000
             }
             let transactions = self.transactions
             let elapsed = max(seconds, 1e-9)

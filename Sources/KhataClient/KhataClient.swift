@@ -143,6 +143,9 @@ public final class KhataClient: @unchecked Sendable {
     // MARK: Reads
 
     public func ledger() throws -> LedgerView { try decode(LedgerView.self, try get("/v1/ledger")) }
+    /// The durable state's size and digest as the node says (not verified: an
+    /// audit that replays to the same size must reach the same digest).
+    public func state() throws -> StateView { try decode(StateView.self, try get("/v1/state")) }
     /// The node's reserve report (not verified: `ReserveVerifier` checks it against an audited log).
     public func reserves() throws -> ReservesView { try decode(ReservesView.self, try get("/v1/reserves")) }
     /// A holder's liabilities proof as the node serves it (check it with

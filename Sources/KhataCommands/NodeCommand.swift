@@ -36,7 +36,7 @@ struct NodeCommand: AsyncParsableCommand {
         if let host { configuration.host = host }
         let logger = Logger(label: "khata.node")
         let url = "http://\(configuration.host ?? "127.0.0.1")"
-        try await Node.run(directory: ledger.data, configuration: configuration, logger: logger) { bound in
+        try await Node.run(directory: ledger.data, configuration: configuration, logger: logger, serverMetrics: ServerMetrics.bootstrap()) { bound in
             print("khata node serving \(ledger.data) at \(url):\(bound)/")
             fflush(nil)
         }
@@ -120,7 +120,9 @@ struct DevCommand: AsyncParsableCommand {
         }
         let port = self.port
         let witnessKeys = witnesses.map(\.vkey)
-        try await Node.run(directory: directory, configuration: configuration, logger: logger, companions: companions) { bound in
+        try await Node.run(
+            directory: directory, configuration: configuration, logger: logger, companions: companions, serverMetrics: ServerMetrics.bootstrap()
+        ) { bound in
             print(
                 """
 

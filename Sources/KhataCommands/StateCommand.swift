@@ -11,14 +11,20 @@ struct StateCommand: ParsableCommand {
         commandName: "state",
         abstract: "Show the ledger's size, supply per asset and state digest.",
         discussion: """
-            Example:
+            Examples:
               khata state --data ./ledger
+              khata state --node http://127.0.0.1:7370 --data ./ledger
+            With --node, a running node's durable state (GET /v1/state): its size and
+            digest as the node says; `khata audit URL` replays the log and reaches the
+            same digest at the same size. --data then only pins the ledger's key.
             The state digest is SHA-256 of the canonical state snapshot (docs/ENCODING.md):
             two ledgers with the same digest hold exactly the same books.
             """
     )
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var output: OutputOptions
+    @Option(help: ArgumentHelp("A running node to ask instead of opening --data.", valueName: "url"))
+    var node: String?
 
     struct View: Encodable {
         let origin: String
@@ -38,6 +44,7 @@ struct StateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let node { return try showNode(node) }
         let session = try ledger.openForReading()
         let state = session.ledger.state
         let supplies = state.assets.keys.sorted().map { AssetView(state.assets[$0]!, state: state) }
@@ -59,5 +66,14 @@ struct StateCommand: ParsableCommand {
         }
         print("")
         print(table([["asset", "kind", "supply", "holders"]] + supplies.map { [$0.code.description, $0.kind.name, $0.supply, String($0.holders)] }))
+    }
+
+    private func showNode(_ url: String) throws {
+        let view = try NodeClientOptions.client(url: url, directory: ledger.data).state()
+        if output.json { return try printJSON(view) }
+        print("origin    \(view.origin)")
+        print("entries   \(view.size) (last at \(TimeText.format(view.time)))")
+        print("accounts  \(view.accounts)")
+        print("digest    \(view.digest)  (as the node says; khata audit \(url) replays the log to check it)")
     }
 }

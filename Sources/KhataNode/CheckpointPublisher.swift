@@ -36,7 +36,7 @@ public final class CheckpointPublisher: Service, @unchecked Sendable {
         self.metrics = metrics
         self.logger = logger
         latest = sequencer.read { $0.latestCheckpoint }
-        metrics.checkpointSize.set(Double(latest?.checkpoint.size ?? 0))
+        metrics.checkpointSize.set(to: Double(latest?.checkpoint.size ?? 0))
     }
 
     /// The checkpoint served now (cosigned when witnesses answered).
@@ -71,7 +71,7 @@ public final class CheckpointPublisher: Service, @unchecked Sendable {
             guard var signed else { return }
             if !witnesses.isEmpty { signed = try await cosign(signed) }
             lock.withLock { latest = signed }
-            metrics.checkpointSize.set(Double(signed.checkpoint.size))
+            metrics.checkpointSize.set(to: Double(signed.checkpoint.size))
         } catch {
             logger.error("checkpoint not published", metadata: ["error": "\(error)"])
         }

@@ -7,6 +7,8 @@ import KhataEngine
 import KhataLog
 import KhataStorage
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// A running Khata node: the sequencer, the checkpoint publisher and the HTTP
@@ -20,9 +22,12 @@ public enum Node {
     /// snapshot (`JournalCheck.deferringPrefix`), so a restart takes time in
     /// proportion to the snapshot interval; the rest is re-read in the
     /// background (`PrefixCheckService`) before any checkpoint is signed. `companions` run in the same group and stop after the node
-    /// (`khata dev` runs its witnesses this way). `onRunning` gets the bound port.
+    /// (`khata dev` runs its witnesses this way). `serverMetrics`: the registry the
+    /// process bootstrapped swift-metrics with, served at `/metrics` after the
+    /// node's own (`ServerMetrics.bootstrap()`). `onRunning` gets the bound port.
     public static func run(
         directory: String, configuration: NodeConfiguration, logger: Logger, companions: [any Service] = [],
+        serverMetrics: PrometheusCollectorRegistry? = nil,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         let ledgerDirectory = LedgerDirectory(directory)
@@ -43,8 +48,8 @@ public enum Node {
         let signer = try configuration.checkpointSigner(directory: directory, ledger: ledger)
         let signingKey = try configuration.ledgerSigningKey(directory: directory, ledger: ledger)
         let witnesses = try configuration.witnessEndpoints()
-        let metrics = NodeMetrics()
-        metrics.treeSize.set(Double(ledger.state.size))
+        let metrics = NodeMetrics(serverRegistry: serverMetrics)
+        metrics.treeSize.set(to: Double(ledger.state.size))
         let sequencer = Sequencer(
             ledger: ledger, capacity: configuration.queueCapacity ?? 65_536,
             commitSpacing: .microseconds(configuration.commitSpacingMicroseconds ?? 1_000), metrics: metrics, logger: logger)
@@ -75,6 +80,10 @@ public enum Node {
             maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20, bufferedBodyBytes: configuration.bufferedBodyBytes ?? 64 << 20,
             limits: limits, bodyTimeout: .milliseconds(configuration.bodyTimeoutMilliseconds ?? 30_000))
         let router = Router(context: NodeRequestContext.self)
+        // The HTTP server's own metrics (requests, durations, errors by route), through
+        // swift-metrics: they reach /metrics where the process bootstrapped a
+        // `PrometheusMetricsFactory` over the node's registry (`khata node`, `khata dev`).
+        router.add(middleware: MetricsMiddleware())
         api.register(on: router)
         let app = Application(
             router: router,

@@ -26,6 +26,8 @@ public struct NodeAPI: Sendable {
     let limits: ClientLimits
     /// How long a request body may take to arrive, in all (`body_timeout_ms`).
     let bodyTimeoutNanoseconds: UInt64
+    /// The durable state's digest, computed once per size (`GET /v1/state`).
+    let digests = StateDigests()
 
     public init(
         sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, metrics: NodeMetrics,
@@ -80,6 +82,10 @@ public struct NodeAPI: Sendable {
         router.get("/v1/ledger") { request, _ in
             _ = try Query(request)
             return try ledgerInfo()
+        }
+        router.get("/v1/state") { request, _ in
+            _ = try Query(request)
+            return try await stateDigest()
         }
         router.get("/v1/entries") { request, _ in try await entries(request) }
         router.get("/v1/entries/:index") { request, context in
@@ -262,6 +268,12 @@ public struct NodeAPI: Sendable {
             LedgerView(
                 origin: origin, vkey: ledgerVKey, witnesses: witnessVKeys, witnessQuorum: witnessQuorum, size: size,
                 checkpoint: publisher.published?.note.formatted, reserves: reserves))
+    }
+
+    func stateDigest() async throws -> Response {
+        let state = try durableState { $0.state }
+        let digest = try await readStore.compute { [digests] in digests.digest(of: state) }
+        return try json(StateView(origin: state.origin, size: state.size, time: state.time, accounts: state.accounts.count, digest: digest))
     }
 
     func transaction(_ text: String) async throws -> Response {

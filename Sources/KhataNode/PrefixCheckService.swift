@@ -32,7 +32,7 @@ final class PrefixCheckService: Service {
         let check = self.check
         let path = self.path
         let logger = self.logger
-        metrics.uncheckedEntries.set(Double(check.size))
+        metrics.uncheckedEntries.set(to: Double(check.size))
         logger.info(
             "checking the journal's first entries in the background; checkpoints wait for it", metadata: ["entries": "\(check.size)"])
         let started = DispatchTime.now().uptimeNanoseconds
@@ -56,7 +56,7 @@ final class PrefixCheckService: Service {
             return
         case .success(true):
             try await sequencer.perform { $0.prefixChecked(.success(())) }
-            metrics.uncheckedEntries.set(0)
+            metrics.uncheckedEntries.set(to: 0)
             logger.info(
                 "checked the journal's first entries",
                 metadata: [

@@ -113,8 +113,8 @@ public final class ReserveService: Service, @unchecked Sendable {
                 return
             }
             lock.withLock { latest = (tree, receipt.index) }
-            metrics.liabilitiesBuildSeconds.set(Double(built.components.seconds) + Double(built.components.attoseconds) / 1e18)
-            metrics.liabilitiesIndex.set(Double(receipt.index.value))
+            metrics.recordLiabilities(
+                index: receipt.index.value, buildSeconds: Double(built.components.seconds) + Double(built.components.attoseconds) / 1e18)
             logger.info(
                 "liabilities committed",
                 metadata: [

@@ -85,7 +85,7 @@ public final class Sequencer: Service, @unchecked Sendable {
             guard queuedTransactions + batch.count <= capacity else { return continuation.resume(throwing: SequencerError.overloaded) }
             queue.append(.submit(batch, continuation))
             queuedTransactions += batch.count
-            metrics.queueDepth.set(Double(queuedTransactions))
+            metrics.queueDepth.set(to: Double(queuedTransactions))
             condition.signal()
         }
     }
@@ -234,7 +234,7 @@ public final class Sequencer: Service, @unchecked Sendable {
             transactions += first.transactionCount
         }
         queuedTransactions -= transactions
-        metrics.queueDepth.set(Double(queuedTransactions))
+        metrics.queueDepth.set(to: Double(queuedTransactions))
         return taken
     }
 
@@ -251,14 +251,14 @@ public final class Sequencer: Service, @unchecked Sendable {
         let batch = submissions.flatMap(\.0)
         let result = Result { try ledger.submit(batch) }
         var divergence: String?
-        metrics.commitSeconds.observe(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        metrics.commitSeconds.record(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         switch result {
         case .success(let receipts):
             divergence = publish(batch, receipts)
             metrics.recordCommit(receipts, size: ledger.state.size)
             if let snapshot = ledger.lastSnapshot, snapshot.size != lastReportedSnapshot {
                 lastReportedSnapshot = snapshot.size
-                metrics.snapshotSeconds.set(snapshot.seconds)
+                metrics.snapshotSeconds.set(to: snapshot.seconds)
                 logger?.info(
                     "snapshot",
                     metadata: [

@@ -31,7 +31,7 @@ final class WALCheckpointService: Service, @unchecked Sendable {
         while stop.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
             do {
                 let pass = try checkpointer.checkpoint()
-                metrics.walFrames.set(Double(pass.framesInLog))
+                metrics.walFrames.set(to: Double(pass.framesInLog))
                 if failing { logger.info("WAL checkpoints work again") }
                 failing = false
             } catch {

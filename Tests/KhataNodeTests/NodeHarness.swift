@@ -40,7 +40,11 @@ final class RunningNode: @unchecked Sendable {
         var logger = Logger(label: "khata.test.node")
         logger.logLevel = .critical
         let task = Task { [configuration, logger] in
-            try await Node.run(directory: directory, configuration: configuration, logger: logger) { port.set($0) }
+            // As `khata node` does: the HTTP server's metrics through swift-metrics, into
+            // the process's registry (shared by every node of this test process).
+            try await Node.run(directory: directory, configuration: configuration, logger: logger, serverMetrics: ServerMetrics.bootstrap()) {
+                port.set($0)
+            }
         }
         let bound = try await port.wait()
         let url = "http://127.0.0.1:\(bound)"

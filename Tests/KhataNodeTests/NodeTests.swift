@@ -58,11 +58,19 @@ struct NodeTests {
             _ = try await offPool { try node.client.waitForVerifiedReceipt(payments.last!.id, timeout: 120) }
             let (report, _) = try await offPool { try Auditor(source: HTTPLogSource(baseURL: node.url), logKey: node.client.ledgerKey).run() }
             #expect(report.checkpoint.size == 301)
+            // The running node's state digest is the replay's, and a second ask is answered from the cache.
+            let state = try await offPool { try node.client.state() }
+            #expect(state.size == 301 && state.digest == report.digest && state.origin == Fixture.origin)
+            #expect(try await offPool { try node.client.state() } == state)
             // 300 signatures by one key: it earned a table, and the metrics say so.
             let metrics = String(decoding: try await offPool { try node.request("GET", "/metrics") }.body, as: UTF8.self)
             let tableLine = try #require(metrics.split(separator: "\n").first { $0.hasPrefix("khata_signature_verifications_total{path=\"table\"}") })
             #expect((Int(tableLine.split(separator: " ").last ?? "") ?? 0) >= 250)
             #expect(metrics.contains("khata_signer_tables "))
+            // The HTTP server's metrics (Hummingbird's MetricsMiddleware, through swift-metrics) are served beside the node's.
+            #expect(
+                metrics.contains(
+                    #"http_server_request_duration_count{http_route="/v1/state",http_request_method="GET",http_response_status_code="200"}"#))
             let gz = try await offPool { try BlockingHTTP.request("GET", node.url + "/log/tile/entries/000", headers: ["Accept-Encoding": "gzip"]) }
             #expect(gz.status == 200)
             await node.stop()
