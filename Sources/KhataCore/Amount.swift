@@ -20,18 +20,48 @@ public struct Amount: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 }
 
+extension Amount {
+    /// The largest amount accepted as a JSON number (2^53): beyond it a number's
+    /// value may have been rounded, by the sender's JSON library or by ours,
+    /// so larger amounts must be strings.
+    public static let maxJSONNumber: UInt64 = 1 << 53
+
+    /// The value of canonical decimal digits: "0", or digits without a leading
+    /// zero, at most 2^64 − 1. Nil for anything else ("", "007", "+7", " 7", "2.50").
+    public static func parseDigits(_ digits: some Collection<UInt8>) -> UInt64? {
+        guard let first = digits.first, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), first != 0x30 || digits.count == 1 else {
+            return nil
+        }
+        var value: UInt64 = 0
+        for digit in digits {
+            let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowSum) = product.addingReportingOverflow(UInt64(digit - 0x30))
+            guard !overflow, !overflowSum else { return nil }
+            value = sum
+        }
+        return value
+    }
+}
+
 extension Amount: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
-            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let units = UInt64(text) else {
+            guard let units = Amount.parseDigits(Array(text.utf8)) else {
                 throw DecodingError.dataCorrupted(
                     .init(
                         codingPath: decoder.codingPath,
-                        debugDescription: "amount must be decimal digits within 0...\(UInt64.max), got \"\(text.prefix(40))\""))
+                        debugDescription:
+                            "amount must be decimal digits without a leading zero, within 0...\(UInt64.max), got \"\(text.prefix(40))\""))
             }
             self.units = units
         } else if let units = try? container.decode(UInt64.self) {
+            guard units <= Amount.maxJSONNumber else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "an amount above 2^53 must be a string of digits: a JSON number that large may have been rounded"))
+            }
             self.units = units
         } else {
             throw DecodingError.dataCorrupted(

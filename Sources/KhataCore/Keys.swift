@@ -42,9 +42,10 @@ public struct KeySet: Hashable, Sendable, Codable {
         return false
     }
 
-    private enum CodingKeys: String, CodingKey { case threshold, keys }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case threshold, keys }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, in: "a key set")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let keys = try container.decode([PublicKey].self, forKey: .keys)
         let threshold = try container.decodeIfPresent(UInt8.self, forKey: .threshold) ?? 1

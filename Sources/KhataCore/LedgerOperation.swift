@@ -191,7 +191,10 @@ public struct PendingID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public init?(text: some StringProtocol) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let id = TransactionID(hex: parts[0]), let operation = UInt16(parts[1]) else { return nil }
+        // The operation index in canonical decimal: no sign, no leading zero.
+        guard parts.count == 2, let id = TransactionID(hex: parts[0]), let index = Amount.parseDigits(Array(parts[1].utf8)),
+            let operation = UInt16(exactly: index)
+        else { return nil }
         self.init(transaction: id, operation: operation)
     }
 

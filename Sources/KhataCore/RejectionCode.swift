@@ -23,7 +23,7 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
     case pendingAlreadyPosted = 7
     /// The pending transfer was already voided.
     case pendingAlreadyVoided = 8
-    /// The pending transfer expired before this entry's time.
+    /// The pending transfer expired: its `expires_at` is at or before this entry's time.
     case pendingExpired = 9
     /// A transfer or post of zero.
     case amountZero = 10

@@ -160,8 +160,7 @@ private struct JSONScanner {
             let asset = fields[1].flatMap({ AssetCode(text($0)) }),
             let debit = fields[2].flatMap({ identifier($0, as: AccountID.self) }),
             let credit = fields[3].flatMap({ identifier($0, as: AccountID.self) }),
-            let amount = fields[4], !amount.isEmpty, bytes[amount].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let units = UInt64(text(amount))
+            let amount = fields[4], let units = Amount.parseDigits(bytes[amount])
         else { return nil }
         return Transfer(asset: asset, debit: debit, credit: credit, amount: Amount(units), memo: fields[5].map(text) ?? "")
     }

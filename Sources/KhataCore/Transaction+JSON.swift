@@ -1,6 +1,36 @@
 // The JSON form of transactions, for people and the HTTP API. It carries the same
 // information as the canonical encoding; signatures are always over the
 // canonical bytes, never over JSON. Amounts are strings of digits.
+//
+// Nothing a client sends is silently ignored: an object with a field its type
+// does not have (a misspelt optional field, or `timeout_seconds` on a plain
+// transfer) is refused, naming the field, rather than read as something else.
+
+/// Any JSON object key, to list what an object holds.
+struct AnyJSONKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// Refuses an object holding a key outside `allowed`.
+    func refuseUnknownKeys(_ allowed: Set<String>, in what: String) throws {
+        let keys = try container(keyedBy: AnyJSONKey.self).allKeys
+        guard let unknown = keys.first(where: { !allowed.contains($0.stringValue) }) else { return }
+        throw DecodingError.dataCorrupted(
+            .init(
+                codingPath: codingPath + [unknown],
+                debugDescription:
+                    "unknown field \"\(unknown.stringValue.prefix(40))\" in \(what); it has only \(allowed.sorted().joined(separator: ", "))"))
+    }
+
+    /// Refuses an object holding a key that is not one of `Keys`.
+    func refuseUnknownKeys<Keys: CodingKey & CaseIterable>(_ keys: Keys.Type, in what: String) throws {
+        try refuseUnknownKeys(Set(keys.allCases.map(\.stringValue)), in: what)
+    }
+}
 
 extension LedgerOperation: Codable {
     private enum CodingKeys: String, CodingKey {
@@ -21,6 +51,7 @@ extension LedgerOperation: Codable {
             throw DecodingError.dataCorruptedError(
                 forKey: .type, in: c, debugDescription: "unknown operation type \"\(type.prefix(40))\"; expected one of \(names)")
         }
+        try decoder.refuseUnknownKeys(Self.jsonFields(tag), in: "a \(tag.name) operation")
         switch tag {
         case .createAccount:
             self = .createAccount(
@@ -62,6 +93,27 @@ extension LedgerOperation: Codable {
         case .commitLiabilities:
             self = .commitLiabilities(try CommitLiabilities(from: decoder))
         }
+    }
+
+    /// The fields of each operation's JSON object, "type" included.
+    static func jsonFields(_ tag: Tag) -> Set<String> {
+        let transfer: Set = ["asset", "debit", "credit", "amount", "memo"]
+        let fields: Set<String> =
+            switch tag {
+            case .createAccount: ["account", "controllers", "zone", "kyc_tier"]
+            case .registerAsset: ["asset", "kind", "scale", "issuer", "issuance_account"]
+            case .transfer: transfer
+            case .pendingTransfer: transfer.union(["timeout_seconds"])
+            case .postPending: ["pending", "amount"]
+            case .voidPending: ["pending"]
+            case .changeControllers: ["account", "controllers"]
+            case .closeAccount: ["account"]
+            case .attestReserve: ["custodian", "asset", "amount", "as_of", "report"]
+            case .attestPrice: ["oracle", "asset", "price", "as_of"]
+            case .setMonetaryPolicy: ["policy"]
+            case .commitLiabilities: ["asset", "as_of", "total", "leaf_count", "root"]
+            }
+        return fields.union(["type"])
     }
 
     private static func decodeTransfer(_ c: KeyedDecodingContainer<CodingKeys>) throws -> Transfer {
@@ -122,9 +174,10 @@ extension LedgerOperation: Codable {
 }
 
 extension Transaction: Codable {
-    private enum CodingKeys: String, CodingKey { case id, operations, signatures }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case id, operations, signatures }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, in: "a transaction")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let id = try c.decode(TransactionID.self, forKey: .id)
         let operations = try c.decode([LedgerOperation].self, forKey: .operations)

@@ -13,9 +13,10 @@ public struct TransactionSignature: Hashable, Sendable, Codable {
         self.signature = signature
     }
 
-    private enum CodingKeys: String, CodingKey { case key, signature }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case key, signature }
 
     public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, in: "a signature")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         key = try container.decode(PublicKey.self, forKey: .key)
         let text = try container.decode(String.self, forKey: .signature)

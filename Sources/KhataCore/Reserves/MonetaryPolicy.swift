@@ -75,9 +75,16 @@ public struct ReserveRule: Hashable, Sendable, Codable {
         self.haircutBasisPoints = haircutBasisPoints
     }
 
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case asset
         case haircutBasisPoints = "haircut_basis_points"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, in: "a reserve rule")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        asset = try c.decode(AssetCode.self, forKey: .asset)
+        haircutBasisPoints = try c.decode(UInt16.self, forKey: .haircutBasisPoints)
     }
 }
 
@@ -91,6 +98,15 @@ public struct Attestor: Hashable, Sendable, Codable {
     public init(account: AccountID, assets: [AssetCode]) {
         self.account = account
         self.assets = assets
+    }
+
+    private enum CodingKeys: String, CodingKey, CaseIterable { case account, assets }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, in: "a custodian or oracle")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        account = try c.decode(AccountID.self, forKey: .account)
+        assets = try c.decode([AssetCode].self, forKey: .assets)
     }
 }
 
@@ -226,12 +242,25 @@ extension ByteReader {
 // MARK: - JSON
 
 extension MonetaryPolicy: Codable {
-    private enum CodingKeys: String, CodingKey {
+    private enum CodingKeys: String, CodingKey, CaseIterable {
         case version, currency, governance
         case requiredCoverageBasisPoints = "required_coverage_basis_points"
         case maxAttestationAgeSeconds = "max_attestation_age_seconds"
         case maxPriceAgeSeconds = "max_price_age_seconds"
         case minimumPrices = "minimum_prices"
         case reserves, custodians, oracles
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try decoder.refuseUnknownKeys(CodingKeys.self, in: "a monetary policy")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            version: try c.decode(UInt32.self, forKey: .version), currency: try c.decode(AssetCode.self, forKey: .currency),
+            governance: try c.decode(KeySet.self, forKey: .governance),
+            requiredCoverageBasisPoints: try c.decode(UInt32.self, forKey: .requiredCoverageBasisPoints),
+            maxAttestationAgeSeconds: try c.decode(UInt32.self, forKey: .maxAttestationAgeSeconds),
+            maxPriceAgeSeconds: try c.decode(UInt32.self, forKey: .maxPriceAgeSeconds),
+            minimumPrices: try c.decode(UInt8.self, forKey: .minimumPrices), reserves: try c.decode([ReserveRule].self, forKey: .reserves),
+            custodians: try c.decode([Attestor].self, forKey: .custodians), oracles: try c.decode([Attestor].self, forKey: .oracles))
     }
 }
