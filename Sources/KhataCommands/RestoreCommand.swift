@@ -39,7 +39,7 @@ struct RestoreCommand: ParsableCommand {
             print("nothing to restore: the journal holds \(summary.to) entries and the copy is a prefix of it")
         } else {
             print(
-                "restored entries \(summary.from) to \(summary.to - 1) (\(summary.recovered)) from \(source.name); the journal holds \(summary.to) entries, the last published checkpoint \(summary.floor). The node can start."
+                "restored entries \(summary.from) to \(summary.to - 1) (\(summary.recovered)) from \(source.name); the journal holds \(summary.to) entries, the last published checkpoint \(summary.published). The node can start."
             )
         }
     }

@@ -243,11 +243,8 @@ struct TxCommand: ParsableCommand {
             let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
             guard let data else { throw CommandFailure("cannot read \(file)") }
             var transactions: [Transaction]
-            do {
-                let single = try? JSONDecoder().decode(Transaction.self, from: data)
-                transactions = try single.map { [$0] } ?? JSONDecoder().decode([Transaction].self, from: data)
-            } catch {
-                throw CommandFailure("\(file) is not a transaction or an array of transactions: \(describe(error))")
+            do { transactions = try TransactionJSON.decode(Array(data)).transactions } catch {
+                throw CommandFailure("\(file) is not a transaction or an array of transactions: \(error)")
             }
             guard transactions.count <= Limits.maxBatchTransactions else {
                 throw CommandFailure("a batch has at most \(Limits.maxBatchTransactions) transactions; split \(file)")

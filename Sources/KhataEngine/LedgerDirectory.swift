@@ -100,8 +100,8 @@ public struct LedgerDirectory: Sendable {
     ) throws(EngineError) -> LedgerRestore.Summary {
         let journal: SQLiteJournal
         do { journal = try SQLiteJournal.open(path: journalPath) } catch { throw EngineError(error) }
-        let summary = try LedgerRestore.restore(journal: journal, floor: checkpointFile().map { [$0] } ?? [], from: source, progress: progress)
-        if summary.to > summary.floor {
+        let summary = try LedgerRestore.restore(journal: journal, published: checkpointFile().map { [$0] } ?? [], from: source, progress: progress)
+        if summary.to > summary.published {
             let note: String?
             do { note = try journal.latestCheckpoint() } catch { throw EngineError(error) }
             if let note { try writeCheckpointFile(note) }

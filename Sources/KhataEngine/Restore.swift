@@ -9,9 +9,9 @@ import KhataVerify
 /// node's tiles on a follower, a static mirror, `khata log export` output.
 ///
 /// Nothing is trusted but the ledger key, which the journal's own genesis names:
-/// 1. the journal is proved sound as it stands (`Recovery`, without the floor);
+/// 1. the journal is proved sound as it stands (`Recovery`, without the published checkpoints);
 /// 2. the copy's checkpoint must be signed by the ledger key and be at least as
-///    large as every checkpoint the ledger published (`floor`, its checkpoint
+///    large as every checkpoint the ledger published (`published`, its checkpoint
 ///    file); its tiles must prove the journal's tree a prefix of it
 ///    (a consistency proof), so a journal that already forked is refused;
 /// 3. a first pass hashes every missing entry and rebuilds the tree: its root
@@ -28,16 +28,16 @@ public enum LedgerRestore {
         public let from: UInt64
         /// Entries in the journal after: the copy's checkpoint size.
         public let to: UInt64
-        /// The largest checkpoint the ledger had published (the floor).
-        public let floor: UInt64
+        /// The largest checkpoint the ledger had published (the rollback guard).
+        public let published: UInt64
         public var recovered: UInt64 { to - from }
     }
 
-    /// Restores `journal` up to `source`'s checkpoint. `floor` holds the signed
+    /// Restores `journal` up to `source`'s checkpoint. `published` holds the signed
     /// checkpoint notes kept outside the journal (the directory's `checkpoint`).
     /// `progress` is called with (entries done, entries to do) in each pass.
     public static func restore(
-        journal: any JournalStore, floor: [String], from source: any LogSource,
+        journal: any JournalStore, published notes: [String], from source: any LogSource,
         progress: (_ pass: Int, _ done: UInt64, _ total: UInt64) -> Void = { _, _, _ in }
     ) throws(EngineError) -> Summary {
         let recovered = try Recovery(journal: journal, externalCheckpoints: [], progress: nil).run()
@@ -49,12 +49,12 @@ public enum LedgerRestore {
             throw EngineError(.corrupt, "the ledger's origin cannot name a note key: \(error)")
         }
         var published: [Checkpoint] = []
-        for note in floor {
+        for note in notes {
             do { published.append(try SignedCheckpoint(note: note, logKey: key).checkpoint) } catch {
                 throw EngineError(.corrupt, "the ledger directory's checkpoint is not signed by the ledger key: \(error)")
             }
         }
-        let floorSize = published.map(\.size).max() ?? 0
+        let publishedSize = published.map(\.size).max() ?? 0
         let note: String
         let target: SignedCheckpoint
         do {
@@ -64,10 +64,10 @@ public enum LedgerRestore {
             throw EngineError(.corrupt, "\(source.name): its checkpoint is not one the ledger key signed (\(error))")
         }
         let size = target.checkpoint.size
-        guard size >= floorSize else {
+        guard size >= publishedSize else {
             throw EngineError(
                 .behindPublished,
-                "\(source.name) holds \(size) entries, but the ledger published a checkpoint of \(floorSize): find a more recent copy of the log")
+                "\(source.name) holds \(size) entries, but the ledger published a checkpoint of \(publishedSize): find a more recent copy of the log")
         }
         let tiles = TileHashReader(source: source, size: size)
         guard size > start else {
@@ -75,7 +75,7 @@ public enum LedgerRestore {
             let root: Digest32
             do { root = try MerkleTree.root(size: size, reader: journal.hashReader) } catch { throw EngineError(.corrupt, "\(error)") }
             guard root == target.checkpoint.root else { throw notAPrefix(start, source, "the roots at \(size) entries differ") }
-            return Summary(from: start, to: start, floor: floorSize)
+            return Summary(from: start, to: start, published: publishedSize)
         }
         if start > 0 {
             do {
@@ -138,7 +138,7 @@ public enum LedgerRestore {
         if recovered.checkpoint?.checkpoint.size ?? 0 < size {
             do throws(StorageError) { try journal.saveCheckpoint(note, size: size) } catch { throw EngineError(error) }
         }
-        return Summary(from: start, to: size, floor: floorSize)
+        return Summary(from: start, to: size, published: publishedSize)
     }
 
     private static func notAPrefix(_ start: UInt64, _ source: any LogSource, _ why: String) -> EngineError {

@@ -84,24 +84,8 @@ public struct KeyFile: Codable, Sendable {
 }
 
 /// A readable message for a decoding error, naming the field.
-public func describe(_ error: any Error) -> String {
-    switch error {
-    case DecodingError.dataCorrupted(let context):
-        return "\(path(context.codingPath))\(context.debugDescription)"
-    case DecodingError.keyNotFound(let key, let context):
-        return "\(path(context.codingPath + [key]))missing"
-    case DecodingError.typeMismatch(let type, let context):
-        return "\(path(context.codingPath))expected \(type)"
-    case DecodingError.valueNotFound(let type, let context):
-        return "\(path(context.codingPath))expected \(type), found null"
-    default:
-        return "\(error)"
-    }
-}
-
-private func path(_ keys: [any CodingKey]) -> String {
-    keys.isEmpty ? "" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".") + ": "
-}
+/// A decoding error in words (`describeDecodingError`).
+public func describe(_ error: any Error) -> String { describeDecodingError(error) }
 
 /// A configuration file, key file or setting that cannot be used, with what to do about it.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {

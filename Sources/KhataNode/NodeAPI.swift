@@ -218,30 +218,18 @@ public struct NodeAPI: Sendable {
         return reader
     }
 
-    /// A transaction or an array of 1 to `Limits.maxBatchTransactions`: transfers
-    /// read directly, anything else by JSONDecoder; true when it was one transaction.
+    /// A transaction or an array of 1 to `Limits.maxBatchTransactions`
+    /// (`TransactionJSON`); true when it was one transaction.
     private func decodeJSON(_ body: [UInt8]) throws -> ([Transaction], Bool) {
-        let (transactions, isArray) = try Transaction.decodeTransfersJSON(body) ?? decodeWithFoundation(body)
+        let transactions: [Transaction]
+        let isArray: Bool
+        do { (transactions, isArray) = try TransactionJSON.decode(body) } catch {
+            throw Problem(400, "malformed_json", "the body is not a transaction or an array of transactions: \(error)")
+        }
         guard !isArray || (1...Limits.maxBatchTransactions).contains(transactions.count) else {
             throw Problem(413, "batch_too_large", "a batch holds 1 to \(Limits.maxBatchTransactions) transactions, got \(transactions.count)")
         }
         return (transactions, !isArray)
-    }
-
-    private func decodeWithFoundation(_ body: [UInt8]) throws -> (transactions: [Transaction], isArray: Bool) {
-        // RFC 8259 §8.1: JSON between systems is UTF-8, without a byte order mark.
-        // Foundation would also take UTF-16 and UTF-32 (whose ASCII has zero bytes).
-        guard body.first != 0xEF, !body.contains(0), String(validating: body, as: UTF8.self) != nil else {
-            throw Problem(400, "malformed_json", "the body is not UTF-8 JSON (RFC 8259 §8.1: no byte order mark, no UTF-16 or UTF-32)")
-        }
-        let first = body.first { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
-        let decoder = JSONDecoder()
-        do {
-            if first == UInt8(ascii: "[") { return (try decoder.decode([Transaction].self, from: Data(body)), true) }
-            return ([try decoder.decode(Transaction.self, from: Data(body))], false)
-        } catch {
-            throw Problem(400, "malformed_json", "the body is not a transaction or an array of transactions: \(describe(error))")
-        }
     }
 
     // MARK: Reads of state (the durable copy, under its lock, briefly)
@@ -271,9 +259,9 @@ public struct NodeAPI: Sendable {
     }
 
     func stateDigest() async throws -> Response {
-        let state = try durableState { $0.state }
-        let digest = try await readStore.compute { [digests] in digests.digest(of: state) }
-        return try json(StateView(origin: state.origin, size: state.size, time: state.time, accounts: state.accounts.count, digest: digest))
+        let size = try durableState { $0.state.size }
+        let answer = try await digests.answer(currentSize: size) { [self] in try durableState { $0.state } }
+        return try json(StateView(origin: origin, size: answer.size, time: answer.time, accounts: answer.accounts, digest: answer.digest))
     }
 
     func transaction(_ text: String) async throws -> Response {

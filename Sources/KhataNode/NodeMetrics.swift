@@ -61,7 +61,7 @@ public final class NodeMetrics: @unchecked Sendable {
         init(_ registry: PrometheusCollectorRegistry) {
             coverageBasisPoints = registry.makeGauge(
                 name: "khata_reserve_coverage_basis_points",
-                help: "Haircut reserve value over currency in circulation, in basis points (+Inf when none circulates).")
+                help: "Haircut reserve value over currency in circulation, in basis points (infinite, written inf, when none circulates).")
             requiredCoverageBasisPoints = registry.makeGauge(
                 name: "khata_reserve_required_coverage_basis_points", help: "The coverage the monetary policy requires.")
             alarm = registry.makeGauge(

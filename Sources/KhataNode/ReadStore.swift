@@ -30,12 +30,6 @@ public final class ReadStore: @unchecked Sendable {
         try await threads.runIfActive { [self] in try with(body) }
     }
 
-    /// Runs `body` on a read thread without a connection: CPU work that must
-    /// not hold an event loop (a state digest).
-    public func compute<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await threads.runIfActive(body)
-    }
-
     /// Runs `body` on this thread with a connection of the pool (for callers
     /// already off the event loops).
     public func with<T>(_ body: (SQLiteJournal) throws -> T) throws -> T {

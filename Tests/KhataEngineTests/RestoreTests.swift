@@ -58,7 +58,7 @@ struct RestoreTests {
 
         var passes: Set<Int> = []
         let summary = try LedgerDirectory(directory).restore(from: DirectoryLogSource(path: mirror)) { pass, _, _ in passes.insert(pass) }
-        #expect(summary == LedgerRestore.Summary(from: 50, to: 600, floor: 600))
+        #expect(summary == LedgerRestore.Summary(from: 50, to: 600, published: 600))
         #expect(passes == [1, 2])
         let restored = try LedgerDirectory(directory).open()
         #expect(restored.state.digest == digest)
@@ -75,7 +75,7 @@ struct RestoreTests {
         _ = try LogExporter.export(journal: restored.journal, to: mirror)
         _ = try restored.submitLogged(verified([pay(99_998, 1)]))
         let again = try LedgerDirectory(directory).restore(from: DirectoryLogSource(path: mirror))
-        #expect(again == LedgerRestore.Summary(from: 602, to: 602, floor: 601))
+        #expect(again == LedgerRestore.Summary(from: 602, to: 602, published: 601))
     }
 
     @Test func aMirrorOlderThanThePublishedCheckpointIsRefused() throws {

@@ -26,6 +26,46 @@ struct FloorTests {
         #expect(problems.isEmpty, Comment(rawValue: "\n" + problems.joined(separator: "\n")))
     }
 
+    /// The checks above would pass on a manifest they could not read: make sure
+    /// they read this one. Every module under Sources/ is a target, every target's
+    /// directory has Swift files, and every rule's module exists.
+    @Test func theParseSeesThePackageWhole() throws {
+        let names = Set(package.targets.map(\.name))
+        let directories = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Sources").path)
+        for directory in directories.sorted() { #expect(names.contains(directory), "Sources/\(directory) is not a target the test found") }
+        for target in package.targets where target.kind != .systemLibrary {
+            #expect(!target.imports.isEmpty, "\(target.name): no imports found in \(target.path)")
+        }
+        for rule in FloorRules.khata { #expect(names.contains(rule.module), "the rule for \(rule.module) names no target") }
+        #expect(package.targets.count >= 30)
+    }
+
+    @Test func importsWithAccessModifiersAndAttributesAreSeen() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("floors-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Built from pieces, so that this file's own lines do not read as imports.
+        let keyword = "import"
+        let lines = [
+            "internal \(keyword) Foundation", "@preconcurrency public \(keyword) KhataCore", "@_implementationOnly \(keyword) KhataStorage",
+            "\(keyword) struct KhataLog.Checkpoint", "  package \(keyword) KhataEngine", "// \(keyword) KhataNode",
+        ]
+        try lines.joined(separator: "\n").write(to: directory.appendingPathComponent("A.swift"), atomically: true, encoding: .utf8)
+        let found = Set(try Imports.scan(directory: directory).keys)
+        #expect(found == ["Foundation", "KhataCore", "KhataStorage", "KhataLog", "KhataEngine"])
+    }
+
+    @Test func commentsInTheManifestAreIgnored() throws {
+        let graph = try PackageGraph(
+            manifest: """
+                // .target(name: "Ghost", dependencies: ["KhataCore"]),
+                .target(name: "KhataLog", dependencies: ["KhataBytes" /* "KhataCore" ) ] */]),
+                .target(name: "KhataBytes"),
+                """)
+        #expect(graph.targets.map(\.name) == ["KhataLog", "KhataBytes"])
+        #expect(graph.targets[0].targetDependencies == ["KhataBytes"])
+    }
+
     @Test func noForbiddenEdge() {
         let problems = package.forbiddenEdges(FloorRules.khata)
         #expect(problems.isEmpty, Comment(rawValue: "\n" + problems.joined(separator: "\n")))

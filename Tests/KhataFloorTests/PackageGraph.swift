@@ -27,8 +27,9 @@ struct PackageGraph {
         let description: String
     }
 
-    init(manifest: String) throws {
+    init(manifest text: String) throws {
         targets = []
+        let manifest = Self.withoutComments(text)
         let declaration = try NSRegularExpression(pattern: #"\.(target|executableTarget|testTarget|systemLibrary)\(\s*name:\s*"([^"]+)""#)
         let nsText = manifest as NSString
         for match in declaration.matches(in: manifest, range: NSRange(location: 0, length: nsText.length)) {
@@ -61,6 +62,38 @@ struct PackageGraph {
                 Target(name: name, kind: kind, targetDependencies: targetDependencies, productDependencies: productDependencies, path: path))
         }
         guard !targets.isEmpty else { throw Unreadable(description: "no targets found in the manifest") }
+    }
+
+    /// The manifest with `//` and `/* */` comments blanked (outside string literals),
+    /// so that a quote or a bracket in a comment cannot mislead the parser.
+    static func withoutComments(_ text: String) -> String {
+        var out: [Character] = []
+        var characters = Array(text)[...]
+        var inString = false
+        while let character = characters.first {
+            if inString {
+                out.append(character)
+                characters = characters.dropFirst()
+                if character == "\\", let escaped = characters.first {
+                    out.append(escaped)
+                    characters = characters.dropFirst()
+                } else if character == "\"" {
+                    inString = false
+                }
+            } else if characters.starts(with: "//") {
+                while let next = characters.first, next != "\n" { characters = characters.dropFirst() }
+            } else if characters.starts(with: "/*") {
+                characters = characters.dropFirst(2)
+                while !characters.isEmpty, !characters.starts(with: "*/") { characters = characters.dropFirst() }
+                characters = characters.dropFirst(2)
+                out.append(" ")
+            } else {
+                if character == "\"" { inString = true }
+                out.append(character)
+                characters = characters.dropFirst()
+            }
+        }
+        return String(out)
     }
 
     /// The text inside the first `opening … closing` pair of `text`, skipping string literals.
@@ -265,7 +298,8 @@ enum Imports {
         var found: [String: [String]] = [:]
         guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return found }
         let pattern = try NSRegularExpression(
-            pattern: #"^\s*(?:@\w+(?:\([^)]*\))?\s+)*import\s+(?:(?:typealias|struct|class|enum|protocol|let|var|func)\s+)?([A-Za-z_][A-Za-z0-9_]*)"#,
+            pattern:
+                #"^\s*(?:(?:@\w+(?:\([^)]*\))?|public|package|internal|fileprivate|private)\s+)*import\s+(?:(?:typealias|struct|class|enum|protocol|let|var|func)\s+)?([A-Za-z_][A-Za-z0-9_]*)"#,
             options: [.anchorsMatchLines])
         let root = repositoryRoot.path + "/"
         for case let url as URL in walker where url.pathExtension == "swift" {

@@ -1,4 +1,5 @@
 import Benchmark
+import Foundation
 import KhataBench
 import KhataBytes
 import KhataCore
@@ -61,6 +62,19 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("entry decode") { benchmark in
         for i in benchmark.scaledIterations { blackHole(try Entry(decoding: encoded[i % encoded.count])) }
+    }
+
+    // The node reads transfer submissions with a direct reader and falls back to
+    // JSONDecoder for anything else (Transaction+FastJSON.swift); these two say what
+    // the direct reader saves per submission.
+    let bodies = signed.map { Array(try! JSONEncoder().encode($0)) }
+    Benchmark("JSON transfer decode, JSONDecoder") { benchmark in
+        let decoder = JSONDecoder()
+        for i in benchmark.scaledIterations { blackHole(try decoder.decode(Transaction.self, from: Data(bodies[i % bodies.count]))) }
+    }
+
+    Benchmark("JSON transfer decode, direct reader") { benchmark in
+        for i in benchmark.scaledIterations { blackHole(Transaction.decodeTransfersJSON(bodies[i % bodies.count])) }
     }
 
     // The state machine alone: signatures are not checked by apply.

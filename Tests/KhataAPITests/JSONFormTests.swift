@@ -5,6 +5,8 @@ import KhataEd25519
 import KhataTestSupport
 import Testing
 
+@testable import KhataAPI
+
 /// What the JSON form accepts beyond what the encoder writes (docs/ENCODING.md,
 /// "JSON form"): upper-case hex yes; unknown fields, leading zeros, signs and
 /// large JSON numbers no. The direct reader and the Codable one agree on each.
@@ -22,15 +24,15 @@ import Testing
 
     private static let paymentJSON = json(payment)
 
-    /// Decodes with both readers; nil from the Codable one means refused.
+    /// Decodes as the node and the command line do (`TransactionJSON`), and with
+    /// the direct reader alone; nil from the first means refused.
     private static func decode(_ text: String) -> (codable: Transaction?, fast: Transaction?, error: String?) {
         do {
-            let transaction = try JSONDecoder().decode(Transaction.self, from: Data(text.utf8))
+            let transaction = try TransactionJSON.decode(Array(text.utf8)).transactions.first
             return (transaction, Transaction.decodeTransfersJSON(Array(text.utf8))?.transactions.first, nil)
         } catch {
-            #expect(Transaction.decodeTransfersJSON(Array(text.utf8)) == nil, "the direct reader accepted what the Codable one refused: \(text)")
-            guard case .dataCorrupted(let context) = error as? DecodingError else { return (nil, nil, "\(error)") }
-            return (nil, nil, context.debugDescription)
+            #expect(Transaction.decodeTransfersJSON(Array(text.utf8)) == nil, "the direct reader accepted what the other refused: \(text)")
+            return (nil, nil, error.description)
         }
     }
 
@@ -99,14 +101,33 @@ import Testing
         for refused in [#""007""#, #""00""#, #""0250.00""#, #""2.50""#, #""+7""#, #""-1""#, #"" 7""#, #""1e3""#, #""""#, #""18446744073709551616""#] {
             #expect(amount(refused) == nil, "\(refused)")
         }
-        // JSON numbers: integers up to 2^53, read by value; beyond, a string is needed.
+        // JSON numbers: written as integers, up to 2^53; beyond, a string is needed.
         #expect(amount("250") == 250)
         #expect(amount("9007199254740992") == 1 << 53)
-        #expect(amount("9007199254740993") == nil)
-        #expect(amount("250.5") == nil)
-        #expect(amount("-1") == nil)
-        #expect(amount("250.0") == 250)
-        #expect(amount("2.5e2") == 250)
+        for refused in ["9007199254740993", "250.5", "-1", "250.0", "2.5e2", "250.0000000000000001", "9007199254740992.5", "1E3", "0.1e1"] {
+            #expect(amount(refused) == nil, "\(refused)")
+        }
+    }
+
+    @Test func numbersInsideStringsAreNotNumbers() throws {
+        // A memo may say "1.5e3": only numbers outside strings must be integers.
+        let payment = try Transaction(
+            id: TransactionID(high: 3, low: 4),
+            operations: [.transfer(Transfer(asset: inr, debit: Fixture.alice, credit: Fixture.bob, amount: Amount(15), memo: "1.5e3 \"x\" 2.0"))])
+        #expect(Self.decode(Self.json(payment)).codable == payment)
+        #expect(TransactionJSON.firstNonIntegerNumber(Array(#"{"a":"1.5","b":[1,-2,3.0]}"#.utf8)) == "3.0")
+        #expect(TransactionJSON.firstNonIntegerNumber(Array(#"{"a":"\"1.5","b":7}"#.utf8)) == nil)
+    }
+
+    @Test func aRepeatedKeyKeepsItsFirstValue() {
+        // Not something to send (JSON leaves it open); pinned so that a change of reader shows.
+        let text = Self.paymentJSON.replacingOccurrences(of: #""amount":"250""#, with: #""amount":"250","amount":"999""#)
+        let read = Self.decode(text)
+        guard case .transfer(let transfer) = read.codable?.operations.first else {
+            Issue.record("refused: \(read.error ?? "")")
+            return
+        }
+        #expect(transfer.amount.units == 250)
     }
 
     @Test func pendingIdsTakeCanonicalOperationIndexes() {
