@@ -80,10 +80,11 @@ public enum Node {
             maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20, bufferedBodyBytes: configuration.bufferedBodyBytes ?? 64 << 20,
             limits: limits, bodyTimeout: .milliseconds(configuration.bodyTimeoutMilliseconds ?? 30_000))
         let router = Router(context: NodeRequestContext.self)
-        // The HTTP server's own metrics (requests, durations, errors by route), through
+        // The HTTP server's own metrics (requests, durations, statuses by route), through
         // swift-metrics: they reach /metrics where the process bootstrapped a
-        // `PrometheusMetricsFactory` over the node's registry (`khata node`, `khata dev`).
-        router.add(middleware: MetricsMiddleware())
+        // `PrometheusMetricsFactory` (`khata node`, `khata dev`). Off unless
+        // `http_metrics` is 1: they cost the write path (NodeConfiguration).
+        if configuration.httpMetrics == 1 { router.add(middleware: MetricsMiddleware()) }
         api.register(on: router)
         let app = Application(
             router: router,

@@ -50,7 +50,7 @@ struct NodeTests {
 
     /// The log under /log/ is a C2SP tiles log: the auditor verifies it over HTTP.
     @Test func logOverHTTPAudits() async throws {
-        try await withNode { node in
+        try await withNode(configure: { $0.httpMetrics = 1 }) { node in
             let payments = (1...300).map {
                 Fixture.transaction(UInt64($0), [Fixture.transfer(1, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey])
             }

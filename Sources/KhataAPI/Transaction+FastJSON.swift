@@ -1,4 +1,5 @@
 import KhataBytes
+import KhataCore
 import KhataEd25519
 
 // A direct reader for the JSON most submitters send: transactions whose

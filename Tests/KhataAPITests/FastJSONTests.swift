@@ -1,4 +1,5 @@
 import Foundation
+import KhataAPI
 import KhataBytes
 import KhataCore
 import KhataEd25519
