@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "KhataLog", targets: ["KhataLog"]),
         .library(name: "KhataCore", targets: ["KhataCore"]),
         .library(name: "KhataEngine", targets: ["KhataEngine"]),
+        .library(name: "KhataAPI", targets: ["KhataAPI"]),
         .library(name: "KhataClient", targets: ["KhataClient"]),
         // For the micro-benchmarks (Benchmarks/, a package of its own).
         .library(name: "KhataBench", targets: ["KhataBench"]),

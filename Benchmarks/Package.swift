@@ -20,6 +20,7 @@ let package = Package(
                 .product(name: "KhataEd25519", package: "khata"),
                 .product(name: "KhataLog", package: "khata"),
                 .product(name: "KhataCore", package: "khata"),
+                .product(name: "KhataAPI", package: "khata"),
                 .product(name: "KhataBench", package: "khata"),
             ],
             path: "Benchmarks/KhataMicro",

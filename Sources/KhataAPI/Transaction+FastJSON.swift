@@ -5,7 +5,10 @@ import KhataEd25519
 // A direct reader for the JSON most submitters send: transactions whose
 // operations are all transfers, with plain ASCII strings. Foundation's
 // JSONDecoder spends more time per request than the node's whole HTTP layer;
-// this reads the same text in a fraction of that.
+// this reads the same text in a fraction of that. Measured by the
+// micro-benchmarks (Benchmarks/, "JSON transfer decode", 2026-12-03, this 2-core
+// machine): p50 40 µs per signed one-transfer transaction with JSONDecoder,
+// 14 µs with this reader, against about 200 µs of node CPU per transaction in all.
 //
 // It is a fast path, never a second definition of the format: it accepts a
 // strict subset of what the Codable decoding (Transaction+JSON.swift) accepts

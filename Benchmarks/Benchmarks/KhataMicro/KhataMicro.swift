@@ -1,5 +1,6 @@
 import Benchmark
 import Foundation
+import KhataAPI
 import KhataBench
 import KhataBytes
 import KhataCore
