@@ -250,6 +250,41 @@ struct ReserveTests {
         #expect(apply(&state, Fixture.transaction(7, [commit(2, Fixture.aliceOpeningINR + 500)], signedBy: [Fixture.ledgerKey])) == .committed)
     }
 
+    /// The supply history keeps exactly what docs/RESERVES.md ("The supply
+    /// history") says: a point after an entry only when the supply changed, and a
+    /// commitment keeps the latest point at or before its `as_of` and every later one.
+    @Test func supplyHistoryKeepsWhatTheSpecSays() throws {
+        var state = R.genesisState()
+        let opening = Fixture.aliceOpeningINR
+        func points(_ state: LedgerState) -> [[UInt64]] { state.reserves.supplyHistory.map { [$0.size, $0.supply] } }
+        let atGenesis = points(state)
+        #expect(atGenesis.last?.last == opening)
+        #expect(apply(&state, Fixture.transaction(1, [R.mint(100)], signedBy: [Fixture.issuerKey])) == .committed)  // entry 1
+        #expect(
+            apply(&state, Fixture.transaction(2, [Fixture.transfer(7, from: Fixture.alice, to: Fixture.bob)], signedBy: [Fixture.aliceKey]))
+                == .committed)  // entry 2: no change
+        #expect(apply(&state, Fixture.transaction(3, [R.mint(50)], signedBy: [Fixture.issuerKey])) == .committed)  // entry 3
+        #expect(apply(&state, Fixture.transaction(4, [R.mint(30)], signedBy: [Fixture.issuerKey])) == .committed)  // entry 4
+        let expected =
+            atGenesis + [
+                [2, opening + 100], [4, opening + 150], [5, opening + 180],
+            ]
+        #expect(points(state) == expected)
+        // A commitment at as_of 3 carries the supply after 3 entries (the point of size 2)
+        // and keeps that point and every later one.
+        #expect(state.reserves.supply(atSize: 3) == opening + 100)
+        let commit = CommitLiabilities(asset: inr, asOf: 3, total: Amount(opening + 100), leafCount: 1024, root: Digest32.sha256([2]))
+        #expect(apply(&state, Fixture.transaction(5, [.commitLiabilities(commit)], signedBy: [Fixture.ledgerKey])) == .committed)
+        #expect(points(state) == Array(expected.suffix(3)))
+        // The wrong total for that size is refused, and changes nothing.
+        let before = points(state)
+        let wrong = CommitLiabilities(asset: inr, asOf: 4, total: Amount(opening + 100), leafCount: 1024, root: Digest32.sha256([3]))
+        #expect(
+            apply(&state, Fixture.transaction(6, [.commitLiabilities(wrong)], signedBy: [Fixture.ledgerKey]))
+                == .rejected(.liabilitiesMismatch, operation: 0))
+        #expect(points(state) == before)
+    }
+
     /// The reserve state survives a snapshot, and the holdings book is rebuilt.
     @Test func reservesSurviveSnapshots() throws {
         var state = R.genesisState()
