@@ -266,9 +266,10 @@ public enum LoadGenerator {
         var errors: Int { lock.withLock { failures } }
 
         func record(latency: Double, transactions: Int) {
-            let microseconds = UInt64(clamping: Int64((max(0, latency) * 1_000).rounded()))
+            // Clamped as a Double first: converting a Double outside UInt64's range would trap.
+            let microseconds = UInt64(min(max(0, latency * 1_000), Double(Recorder.highestMicroseconds)).rounded())
             lock.withLock {
-                _ = latencies.record(min(microseconds, Recorder.highestMicroseconds))
+                _ = latencies.record(microseconds)
                 count += transactions
             }
         }

@@ -48,7 +48,7 @@ public struct GenesisFile: Codable {
         do {
             return try JSONDecoder().decode(GenesisFile.self, from: data)
         } catch {
-            throw CommandFailure("\(name) is not a valid genesis file: \(describe(error))")
+            throw CommandFailure("\(name) is not a valid genesis file: \(describeDecodingError(error))")
         }
     }
 

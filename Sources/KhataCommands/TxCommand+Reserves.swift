@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KhataAPI
 import KhataBytes
 import KhataCore
 import KhataEngine
@@ -107,7 +108,7 @@ extension TxCommand {
             guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot read \(file)") }
             let policy: MonetaryPolicy
             do { policy = try JSONDecoder().decode(MonetaryPolicy.self, from: data) } catch {
-                throw CommandFailure("\(file) is not a monetary policy: \(describe(error))")
+                throw CommandFailure("\(file) is not a monetary policy: \(describeDecodingError(error))")
             }
             try common.submit { _, _ in [.setMonetaryPolicy(SetMonetaryPolicy(policy: policy))] }
         }

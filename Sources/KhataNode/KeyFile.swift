@@ -58,7 +58,7 @@ public struct KeyFile: Codable, Sendable {
         do {
             return try JSONDecoder().decode(KeyFile.self, from: data)
         } catch {
-            throw ConfigurationError("\(path) is not a Khata key file: \(describe(error))")
+            throw ConfigurationError("\(path) is not a Khata key file: \(describeDecodingError(error))")
         }
     }
 
@@ -84,9 +84,6 @@ public struct KeyFile: Codable, Sendable {
 }
 
 /// A readable message for a decoding error, naming the field.
-/// A decoding error in words (`describeDecodingError`).
-public func describe(_ error: any Error) -> String { describeDecodingError(error) }
-
 /// A configuration file, key file or setting that cannot be used, with what to do about it.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let description: String

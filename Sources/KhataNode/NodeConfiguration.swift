@@ -168,7 +168,7 @@ public struct NodeConfiguration: Codable, Sendable {
         var configuration = NodeConfiguration()
         if let data {
             do { configuration = try JSONDecoder().decode(NodeConfiguration.self, from: data) } catch {
-                throw ConfigurationError("\(name) is not a valid configuration: \(describe(error))")
+                throw ConfigurationError("\(name) is not a valid configuration: \(describeDecodingError(error))")
             }
         }
         if let host = environment["KHATA_HOST"] { configuration.host = host }
