@@ -12,7 +12,7 @@ seconds=${2:-10}
 accounts=${3:-1000}
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 work=$(mktemp -d /tmp/khata-pg-XXXXXX)
-port=$((55000 + RANDOM % 5000))
+port=$((20000 + RANDOM % 10000))  # below the ephemeral range (32768-60999) clients take
 user=postgres
 cleanup() { su "$user" -c "$bin/pg_ctl -D $work/data -m fast stop" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT

@@ -15,6 +15,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,25 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 khata = sys.argv[1]
 data = tempfile.mkdtemp(prefix="khata-explorer-")
-port = random.randint(41000, 49000)
+
+
+def free_ports():
+    """A port whose next two are free too (khata dev puts its witnesses there),
+    below Linux's ephemeral range (32768-60999): a client's outgoing connection,
+    such as this script's own health checks, can hold any port in that range."""
+    for _ in range(100):
+        port = random.randint(20000, 32000)
+        try:
+            for offset in range(3):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port + offset))
+            return port
+        except OSError:
+            continue
+    raise SystemExit("no three free consecutive ports between 20000 and 32002")
+
+
+port = free_ports()
 url = f"http://127.0.0.1:{port}"
 log = open(os.path.join(data, "dev.log"), "w")
 dev = subprocess.Popen([khata, "dev", "--data", os.path.join(data, "ledger"), "--port", str(port)], stdout=log, stderr=log)

@@ -45,7 +45,7 @@ extension TxCommand {
                 }
                 let attestation = AttestReserve(
                     custodian: try participants.account(custodian), asset: code,
-                    amount: try AmountText.parse(amount, scale: state.scale(of: code) ?? 0),
+                    amount: try AmountText.parse(amount, scale: try state.scale(of: code) ?? 0),
                     asOf: Timestamp(milliseconds: asOf ?? Ledger.systemClock().milliseconds), report: digest)
                 return [.attestReserve(attestation)]
             }
@@ -78,7 +78,7 @@ extension TxCommand {
 
         func run() throws {
             try common.submit { state, participants in
-                let scale = state.scale(of: try assetCode(currency)) ?? 0
+                let scale = try state.scale(of: try assetCode(currency)) ?? 0
                 let attestation = AttestPrice(
                     oracle: try participants.account(oracle), asset: try assetCode(asset),
                     price: try AmountText.parse(price, scale: scale),

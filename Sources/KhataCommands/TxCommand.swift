@@ -90,7 +90,7 @@ struct TxCommand: ParsableCommand {
             try common.submit { state, _ in
                 let id = try parsePending(pending)
                 if let record = state.pending(id) {
-                    let scale = state.scale(of: record.transfer.asset) ?? 0
+                    let scale = try state.scale(of: record.transfer.asset) ?? 0
                     let posted = try amount.map { try AmountText.parse($0, scale: scale) } ?? record.transfer.amount
                     return [.postPending(PostPending(pending: id, amount: posted))]
                 }
@@ -356,7 +356,7 @@ struct MovementOptions: ParsableArguments {
 
     func transfer(state: any LedgerFacts, participants: Participants) throws -> KhataCore.Transfer {
         let code = try assetCode(asset)
-        let scale = state.scale(of: code) ?? 0
+        let scale = try state.scale(of: code) ?? 0
         return KhataCore.Transfer(
             asset: code, debit: try participants.account(from), credit: try participants.account(to),
             amount: try AmountText.parse(amount, scale: scale), memo: memo)
@@ -432,7 +432,10 @@ struct AnyEncodable: Encodable {
 /// pending transfers. The ledger's state when working on a directory; a node's
 /// API (through `KhataClient`) when working with `--node`.
 protocol LedgerFacts {
-    func scale(of asset: AssetCode) -> UInt8?
+    /// The asset's scale, or nil if it is not registered. Throws when the
+    /// ledger cannot be asked (a node unreachable or failing): a guessed scale
+    /// would misread "250.00" as a refusal or "250" as ₹2.50.
+    func scale(of asset: AssetCode) throws -> UInt8?
     func pending(_ id: PendingID) -> PendingRecord?
 }
 
@@ -443,7 +446,9 @@ extension LedgerState: LedgerFacts {
 
 struct NodeFacts: LedgerFacts {
     let client: KhataClient
-    func scale(of asset: AssetCode) -> UInt8? { (try? client.asset(asset))?.scale }
+    func scale(of asset: AssetCode) throws -> UInt8? {
+        do { return try client.asset(asset).scale } catch let error as ClientError where error.status == 404 { return nil }
+    }
     func pending(_ id: PendingID) -> PendingRecord? { nil }
 }
 

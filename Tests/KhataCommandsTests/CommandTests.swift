@@ -145,6 +145,14 @@ struct CommandTests {
                 ], "memo is at most 64 bytes"
             ),
             (["init", "--dev", "--data", directory], "already exists"),
+            // A node that cannot be asked for the asset's scale is an error of its
+            // own, not a guessed scale of 0 ("250.00 has 2 decimals").
+            (
+                [
+                    "tx", "transfer", "--node", "http://127.0.0.1:1", "--data", directory, "--key", "asha", "--from", "asha", "--to", "ravi",
+                    "--asset", "INR", "--amount", "250.00",
+                ], "cannot reach http://127.0.0.1:1/v1/assets/INR"
+            ),
             (["account", "show", "asha", "--data", directory + "/missing"], "khata init"),
         ]
         for (arguments, message) in cases {
