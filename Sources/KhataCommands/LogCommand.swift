@@ -177,5 +177,19 @@ func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (
     case .commitLiabilities(let op):
         let total = AmountText.format(op.total, scale: state.assets[op.asset]?.scale ?? 0)
         return "liabilities of \(op.asset) at size \(op.asOf): \(total), root \(op.root.hex.prefix(12))…"
+    case .registerInstrument(let op):
+        let authorised = AmountText.format(op.authorised, scale: op.scale)
+        return "register \(op.kind.name) \(op.asset) “\(op.name)” issued by \(name(op.issuer)), \(authorised) authorised"
+    case .setInstrumentRules(let op): return "new transfer rules for \(op.asset)"
+    case .attestIdentity(let op):
+        return op.tier == 0
+            ? "\(name(op.provider)) withdraws its identity attestation of \(name(op.account))"
+            : "\(name(op.provider)) verifies \(name(op.account)) to tier \(op.tier) until \(op.expiresAt)"
+    case .lockHolding(let op):
+        let scale = state.assets[op.asset]?.scale ?? 0
+        let what = op.amount.isZero ? "unlocks" : op.amount.units == .max ? "freezes" : "locks \(AmountText.format(op.amount, scale: scale)) of"
+        return "\(what) \(name(op.account))'s \(op.asset)\(op.until.map { " until \($0)" } ?? ""): \(op.reason)"
+    case .forcedTransfer(let op):
+        return "forced \(name(op.transfer.debit)) → \(name(op.transfer.credit)) \(amount(op.transfer)): \(op.transfer.memo)"
     }
 }

@@ -173,7 +173,7 @@ struct TxCommand: ParsableCommand {
         func run() throws {
             try common.submit { _, participants in
                 let code = try assetCode(asset)
-                guard let kind = AssetKind(name: kind) else { throw CommandFailure("--kind is currency, reserve, equity or bond") }
+                guard let kind = AssetKind(name: kind) else { throw CommandFailure("--kind is currency, reserve, equity, bond or fund") }
                 let issuance =
                     try issuanceAccount.map { try participants.account($0) }
                     ?? AccountID.random()

@@ -40,6 +40,17 @@ extension ByteWriter {
             write(policy: op.policy)
         case .commitLiabilities(let op):
             write(commitLiabilities: op)
+        case .registerInstrument(let op):
+            write(registerInstrument: op)
+        case .setInstrumentRules(let op):
+            write(asset: op.asset)
+            write(rules: op.rules)
+        case .attestIdentity(let op):
+            write(attestIdentity: op)
+        case .lockHolding(let op):
+            write(lockHolding: op)
+        case .forcedTransfer(let op):
+            write(transfer: op.transfer)
         }
     }
 
@@ -110,6 +121,19 @@ extension ByteReader {
             return .setMonetaryPolicy(SetMonetaryPolicy(policy: try readPolicy()))
         case .commitLiabilities:
             return .commitLiabilities(try readCommitLiabilities())
+        case .registerInstrument:
+            return .registerInstrument(try readRegisterInstrument())
+        case .setInstrumentRules:
+            let asset = try readAssetCode()
+            return .setInstrumentRules(SetInstrumentRules(asset: asset, rules: try readRules()))
+        case .attestIdentity:
+            return .attestIdentity(try readAttestIdentity())
+        case .lockHolding:
+            return .lockHolding(try readLockHolding())
+        case .forcedTransfer:
+            let transfer = try readTransfer()
+            guard !transfer.memo.isEmpty else { throw MalformedInput(.invalidValue, "a forced transfer states its reason in its memo") }
+            return .forcedTransfer(ForcedTransfer(transfer: transfer))
         }
     }
 

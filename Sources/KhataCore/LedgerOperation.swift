@@ -15,6 +15,11 @@ public enum LedgerOperation: Hashable, Sendable {
     case attestPrice(AttestPrice)
     case setMonetaryPolicy(SetMonetaryPolicy)
     case commitLiabilities(CommitLiabilities)
+    case registerInstrument(RegisterInstrument)
+    case setInstrumentRules(SetInstrumentRules)
+    case attestIdentity(AttestIdentity)
+    case lockHolding(LockHolding)
+    case forcedTransfer(ForcedTransfer)
 
     public enum Tag: UInt8, Sendable, CaseIterable {
         case createAccount = 1
@@ -29,6 +34,11 @@ public enum LedgerOperation: Hashable, Sendable {
         case attestPrice = 10
         case setMonetaryPolicy = 11
         case commitLiabilities = 12
+        case registerInstrument = 13
+        case setInstrumentRules = 14
+        case attestIdentity = 15
+        case lockHolding = 16
+        case forcedTransfer = 17
 
         /// The name used in JSON (`"type"`) and in messages.
         public var name: String {
@@ -45,6 +55,11 @@ public enum LedgerOperation: Hashable, Sendable {
             case .attestPrice: "attest_price"
             case .setMonetaryPolicy: "set_monetary_policy"
             case .commitLiabilities: "commit_liabilities"
+            case .registerInstrument: "register_instrument"
+            case .setInstrumentRules: "set_instrument_rules"
+            case .attestIdentity: "attest_identity"
+            case .lockHolding: "lock_holding"
+            case .forcedTransfer: "forced_transfer"
             }
         }
     }
@@ -63,6 +78,11 @@ public enum LedgerOperation: Hashable, Sendable {
         case .attestPrice: .attestPrice
         case .setMonetaryPolicy: .setMonetaryPolicy
         case .commitLiabilities: .commitLiabilities
+        case .registerInstrument: .registerInstrument
+        case .setInstrumentRules: .setInstrumentRules
+        case .attestIdentity: .attestIdentity
+        case .lockHolding: .lockHolding
+        case .forcedTransfer: .forcedTransfer
         }
     }
 }
@@ -92,6 +112,8 @@ public enum AssetKind: UInt8, Hashable, Sendable, Codable, CaseIterable {
     case reserve = 2
     case equity = 3
     case bond = 4
+    /// Units of a collective investment fund.
+    case fund = 5
 
     public var name: String {
         switch self {
@@ -99,8 +121,13 @@ public enum AssetKind: UInt8, Hashable, Sendable, Codable, CaseIterable {
         case .reserve: "reserve"
         case .equity: "equity"
         case .bond: "bond"
+        case .fund: "fund"
         }
     }
+
+    /// Whether an instrument (a security with an issuer, terms and transfer
+    /// rules; docs/STOCKCHAIN.md) may be of this kind.
+    public var isSecurity: Bool { self == .equity || self == .bond || self == .fund }
 
     public init?(name: String) {
         guard let kind = Self.allCases.first(where: { $0.name == name }) else { return nil }
@@ -112,7 +139,7 @@ public enum AssetKind: UInt8, Hashable, Sendable, Codable, CaseIterable {
         guard let kind = AssetKind(name: name) else {
             throw DecodingError.dataCorrupted(
                 .init(
-                    codingPath: decoder.codingPath, debugDescription: "asset kind is currency, reserve, equity or bond"))
+                    codingPath: decoder.codingPath, debugDescription: "asset kind is currency, reserve, equity, bond or fund"))
         }
         self = kind
     }

@@ -51,10 +51,15 @@ extension LedgerState {
         _ operations: [LedgerOperation], transaction: TransactionID, signers: [PublicKey]?, index: LeafIndex, time: Timestamp
     ) -> Outcome {
         var context = ApplyContext(signers: signers, transaction: transaction, index: index, time: time)
+        // The currency's holdings are derived; a policy operation may rebuild
+        // them for another currency, so a rollback restores them whole (a
+        // reference copy: the pages are shared until written).
+        let holdingsBefore = currencyHoldings
         for (position, operation) in operations.enumerated() {
             context.operation = UInt16(position)
             if let code = apply(operation, &context) {
                 rollBack(context.undo)
+                currencyHoldings = holdingsBefore
                 return .rejected(code, operation: UInt16(position))
             }
         }
@@ -76,6 +81,11 @@ extension LedgerState {
         case .attestPrice(let op): attestPrice(op, &context)
         case .setMonetaryPolicy(let op): setMonetaryPolicy(op, &context)
         case .commitLiabilities(let op): commitLiabilities(op, &context)
+        case .registerInstrument(let op): registerInstrument(op, &context)
+        case .setInstrumentRules(let op): setInstrumentRules(op, &context)
+        case .attestIdentity(let op): attestIdentity(op, &context)
+        case .lockHolding(let op): lockHolding(op, &context)
+        case .forcedTransfer(let op): forcedTransfer(op, &context)
         }
     }
 
@@ -112,6 +122,13 @@ extension LedgerState {
 
     private mutating func transfer(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
         if let code = checkTransfer(op, &context) { return code }
+        if let code = checkInstrumentTransfer(op, pending: false, &context) { return code }
+        return movePosted(op, &context)
+    }
+
+    /// Moves a checked transfer's amount from debit to credit, then checks what
+    /// an issue must keep (mint coverage, an instrument's authorised amount).
+    mutating func movePosted(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
         let debitKey = BalanceKey(account: op.debit, asset: op.asset)
         let creditKey = BalanceKey(account: op.credit, asset: op.asset)
         var debit = balances[debitKey] ?? Balance()
@@ -124,12 +141,13 @@ extension LedgerState {
         if let code = listAsset(of: op, &context) { return code }
         store(debitKey, debit, &context)
         store(creditKey, credit, &context)
-        return checkMint(of: op.asset, from: op.debit, context)
+        return checkMint(of: op.asset, from: op.debit, context) ?? checkAuthorised(op.asset, debit: op.debit)
     }
 
     private mutating func pendingTransfer(_ op: PendingTransfer, _ context: inout ApplyContext) -> RejectionCode? {
         let transfer = op.transfer
         if let code = checkTransfer(transfer, &context) { return code }
+        if let code = checkInstrumentTransfer(transfer, pending: true, &context) { return code }
         let debitKey = BalanceKey(account: transfer.debit, asset: transfer.asset)
         let creditKey = BalanceKey(account: transfer.credit, asset: transfer.asset)
         var debit = balances[debitKey] ?? Balance()
@@ -147,7 +165,7 @@ extension LedgerState {
         context.undo.append(.pending(id, nil))
         pendings[id] = PendingRecord(id: id, transfer: transfer, expiresAt: expiresAt, state: .pending, postedAmount: .zero)
         context.newExpiries.append(Expiry(at: expiresAt, pending: id))
-        return nil
+        return checkAuthorised(transfer.asset, debit: transfer.debit)
     }
 
     private mutating func postPending(_ op: PostPending, _ context: inout ApplyContext) -> RejectionCode? {
@@ -157,6 +175,7 @@ extension LedgerState {
         guard op.amount <= record.transfer.amount else { return .exceedsPendingAmount }
         // The payer confirms the payment.
         guard context.isAuthorized(by: authority(of: record.transfer.debit)) else { return .insufficientSignatures }
+        if let code = checkHolderLimit(posting: record) { return code }
         return resolve(record, as: .posted, posting: op.amount, &context)
     }
 
@@ -228,7 +247,7 @@ extension LedgerState {
 
     /// The checks every transfer and pending transfer makes, in a fixed order:
     /// amount, accounts, asset, authorisation, then the debit account's funds.
-    private func checkTransfer(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+    func checkTransfer(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
         guard !op.amount.isZero else { return .amountZero }
         guard op.debit != op.credit else { return .sameAccount }
         guard let debit = accounts[op.debit], let credit = accounts[op.credit] else { return .accountNotFound }
@@ -250,7 +269,7 @@ extension LedgerState {
 
     /// Adds the transfer's asset to both accounts' lists of assets (kept sorted),
     /// within `Limits.maxAssetsPerAccount`.
-    private mutating func listAsset(of op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+    mutating func listAsset(of op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
         for id in [op.debit, op.credit] {
             var account = accounts[id]!
             guard !account.assets.contains(op.asset) else { continue }
@@ -294,7 +313,7 @@ extension LedgerState {
         return issuer.controllers
     }
 
-    private func add(_ counter: UInt64, _ amount: Amount) -> UInt64? {
+    func add(_ counter: UInt64, _ amount: Amount) -> UInt64? {
         let (sum, overflow) = counter.addingReportingOverflow(amount.units)
         return overflow ? nil : sum
     }
@@ -307,6 +326,9 @@ extension LedgerState {
             case .asset(let code): assets[code] = nil
             case .pending(let id, let old): pendings[id] = old
             case .reserves(let old): reserves = old
+            case .instrument(let code, let old): securities.instruments[code] = old
+            case .identity(let key, let old): securities.identities[key] = old
+            case .lock(let key, let old): securities.locks[key] = old
             }
         }
     }
@@ -349,6 +371,9 @@ enum Undo {
     /// The whole reserve state: reserve operations are rare and it is small.
     /// Indirect, so that this rare case does not widen every other undo record.
     indirect case reserves(ReserveState)
+    indirect case instrument(AssetCode, Instrument?)
+    indirect case identity(IdentityKey, IdentityRecord?)
+    indirect case lock(BalanceKey, HoldingLock?)
 }
 
 extension PendingState {

@@ -13,7 +13,8 @@ import KhataEd25519
 /// nothing logged; the id may still be used by a transaction that is enough.
 public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
     public let transaction: TransactionID
-    /// `insufficientSignatures`, `governanceThresholdNotMet`, `accountNotFound` or `pendingNotFound`;
+    /// `insufficientSignatures`, `governanceThresholdNotMet`, `accountNotFound`, `pendingNotFound`
+    /// or `instrumentInvalid` (an instrument operation naming no instrument);
     /// or `idReusedWithDifferentContent` when another body already holds the id.
     public let code: RejectionCode
     /// The operation at fault, by position.
@@ -44,7 +45,11 @@ extension LedgerState {
     /// the payee's for a void; the account's authority to change its controllers
     /// or close it; the attestor's controllers for an attestation; the policy's
     /// governance (the issuer before the first policy) for a policy; the ledger
-    /// key for a liabilities commitment. Costs a dictionary look-up or two per
+    /// key for a liabilities commitment; for instruments (docs/STOCKCHAIN.md),
+    /// the issuer's controllers to register one, set its rules, or receive a
+    /// cancellation (a transfer to its issuance account, besides the payer's),
+    /// the agent (else the issuer) to lock a holding or force a transfer, and the
+    /// provider's controllers for an identity attestation. Costs a dictionary look-up or two per
     /// operation, and nothing for a run of transfers from one account.
     ///
     /// Genesis authority (no signers) is not a transaction and never comes here.
@@ -64,10 +69,12 @@ extension LedgerState {
                 overlay.accounts[op.issuanceAccount] = .init(controllers: nil, issuedAsset: op.asset)
             case .transfer(let op):
                 if let code = overlay.check(debitOf: op.debit, in: self, signers: signers, satisfied: &satisfied) { return refuse(code) }
+                if let code = overlay.check(cancellation: op, in: self, signers: signers) { return refuse(code) }
             case .pendingTransfer(let op):
                 if let code = overlay.check(debitOf: op.transfer.debit, in: self, signers: signers, satisfied: &satisfied) {
                     return refuse(code)
                 }
+                if let code = overlay.check(cancellation: op.transfer, in: self, signers: signers) { return refuse(code) }
                 overlay.pendings[PendingID(transaction: transaction.id, operation: UInt16(position))] = op.transfer
             case .postPending(let op):
                 guard let pending = overlay.pendings[op.pending] ?? pendings[op.pending]?.transfer else { return refuse(.pendingNotFound) }
@@ -99,6 +106,22 @@ extension LedgerState {
                 overlay.governance = op.policy.governance
             case .commitLiabilities:
                 guard KeySet(single: ledgerKey).isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
+            case .registerInstrument(let op):
+                if let code = overlay.check(controllersOf: op.issuer, in: self, signers: signers) { return refuse(code) }
+                overlay.issuers[op.asset] = op.issuer
+                overlay.accounts[op.issuanceAccount] = .init(controllers: nil, issuedAsset: op.asset)
+                overlay.instruments[op.asset] = .init(issuer: op.issuer, issuanceAccount: op.issuanceAccount, agent: op.rules.agent)
+            case .setInstrumentRules(let op):
+                guard var instrument = overlay.instrument(op.asset, in: self) else { return refuse(.instrumentInvalid) }
+                if let code = overlay.check(issuerOf: instrument, in: self, signers: signers) { return refuse(code) }
+                instrument.agent = op.rules.agent
+                overlay.instruments[op.asset] = instrument
+            case .attestIdentity(let op):
+                if let code = overlay.check(controllersOf: op.provider, in: self, signers: signers) { return refuse(code) }
+            case .lockHolding(let op):
+                if let code = overlay.check(agentOf: op.asset, in: self, signers: signers) { return refuse(code) }
+            case .forcedTransfer(let op):
+                if let code = overlay.check(agentOf: op.transfer.asset, in: self, signers: signers) { return refuse(code) }
             }
         }
         return nil
@@ -118,6 +141,40 @@ private struct AuthorityOverlay {
     var issuers: [AssetCode: AccountID] = [:]
     var pendings: [PendingID: Transfer] = [:]
     var governance: KeySet?
+
+    struct InstrumentAuthority {
+        var issuer: AccountID
+        var issuanceAccount: AccountID
+        var agent: KeySet?
+    }
+    var instruments: [AssetCode: InstrumentAuthority] = [:]
+
+    func instrument(_ asset: AssetCode, in state: LedgerState) -> InstrumentAuthority? {
+        if let instrument = instruments[asset] { return instrument }
+        return state.securities.instruments[asset].map {
+            InstrumentAuthority(issuer: $0.issuer, issuanceAccount: $0.terms.issuanceAccount, agent: $0.rules.agent)
+        }
+    }
+
+    /// Nil if `transfer` cancels nothing (its credit is not an instrument's
+    /// issuance account) or `signers` satisfy the issuer's controllers.
+    func check(cancellation transfer: Transfer, in state: LedgerState, signers: [PublicKey]) -> RejectionCode? {
+        guard let instrument = instrument(transfer.asset, in: state), transfer.credit == instrument.issuanceAccount else { return nil }
+        return check(issuerOf: instrument, in: state, signers: signers)
+    }
+
+    /// As `LedgerState.issuerAuthority(of:)`: the issuer's controllers, and a closed issuer authorises nothing.
+    func check(issuerOf instrument: InstrumentAuthority, in state: LedgerState, signers: [PublicKey]) -> RejectionCode? {
+        guard let issuer = account(instrument.issuer, in: state), !issuer.isClosed else { return .insufficientSignatures }
+        return issuer.controllers?.isSatisfied(by: signers) == true ? nil : .insufficientSignatures
+    }
+
+    /// Nil if `signers` satisfy the instrument's agent (its issuer's controllers when it names none).
+    func check(agentOf asset: AssetCode, in state: LedgerState, signers: [PublicKey]) -> RejectionCode? {
+        guard let instrument = instrument(asset, in: state) else { return .instrumentInvalid }
+        if let agent = instrument.agent { return agent.isSatisfied(by: signers) ? nil : .insufficientSignatures }
+        return check(issuerOf: instrument, in: state, signers: signers)
+    }
 
     func account(_ id: AccountID, in state: LedgerState) -> AccountAuthority? {
         if let account = accounts[id] { return account }

@@ -6,8 +6,9 @@ import KhataBytes
 // equal bytes and `digest` identifies a state.
 
 extension LedgerState {
-    /// Version 2 added the reserve state; version 1 snapshots (no reserves) still load.
-    public static let snapshotVersion: UInt8 = 2
+    /// Version 2 added the reserve state, version 3 the securities state;
+    /// version 1 and 2 snapshots still load.
+    public static let snapshotVersion: UInt8 = 3
 
     /// SHA-256 of `encodedSnapshot()`: two states are the same if and only if their
     /// digests are. Costs a sort and a hash of the whole state.
@@ -42,6 +43,7 @@ extension LedgerState {
             writer.write(outcome: record.outcome)
         }
         writer.write(reserves: reserves)
+        writer.write(securities: securities)
         return writer.bytes
     }
 
@@ -49,7 +51,7 @@ extension LedgerState {
     public init(snapshot bytes: [UInt8]) throws(MalformedInput) {
         var reader = ByteReader(bytes)
         let version = try reader.readUInt8("snapshot version")
-        guard version == 1 || version == LedgerState.snapshotVersion else {
+        guard (1...LedgerState.snapshotVersion).contains(version) else {
             throw MalformedInput(.unknownVersion, "snapshot version \(version) is not supported")
         }
         let origin = String(decoding: try reader.readShortBytes(limit: Limits.maxOriginBytes, "origin"), as: UTF8.self)
@@ -84,6 +86,7 @@ extension LedgerState {
             transactions[id] = TransactionRecord(contentDigest: digest, index: index, outcome: try reader.readOutcome())
         }
         if version >= 2 { reserves = try reader.readReserveState() }
+        if version >= 3 { securities = try reader.readSecuritiesState() }
         try reader.expectEnd("the snapshot")
         if let currency = reserves.policy?.currency { trackHoldings(of: currency) }
     }

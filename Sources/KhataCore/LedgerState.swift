@@ -28,6 +28,8 @@ public struct LedgerState: Sendable {
     public internal(set) var holders: [AssetCode: Int] = [:]
     /// The monetary policy, attestations, prices and liabilities commitments.
     public internal(set) var reserves = ReserveState()
+    /// Instruments, identity attestations and locks (docs/STOCKCHAIN.md).
+    public internal(set) var securities = SecuritiesState()
     /// The holdings of the policy's currency in cheaply copied pages, for
     /// liabilities commitments. Derived from `balances` like `holders`.
     public internal(set) var currencyHoldings: HoldingBook?
@@ -84,6 +86,12 @@ public struct LedgerState: Sendable {
             case .attestReserve(let op): touched.insert(op.custodian)
             case .attestPrice(let op): touched.insert(op.oracle)
             case .setMonetaryPolicy, .commitLiabilities: break
+            case .registerInstrument(let op): touched.formUnion([op.issuer, op.issuanceAccount])
+            case .setInstrumentRules(let op):
+                if let issuer = securities.instruments[op.asset]?.issuer { touched.insert(issuer) }
+            case .attestIdentity(let op): touched.formUnion([op.provider, op.account])
+            case .lockHolding(let op): touched.insert(op.account)
+            case .forcedTransfer(let op): touched.formUnion([op.transfer.debit, op.transfer.credit])
             }
         }
         return touched.sorted()

@@ -59,4 +59,12 @@ public enum Limits {
     /// Supply changes of the policy's currency kept for liabilities commitments
     /// not yet made (older ones are dropped when a commitment is logged).
     public static let maxSupplyHistory = 1 << 20
+    /// Bytes of an instrument's display name.
+    public static let maxInstrumentNameBytes = 64
+    /// Bytes of a share class's name.
+    public static let maxShareClassBytes = 16
+    /// Identity providers one instrument's rules name.
+    public static let maxIdentityProviders = 8
+    /// The highest yearly coupon rate, in basis points (100 %).
+    public static let maxCouponBasisPoints: UInt32 = 10_000
 }

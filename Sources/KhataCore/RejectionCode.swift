@@ -68,6 +68,23 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
     /// `as_of` is not after the previous commitment's and before its own entry, or
     /// whose asset is not the policy's currency.
     case liabilitiesMismatch = 27
+    /// An instrument operation names an asset that is not an instrument, or an
+    /// instrument's terms or rules do not fit the ledger (a currency that is
+    /// not a registered currency, an identity provider that is not an account).
+    case instrumentInvalid = 28
+    /// An issuance would take an instrument's outstanding amount (issued and
+    /// pending issue) past the amount its terms authorise.
+    case exceedsAuthorisedAmount = 29
+    /// The debit would touch the part of a holding that is locked (a freeze or
+    /// a lock-up until a date).
+    case holdingLocked = 30
+    /// The receiving account has no unexpired identity attestation of the
+    /// instrument's minimum tier from one of its identity providers.
+    case identityNotVerified = 31
+    /// The receiving account would hold more of the instrument than its rules allow one holder.
+    case maxHoldingExceeded = 32
+    /// The instrument would have more holders than its rules allow.
+    case maxHoldersExceeded = 33
 
     /// The snake_case name used in JSON and API problem codes.
     public var name: String {
@@ -99,6 +116,12 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .policyInvalid: "policy_invalid"
         case .asOfInvalid: "as_of_invalid"
         case .liabilitiesMismatch: "liabilities_mismatch"
+        case .instrumentInvalid: "instrument_invalid"
+        case .exceedsAuthorisedAmount: "exceeds_authorised_amount"
+        case .holdingLocked: "holding_locked"
+        case .identityNotVerified: "identity_not_verified"
+        case .maxHoldingExceeded: "max_holding_exceeded"
+        case .maxHoldersExceeded: "max_holders_exceeded"
         }
     }
 

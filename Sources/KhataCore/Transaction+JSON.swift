@@ -92,6 +92,16 @@ extension LedgerOperation: Codable {
             self = .setMonetaryPolicy(try SetMonetaryPolicy(from: decoder))
         case .commitLiabilities:
             self = .commitLiabilities(try CommitLiabilities(from: decoder))
+        case .registerInstrument:
+            self = .registerInstrument(try RegisterInstrument(from: decoder))
+        case .setInstrumentRules:
+            self = .setInstrumentRules(try SetInstrumentRules(from: decoder))
+        case .attestIdentity:
+            self = .attestIdentity(try AttestIdentity(from: decoder))
+        case .lockHolding:
+            self = .lockHolding(try LockHolding(from: decoder))
+        case .forcedTransfer:
+            self = .forcedTransfer(ForcedTransfer(transfer: try Self.decodeTransfer(c)))
         }
     }
 
@@ -112,6 +122,11 @@ extension LedgerOperation: Codable {
             case .attestPrice: ["oracle", "asset", "price", "as_of"]
             case .setMonetaryPolicy: ["policy"]
             case .commitLiabilities: ["asset", "as_of", "total", "leaf_count", "root"]
+            case .registerInstrument: Set(RegisterInstrument.CodingKeys.allCases.map(\.stringValue))
+            case .setInstrumentRules: ["asset", "rules"]
+            case .attestIdentity: ["provider", "account", "tier", "expires_at"]
+            case .lockHolding: ["asset", "account", "amount", "until", "reason"]
+            case .forcedTransfer: transfer
             }
         return fields.union(["type"])
     }
@@ -161,6 +176,16 @@ extension LedgerOperation: Codable {
             try op.encode(to: encoder)
         case .commitLiabilities(let op):
             try op.encode(to: encoder)
+        case .registerInstrument(let op):
+            try op.encode(to: encoder)
+        case .setInstrumentRules(let op):
+            try op.encode(to: encoder)
+        case .attestIdentity(let op):
+            try op.encode(to: encoder)
+        case .lockHolding(let op):
+            try op.encode(to: encoder)
+        case .forcedTransfer(let op):
+            try Self.encodeTransfer(op.transfer, &c)
         }
     }
 

@@ -235,6 +235,17 @@ extension LedgerOperation {
             try op.policy.validate()
         case .commitLiabilities(let op):
             try op.validate()
+        case .registerInstrument(let op):
+            try op.validate()
+        case .setInstrumentRules(let op):
+            try op.rules.validate()
+        case .attestIdentity(let op):
+            try op.validate()
+        case .lockHolding(let op):
+            try op.validate()
+        case .forcedTransfer(let op):
+            try op.transfer.validate()
+            guard !op.transfer.memo.isEmpty else { throw MalformedInput(.invalidValue, "a forced transfer states its reason in its memo") }
         case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount:
             break
         }

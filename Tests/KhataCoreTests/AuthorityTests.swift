@@ -132,3 +132,60 @@ import Testing
         #expect(letThrough > 300 && refused > 300, "let through \(letThrough), refused \(refused)")
     }
 }
+
+/// The same differential check on the stockchain's operations: registrations,
+/// rule changes (which move the agent), identity attestations, locks, forced
+/// transfers, issues and cancellations, signed by random sets of the issuer's,
+/// the agent's, the provider's and holders' keys.
+@Suite struct SecuritiesAuthorityDifferentialTests {
+    @Test func refusalAndApplyAgreeOnRandomSecuritiesTransactions() {
+        var random = SeededGenerator(seed: 0x5345_4355_5249)
+        let newAgent = testKey(91)
+        let keys = [S.acmeKey, S.agentKey, S.kycKey, F.aliceKey, F.bobKey, newAgent]
+        let accounts = [S.acme, S.kyc, F.alice, F.bob, S.acmeIssuance, accountID(0x203)]
+        let assets = [S.shares, AssetCode("ACMEB")!, inr]
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        var state = S.state()
+        var letThrough = 0
+        var refused = 0
+        for n in 0..<3_000 {
+            let operations: [LedgerOperation] = (0..<(1 + random.next() % 3)).map { _ in
+                switch random.next() % 8 {
+                case 7:
+                    return .closeAccount(CloseAccount(account: pick(accounts)))
+                case 0:
+                    var registration = S.registration
+                    (registration.asset, registration.issuer, registration.issuanceAccount) = (pick(assets), pick(accounts), accountID(0x203))
+                    return .registerInstrument(registration)
+                case 1:
+                    let agent = random.next() % 2 == 0 ? KeySet(single: newAgent.publicKey) : KeySet(single: S.agentKey.publicKey)
+                    return .setInstrumentRules(SetInstrumentRules(asset: pick(assets), rules: try! InstrumentRules(agent: agent)))
+                case 2:
+                    return .attestIdentity(AttestIdentity(provider: pick(accounts), account: pick(accounts), tier: 1, expiresAt: S.farFuture))
+                case 3:
+                    return .lockHolding(LockHolding(asset: pick(assets), account: pick(accounts), amount: Amount(random.next() % 3), reason: "r"))
+                case 4:
+                    let transfer = Transfer(asset: pick(assets), debit: pick(accounts), credit: pick(accounts), amount: Amount(1), memo: "order")
+                    return .forcedTransfer(ForcedTransfer(transfer: transfer))
+                default:
+                    return F.transfer(1 + random.next() % 3, from: pick(accounts), to: pick(accounts), asset: pick(assets))
+                }
+            }
+            let signers = keys.filter { _ in random.next() % 3 != 0 }
+            let transaction = F.transaction(UInt64(n), operations, signedBy: signers.isEmpty ? [pick(keys)] : signers)
+            var trial = state
+            let outcome = apply(&trial, transaction)
+            if let refusal = state.refusal(of: transaction) {
+                refused += 1
+                #expect(outcome != .committed, "refused (\(refusal.code.name)) but apply commits \(operations)")
+            } else {
+                letThrough += 1
+                if case .rejected(let code, _) = outcome {
+                    #expect(code != .insufficientSignatures, "let through but apply says \(code.name): \(operations)")
+                }
+                state = trial
+            }
+        }
+        #expect(letThrough > 300 && refused > 300, "let through \(letThrough), refused \(refused)")
+    }
+}

@@ -20,12 +20,14 @@ struct Books: Equatable {
     let assets: [AssetCode: Asset]
     let pendings: [PendingID: PendingRecord]
     let reserves: ReserveState
+    let securities: SecuritiesState
     init(_ state: LedgerState) {
         balances = state.balances
         accounts = state.accounts
         assets = state.assets
         pendings = state.pendings
         reserves = state.reserves
+        securities = state.securities
     }
 }
 
@@ -117,6 +119,8 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
         return RejectionScenario(setup: [(hold, 1)], failing: post(1, 101))
     case .issuanceAccountRestricted:
         return RejectionScenario(failing: F.transaction(1, [.closeAccount(CloseAccount(account: F.inrIssuance))], signedBy: [F.issuerKey]))
+    case .instrumentInvalid, .exceedsAuthorisedAmount, .holdingLocked, .identityNotVerified, .maxHoldingExceeded, .maxHoldersExceeded:
+        return securitiesScenario(for: code)
     case .attestorNotRegistered, .governanceThresholdNotMet, .coverageInsufficient, .reserveDataStale, .policyInvalid, .asOfInvalid,
         .liabilitiesMismatch:
         return reserveScenario(for: code)
