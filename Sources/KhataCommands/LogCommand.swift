@@ -191,5 +191,9 @@ func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (
         return "\(what) \(name(op.account))'s \(op.asset)\(op.until.map { " until \($0)" } ?? ""): \(op.reason)"
     case .forcedTransfer(let op):
         return "forced \(name(op.transfer.debit)) → \(name(op.transfer.credit)) \(amount(op.transfer)): \(op.transfer.memo)"
+    case .declareAction(let op):
+        return "declare \(op.terms.name.replacingOccurrences(of: "_", with: " ")) on \(op.asset)"
+    case .settleAction(let op): return "settle action \(op.action) for \(op.accounts.count) holder(s)"
+    case .commitRegister(let op): return "register of action \(op.action): \(op.total) units, root \(op.root.hex.prefix(12))…"
     }
 }

@@ -51,6 +51,12 @@ extension ByteWriter {
             write(lockHolding: op)
         case .forcedTransfer(let op):
             write(transfer: op.transfer)
+        case .declareAction(let op):
+            write(declareAction: op)
+        case .settleAction(let op):
+            write(settleAction: op)
+        case .commitRegister(let op):
+            write(commitRegister: op)
         }
     }
 
@@ -134,6 +140,12 @@ extension ByteReader {
             let transfer = try readTransfer()
             guard !transfer.memo.isEmpty else { throw MalformedInput(.invalidValue, "a forced transfer states its reason in its memo") }
             return .forcedTransfer(ForcedTransfer(transfer: transfer))
+        case .declareAction:
+            return .declareAction(try readDeclareAction())
+        case .settleAction:
+            return .settleAction(try readSettleAction())
+        case .commitRegister:
+            return .commitRegister(try readCommitRegister())
         }
     }
 

@@ -20,6 +20,9 @@ public enum LedgerOperation: Hashable, Sendable {
     case attestIdentity(AttestIdentity)
     case lockHolding(LockHolding)
     case forcedTransfer(ForcedTransfer)
+    case declareAction(DeclareAction)
+    case settleAction(SettleAction)
+    case commitRegister(CommitRegister)
 
     public enum Tag: UInt8, Sendable, CaseIterable {
         case createAccount = 1
@@ -39,6 +42,9 @@ public enum LedgerOperation: Hashable, Sendable {
         case attestIdentity = 15
         case lockHolding = 16
         case forcedTransfer = 17
+        case declareAction = 18
+        case settleAction = 19
+        case commitRegister = 20
 
         /// The name used in JSON (`"type"`) and in messages.
         public var name: String {
@@ -60,6 +66,9 @@ public enum LedgerOperation: Hashable, Sendable {
             case .attestIdentity: "attest_identity"
             case .lockHolding: "lock_holding"
             case .forcedTransfer: "forced_transfer"
+            case .declareAction: "declare_action"
+            case .settleAction: "settle_action"
+            case .commitRegister: "commit_register"
             }
         }
     }
@@ -83,6 +92,9 @@ public enum LedgerOperation: Hashable, Sendable {
         case .attestIdentity: .attestIdentity
         case .lockHolding: .lockHolding
         case .forcedTransfer: .forcedTransfer
+        case .declareAction: .declareAction
+        case .settleAction: .settleAction
+        case .commitRegister: .commitRegister
         }
     }
 }

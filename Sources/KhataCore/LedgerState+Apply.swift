@@ -41,6 +41,7 @@ extension LedgerState {
             _ = expiries.popMinimum()
             guard var record = pendings[next.pending], record.state == .pending else { continue }
             release(record.transfer)
+            if securities.instruments[record.transfer.asset] != nil { securities.countHold(of: record.transfer.asset, by: -1) }
             record.state = .expired
             pendings[next.pending] = record
         }
@@ -86,6 +87,9 @@ extension LedgerState {
         case .attestIdentity(let op): attestIdentity(op, &context)
         case .lockHolding(let op): lockHolding(op, &context)
         case .forcedTransfer(let op): forcedTransfer(op, &context)
+        case .declareAction(let op): declareAction(op, &context)
+        case .settleAction(let op): settleAction(op, &context)
+        case .commitRegister(let op): commitRegister(op, &context)
         }
     }
 
@@ -165,6 +169,7 @@ extension LedgerState {
         context.undo.append(.pending(id, nil))
         pendings[id] = PendingRecord(id: id, transfer: transfer, expiresAt: expiresAt, state: .pending, postedAmount: .zero)
         context.newExpiries.append(Expiry(at: expiresAt, pending: id))
+        countHold(of: transfer.asset, by: 1, &context)
         return checkAuthorised(transfer.asset, debit: transfer.debit)
     }
 
@@ -208,6 +213,7 @@ extension LedgerState {
         credit.creditsPosted = credits
         store(debitKey, debit, &context)
         store(creditKey, credit, &context)
+        countHold(of: transfer.asset, by: -1, &context)
         var resolved = record
         resolved.state = state
         resolved.postedAmount = posting
@@ -283,6 +289,7 @@ extension LedgerState {
     }
 
     mutating func store(_ key: BalanceKey, _ balance: Balance, _ context: inout ApplyContext) {
+        saveRecordDateHoldings(key, &context)
         context.undo.append(.balance(key, balances[key]))
         setBalance(key, balance)
     }
@@ -293,6 +300,7 @@ extension LedgerState {
         let holds = (balance?.posted ?? 0) > 0
         if held != holds { holders[key.asset, default: 0] += holds ? 1 : -1 }
         if key.asset == currencyHoldings?.asset { currencyHoldings!.set(key.account, posted: balance?.posted ?? 0) }
+        if instrumentHoldings[key.asset] != nil { instrumentHoldings[key.asset]!.set(key.account, posted: balance?.posted ?? 0) }
         balances[key] = balance
     }
 
@@ -326,9 +334,19 @@ extension LedgerState {
             case .asset(let code): assets[code] = nil
             case .pending(let id, let old): pendings[id] = old
             case .reserves(let old): reserves = old
-            case .instrument(let code, let old): securities.instruments[code] = old
+            case .instrument(let code, let old):
+                if old == nil { instrumentHoldings[code] = nil }
+                securities.instruments[code] = old
             case .identity(let key, let old): securities.identities[key] = old
             case .lock(let key, let old): securities.locks[key] = old
+            case .actionDeclared(let id): securities.removeAction(id)
+            case .actionSaved(let id, let account): securities.actions[id]!.saved[account] = nil
+            case .actionProgress(let id, let progress): securities.actions[id]!.restore(progress)
+            case .actionCompleted(let id, let saved):
+                securities.actions[id]!.completedAt = nil
+                securities.actions[id]!.saved = saved
+                securities.reopenAction(id, of: securities.actions[id]!.asset)
+            case .openHolds(let asset, let old): securities.openHolds[asset] = old
             }
         }
     }
@@ -374,6 +392,11 @@ enum Undo {
     indirect case instrument(AssetCode, Instrument?)
     indirect case identity(IdentityKey, IdentityRecord?)
     indirect case lock(BalanceKey, HoldingLock?)
+    case actionDeclared(UInt64)
+    case actionSaved(UInt64, AccountID)
+    indirect case actionProgress(UInt64, ActionProgress)
+    indirect case actionCompleted(UInt64, [AccountID: UInt64])
+    case openHolds(AssetCode, Int?)
 }
 
 extension PendingState {

@@ -13,8 +13,9 @@ import KhataEd25519
 /// nothing logged; the id may still be used by a transaction that is enough.
 public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
     public let transaction: TransactionID
-    /// `insufficientSignatures`, `governanceThresholdNotMet`, `accountNotFound`, `pendingNotFound`
-    /// or `instrumentInvalid` (an instrument operation naming no instrument);
+    /// `insufficientSignatures`, `governanceThresholdNotMet`, `accountNotFound`, `pendingNotFound`,
+    /// `instrumentInvalid` (an instrument operation naming no instrument) or
+    /// `actionInvalid` (an issuer's settlement naming no action);
     /// or `idReusedWithDifferentContent` when another body already holds the id.
     public let code: RejectionCode
     /// The operation at fault, by position.
@@ -122,6 +123,19 @@ extension LedgerState {
                 if let code = overlay.check(agentOf: op.asset, in: self, signers: signers) { return refuse(code) }
             case .forcedTransfer(let op):
                 if let code = overlay.check(agentOf: op.transfer.asset, in: self, signers: signers) { return refuse(code) }
+            case .declareAction(let op):
+                guard let instrument = overlay.instrument(op.asset, in: self) else { return refuse(.instrumentInvalid) }
+                if let code = overlay.check(issuerOf: instrument, in: self, signers: signers) { return refuse(code) }
+            case .settleAction(let op):
+                // The ledger key, or the issuer of the action's instrument (an action
+                // declared earlier in this transaction cannot be settled by it: it has no id yet to name).
+                guard !KeySet(single: ledgerKey).isSatisfied(by: signers) else { break }
+                guard let asset = securities.actions[op.action]?.asset, let instrument = overlay.instrument(asset, in: self) else {
+                    return refuse(.actionInvalid)
+                }
+                if let code = overlay.check(issuerOf: instrument, in: self, signers: signers) { return refuse(code) }
+            case .commitRegister:
+                guard KeySet(single: ledgerKey).isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
             }
         }
         return nil

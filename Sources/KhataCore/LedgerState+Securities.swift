@@ -24,7 +24,9 @@ extension LedgerState {
         accounts[op.issuanceAccount] = Account(
             id: op.issuanceAccount, controllers: nil, issuedAsset: op.asset, isClosed: false, zone: 0, kycTier: 0,
             createdAt: context.index, assets: [])
-        securities.instruments[op.asset] = Instrument(terms: op, registeredAt: context.index, rulesSetAt: context.index)
+        securities.instruments[op.asset] = Instrument(
+            terms: op, registeredAt: context.index, rulesSetAt: context.index, authorised: op.authorised.units)
+        instrumentHoldings[op.asset] = HoldingBook(asset: op.asset)
         return nil
     }
 
@@ -77,6 +79,7 @@ extension LedgerState {
         let transfer = op.transfer
         guard let instrument = securities.instruments[transfer.asset] else { return .instrumentInvalid }
         guard context.isAuthorized(by: agentAuthority(of: instrument)) else { return .insufficientSignatures }
+        guard !securities.isSettling(transfer.asset) else { return .instrumentSettling }
         guard !transfer.amount.isZero else { return .amountZero }
         guard transfer.debit != transfer.credit else { return .sameAccount }
         guard let debit = accounts[transfer.debit], let credit = accounts[transfer.credit] else { return .accountNotFound }
@@ -100,6 +103,8 @@ extension LedgerState {
     /// then the receiver's rules (`checkReceiver`). Nil for other assets.
     func checkInstrumentTransfer(_ op: Transfer, pending: Bool, _ context: inout ApplyContext) -> RejectionCode? {
         guard let instrument = securities.instruments[op.asset] else { return nil }
+        guard !instrument.isRedeemed else { return .instrumentRedeemed }
+        guard !securities.isSettling(op.asset) else { return .instrumentSettling }
         if op.credit == instrument.terms.issuanceAccount {
             guard context.isAuthorized(by: issuerAuthority(of: instrument)) else { return .insufficientSignatures }
         }
@@ -141,14 +146,17 @@ extension LedgerState {
     /// outstanding, issued and pending issue, is within the authorised amount.
     func checkAuthorised(_ asset: AssetCode, debit: AccountID) -> RejectionCode? {
         guard let instrument = securities.instruments[asset], debit == instrument.terms.issuanceAccount else { return nil }
+        // A split issues as it settles; its authorised amount scales when it completes.
+        guard !securities.isSettling(asset) else { return nil }
         let outstanding = -balance(of: debit, in: asset).available
-        return outstanding > Int128(instrument.terms.authorised.units) ? .exceedsAuthorisedAmount : nil
+        return outstanding > Int128(instrument.authorised) ? .exceedsAuthorisedAmount : nil
     }
 
     /// Before a pending transfer of an instrument is posted to an account with no
     /// holding: the holder limit, which a pending transfer does not reserve.
     func checkHolderLimit(posting record: PendingRecord) -> RejectionCode? {
         guard let instrument = securities.instruments[record.transfer.asset] else { return nil }
+        guard !securities.isSettling(record.transfer.asset) else { return .instrumentSettling }
         let transfer = record.transfer
         guard transfer.credit != instrument.issuer && transfer.credit != instrument.terms.issuanceAccount else { return nil }
         let rules = instrument.rules

@@ -89,6 +89,20 @@ extension LedgerState {
         if version >= 3 { securities = try reader.readSecuritiesState() }
         try reader.expectEnd("the snapshot")
         if let currency = reserves.policy?.currency { trackHoldings(of: currency) }
+        rebuildSecuritiesIndexes()
+    }
+
+    /// The securities state's derived parts, from the rest of a loaded state:
+    /// each instrument's holdings and its pending transfers still pending.
+    mutating func rebuildSecuritiesIndexes() {
+        guard !securities.instruments.isEmpty else { return }
+        for asset in securities.instruments.keys { instrumentHoldings[asset] = HoldingBook(asset: asset) }
+        for (key, balance) in balances where instrumentHoldings[key.asset] != nil {
+            instrumentHoldings[key.asset]!.set(key.account, posted: balance.posted)
+        }
+        for record in pendings.values where record.state == .pending && securities.instruments[record.transfer.asset] != nil {
+            securities.countHold(of: record.transfer.asset, by: 1)
+        }
     }
 }
 

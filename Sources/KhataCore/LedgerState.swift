@@ -33,6 +33,9 @@ public struct LedgerState: Sendable {
     /// The holdings of the policy's currency in cheaply copied pages, for
     /// liabilities commitments. Derived from `balances` like `holders`.
     public internal(set) var currencyHoldings: HoldingBook?
+    /// The holdings of each instrument, the same way, for its registers and
+    /// holder listings. Derived from `balances`.
+    public internal(set) var instrumentHoldings: [AssetCode: HoldingBook] = [:]
     var expiries = Heap<Expiry>()
     /// The number of entries applied: the index the next entry must have.
     public internal(set) var size: UInt64 = 0
@@ -92,6 +95,11 @@ public struct LedgerState: Sendable {
             case .attestIdentity(let op): touched.formUnion([op.provider, op.account])
             case .lockHolding(let op): touched.insert(op.account)
             case .forcedTransfer(let op): touched.formUnion([op.transfer.debit, op.transfer.credit])
+            case .declareAction(let op):
+                touched.insert(op.escrowAccount)
+                if let issuer = securities.instruments[op.asset]?.issuer { touched.insert(issuer) }
+            case .settleAction(let op): touched.formUnion(op.accounts)
+            case .commitRegister: break
             }
         }
         return touched.sorted()

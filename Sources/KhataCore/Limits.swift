@@ -67,4 +67,7 @@ public enum Limits {
     public static let maxIdentityProviders = 8
     /// The highest yearly coupon rate, in basis points (100 %).
     public static let maxCouponBasisPoints: UInt32 = 10_000
+    /// Holders one settlement entry pays or adjusts: bounds the time one entry
+    /// holds the sequencer (docs/STOCKCHAIN.md, "Settlement").
+    public static let maxSettlementAccounts = 1_000
 }

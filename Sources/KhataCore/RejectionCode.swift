@@ -85,6 +85,19 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
     case maxHoldingExceeded = 32
     /// The instrument would have more holders than its rules allow.
     case maxHoldersExceeded = 33
+    /// A settlement or register commitment names no open action, or accounts
+    /// that are not the next holders of its register in ascending order; or a
+    /// declaration whose terms do not fit the instrument (a coupon on an equity).
+    case actionInvalid = 34
+    /// The instrument is being split or redeemed: its transfers, pending
+    /// transfers and posts wait until every holder is settled. A split or
+    /// redemption is also refused while the instrument has pending transfers.
+    case instrumentSettling = 35
+    /// The instrument was redeemed: nothing of it is outstanding or can be issued.
+    case instrumentRedeemed = 36
+    /// A register commitment whose total is not the instrument's outstanding
+    /// amount at the record date, or for an action already committed.
+    case registerMismatch = 37
 
     /// The snake_case name used in JSON and API problem codes.
     public var name: String {
@@ -122,6 +135,10 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .identityNotVerified: "identity_not_verified"
         case .maxHoldingExceeded: "max_holding_exceeded"
         case .maxHoldersExceeded: "max_holders_exceeded"
+        case .actionInvalid: "action_invalid"
+        case .instrumentSettling: "instrument_settling"
+        case .instrumentRedeemed: "instrument_redeemed"
+        case .registerMismatch: "register_mismatch"
         }
     }
 

@@ -102,6 +102,12 @@ extension LedgerOperation: Codable {
             self = .lockHolding(try LockHolding(from: decoder))
         case .forcedTransfer:
             self = .forcedTransfer(ForcedTransfer(transfer: try Self.decodeTransfer(c)))
+        case .declareAction:
+            self = .declareAction(try DeclareAction(from: decoder))
+        case .settleAction:
+            self = .settleAction(try SettleAction(from: decoder))
+        case .commitRegister:
+            self = .commitRegister(try CommitRegister(from: decoder))
         }
     }
 
@@ -127,6 +133,9 @@ extension LedgerOperation: Codable {
             case .attestIdentity: ["provider", "account", "tier", "expires_at"]
             case .lockHolding: ["asset", "account", "amount", "until", "reason"]
             case .forcedTransfer: transfer
+            case .declareAction: ["asset", "terms", "escrow_account"]
+            case .settleAction: ["action", "accounts"]
+            case .commitRegister: ["action", "total", "leaf_count", "root"]
             }
         return fields.union(["type"])
     }
@@ -186,6 +195,12 @@ extension LedgerOperation: Codable {
             try op.encode(to: encoder)
         case .forcedTransfer(let op):
             try Self.encodeTransfer(op.transfer, &c)
+        case .declareAction(let op):
+            try op.encode(to: encoder)
+        case .settleAction(let op):
+            try op.encode(to: encoder)
+        case .commitRegister(let op):
+            try op.encode(to: encoder)
         }
     }
 

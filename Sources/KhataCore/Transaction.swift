@@ -246,6 +246,12 @@ extension LedgerOperation {
         case .forcedTransfer(let op):
             try op.transfer.validate()
             guard !op.transfer.memo.isEmpty else { throw MalformedInput(.invalidValue, "a forced transfer states its reason in its memo") }
+        case .declareAction(let op):
+            try op.validate()
+        case .settleAction(let op):
+            try op.validate()
+        case .commitRegister(let op):
+            try op.validate()
         case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount:
             break
         }

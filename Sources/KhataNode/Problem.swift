@@ -39,7 +39,7 @@ public struct Problem: Error, Sendable {
     init(_ refusal: Refusal) {
         let status =
             switch refusal.code {
-            case .accountNotFound, .pendingNotFound: 404
+            case .accountNotFound, .pendingNotFound, .instrumentInvalid, .actionInvalid: 404
             case .idReusedWithDifferentContent: 409
             default: 403
             }

@@ -121,6 +121,8 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
         return RejectionScenario(failing: F.transaction(1, [.closeAccount(CloseAccount(account: F.inrIssuance))], signedBy: [F.issuerKey]))
     case .instrumentInvalid, .exceedsAuthorisedAmount, .holdingLocked, .identityNotVerified, .maxHoldingExceeded, .maxHoldersExceeded:
         return securitiesScenario(for: code)
+    case .actionInvalid, .instrumentSettling, .instrumentRedeemed, .registerMismatch:
+        return actionScenario(for: code)
     case .attestorNotRegistered, .governanceThresholdNotMet, .coverageInsufficient, .reserveDataStale, .policyInvalid, .asOfInvalid,
         .liabilitiesMismatch:
         return reserveScenario(for: code)

@@ -137,3 +137,72 @@ extension InstrumentRules: Codable {
         try c.encode(maxHolding, forKey: .maxHolding)
     }
 }
+
+extension DeclareAction: Codable {
+    enum CodingKeys: String, CodingKey {
+        case asset, terms
+        case escrowAccount = "escrow_account"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            asset: try c.decode(AssetCode.self, forKey: .asset), terms: try c.decode(ActionTerms.self, forKey: .terms),
+            escrowAccount: try c.decode(AccountID.self, forKey: .escrowAccount))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(asset, forKey: .asset)
+        try c.encode(terms, forKey: .terms)
+        try c.encode(escrowAccount, forKey: .escrowAccount)
+    }
+}
+
+extension ActionTerms: Codable {
+    enum CodingKeys: String, CodingKey {
+        case kind, amount, per, days, numerator, denominator
+        case cashInLieu = "cash_in_lieu"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try c.decode(String.self, forKey: .kind)
+        let fields: Set<String>
+        switch kind {
+        case "cash_dividend", "redemption":
+            fields = ["kind", "amount", "per"]
+            let amount = try c.decode(Amount.self, forKey: .amount)
+            let per = try c.decodeIfPresent(Amount.self, forKey: .per) ?? Amount(1)
+            self = kind == "redemption" ? .redemption(amount: amount, per: per) : .cashDividend(amount: amount, per: per)
+        case "coupon":
+            fields = ["kind", "days"]
+            self = .coupon(days: try c.decodeIfPresent(UInt16.self, forKey: .days) ?? 0)
+        case "split":
+            fields = ["kind", "numerator", "denominator", "cash_in_lieu"]
+            self = .split(
+                numerator: try c.decode(UInt32.self, forKey: .numerator), denominator: try c.decode(UInt32.self, forKey: .denominator),
+                cashInLieu: try c.decodeIfPresent(Amount.self, forKey: .cashInLieu) ?? .zero)
+        default:
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: c, debugDescription: "an action is a cash_dividend, coupon, redemption or split, not \"\(kind.prefix(40))\"")
+        }
+        try decoder.refuseUnknownKeys(fields, in: "a \(kind)'s terms")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .kind)
+        switch self {
+        case .cashDividend(let amount, let per), .redemption(let amount, let per):
+            try c.encode(amount, forKey: .amount)
+            try c.encode(per, forKey: .per)
+        case .coupon(let days):
+            try c.encode(days, forKey: .days)
+        case .split(let numerator, let denominator, let cash):
+            try c.encode(numerator, forKey: .numerator)
+            try c.encode(denominator, forKey: .denominator)
+            try c.encode(cash, forKey: .cashInLieu)
+        }
+    }
+}

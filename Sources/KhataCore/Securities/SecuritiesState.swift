@@ -7,6 +7,10 @@ public struct Instrument: Hashable, Sendable {
     public let registeredAt: LeafIndex
     /// The entry that set the current rules (the registration's, until changed).
     public internal(set) var rulesSetAt: LeafIndex
+    /// The most that may be outstanding now: the registration's, scaled by splits.
+    public internal(set) var authorised: UInt64
+    /// Set when a redemption completes: nothing is outstanding, nothing can be issued.
+    public internal(set) var isRedeemed = false
 
     public var asset: AssetCode { terms.asset }
     public var issuer: AccountID { terms.issuer }
@@ -54,10 +58,24 @@ public struct SecuritiesState: Hashable, Sendable {
     public internal(set) var identities: [IdentityKey: IdentityRecord] = [:]
     /// Current locks, by instrument and account (lifted ones removed).
     public internal(set) var locks: [BalanceKey: HoldingLock] = [:]
+    /// Every corporate action declared, by id (1, 2, …), open and completed.
+    public internal(set) var actions: [UInt64: CorporateAction] = [:]
+    /// The id the next declaration gets.
+    public internal(set) var nextAction: UInt64 = 1
+    /// Open actions per instrument, ascending. Derived from `actions`.
+    public internal(set) var openActions: [AssetCode: [UInt64]] = [:]
+    /// Pending transfers still pending, per instrument. Derived from the
+    /// ledger's pending transfers (a split or redemption waits for none).
+    public internal(set) var openHolds: [AssetCode: Int] = [:]
 
     public init() {}
 
-    public var isEmpty: Bool { instruments.isEmpty && identities.isEmpty && locks.isEmpty }
+    public var isEmpty: Bool { instruments.isEmpty && identities.isEmpty && locks.isEmpty && actions.isEmpty }
+
+    /// Whether `asset` has an open split or redemption.
+    public func isSettling(_ asset: AssetCode) -> Bool {
+        openActions[asset]?.contains { actions[$0]!.declaration.terms.changesHoldings } ?? false
+    }
 
     /// The highest unexpired tier `account` holds from one of `providers` at `time`, 0 if none.
     public func tier(of account: AccountID, from providers: [AccountID], at time: Timestamp) -> UInt8 {
@@ -86,6 +104,8 @@ extension ByteWriter {
             write(registerInstrument: instrument.terms)
             write(instrument.registeredAt.value)
             write(instrument.rulesSetAt.value)
+            write(instrument.authorised)
+            write(UInt8(instrument.isRedeemed ? 1 : 0))
         }
         write(UInt32(securities.identities.count))
         for key in securities.identities.keys.sorted() {
@@ -102,6 +122,48 @@ extension ByteWriter {
             write(lockHolding: LockHolding(asset: key.asset, account: key.account, amount: lock.amount, until: lock.until, reason: lock.reason))
             write(lock.index.value)
         }
+        write(securities.nextAction)
+        write(UInt32(securities.actions.count))
+        for id in securities.actions.keys.sorted() { write(action: securities.actions[id]!) }
+    }
+
+    mutating func write(action: CorporateAction) {
+        write(action.id)
+        write(declareAction: action.declaration)
+        write(action.recordDate.value)
+        write(action.outstanding)
+        write(action.holders)
+        if let rate = action.rate {
+            write(UInt8(1))
+            write(rate.amount)
+            write(rate.per)
+        } else {
+            write(UInt8(0))
+        }
+        write(action.escrowed)
+        write(action.paid)
+        write(action.settledUnits)
+        write(action.settledHolders)
+        writeOptional(action.cursor) { $0.write(id: $1) }
+        writeOptional(action.completedAt) { $0.write($1.value) }
+        writeOptional(action.register) { writer, register in
+            writer.write(register.total)
+            writer.write(register.leafCount)
+            writer.write(bytes: register.root.bytes)
+            writer.write(register.index.value)
+        }
+        write(UInt32(action.saved.count))
+        for account in action.saved.keys.sorted() {
+            write(id: account)
+            write(action.saved[account]!)
+        }
+    }
+
+    /// `u8 0`, or `u8 1` and the value.
+    mutating func writeOptional<T>(_ value: T?, _ body: (inout ByteWriter, T) -> Void) {
+        guard let value else { return write(UInt8(0)) }
+        write(UInt8(1))
+        body(&self, value)
     }
 }
 
@@ -111,8 +173,14 @@ extension ByteReader {
         for _ in 0..<(try readUInt32("instrument count")) {
             let terms = try readRegisterInstrument()
             let registeredAt = LeafIndex(try readUInt64("registered at"))
-            state.instruments[terms.asset] = Instrument(
-                terms: terms, registeredAt: registeredAt, rulesSetAt: LeafIndex(try readUInt64("rules set at")))
+            let rulesSetAt = LeafIndex(try readUInt64("rules set at"))
+            var instrument = Instrument(terms: terms, registeredAt: registeredAt, rulesSetAt: rulesSetAt, authorised: try readUInt64("authorised"))
+            switch try readUInt8("redeemed") {
+            case 0: break
+            case 1: instrument.isRedeemed = true
+            case let other: throw MalformedInput(.invalidValue, "redeemed is 0 or 1, got \(other)")
+            }
+            state.instruments[terms.asset] = instrument
         }
         for _ in 0..<(try readUInt32("identity count")) {
             let key = IdentityKey(account: try readID(AccountID.self, "account"), provider: try readID(AccountID.self, "provider"))
@@ -125,6 +193,53 @@ extension ByteReader {
             state.locks[BalanceKey(account: op.account, asset: op.asset)] = HoldingLock(
                 amount: op.amount, until: op.until, reason: op.reason, index: LeafIndex(try readUInt64("index")))
         }
+        state.nextAction = try readUInt64("next action")
+        for _ in 0..<(try readUInt32("action count")) {
+            let action = try readAction()
+            guard action.id < state.nextAction, state.actions[action.id] == nil else {
+                throw MalformedInput(.invalidValue, "action \(action.id) repeats or is not below the next action id")
+            }
+            state.actions[action.id] = action
+            if action.isOpen { state.openActions[action.asset, default: []].append(action.id) }
+        }
+        for asset in state.openActions.keys { state.openActions[asset]!.sort() }
         return state
+    }
+
+    mutating func readAction() throws(MalformedInput) -> CorporateAction {
+        let id = try readUInt64("action id")
+        let declaration = try readDeclareAction()
+        let recordDate = LeafIndex(try readUInt64("record date"))
+        let outstanding = try readUInt64("outstanding")
+        let holders = try readUInt64("holders")
+        let rate: ActionRate? = try readOptional("rate") { reader throws(MalformedInput) in
+            ActionRate(amount: try reader.readUInt128("rate amount"), per: try reader.readUInt128("rate per"))
+        }
+        var action = CorporateAction(
+            id: id, declaration: declaration, recordDate: recordDate, outstanding: outstanding, holders: holders, rate: rate,
+            escrowed: try readUInt64("escrowed"))
+        action.paid = try readUInt64("paid")
+        action.settledUnits = try readUInt64("settled units")
+        action.settledHolders = try readUInt64("settled holders")
+        action.cursor = try readOptional("cursor") { reader throws(MalformedInput) in try reader.readID(AccountID.self, "cursor") }
+        action.completedAt = try readOptional("completed") { reader throws(MalformedInput) in LeafIndex(try reader.readUInt64("completed at")) }
+        action.register = try readOptional("register") { reader throws(MalformedInput) in
+            RegisterCommitment(
+                total: try reader.readUInt64("register total"), leafCount: try reader.readUInt64("register leaf count"),
+                root: Digest32(bytes: try reader.readBytes(32, "register root"))!, index: LeafIndex(try reader.readUInt64("register index")))
+        }
+        for _ in 0..<(try readUInt32("saved count")) {
+            action.saved[try readID(AccountID.self, "saved account")] = try readUInt64("saved units")
+        }
+        return action
+    }
+
+    /// `u8 0` for none, or `u8 1` and the value.
+    mutating func readOptional<T>(_ what: StaticString, _ body: (inout ByteReader) throws(MalformedInput) -> T) throws(MalformedInput) -> T? {
+        switch try readUInt8(what) {
+        case 0: return nil
+        case 1: return try body(&self)
+        case let other: throw MalformedInput(.invalidValue, "\(what) present is 0 or 1, got \(other)")
+        }
     }
 }

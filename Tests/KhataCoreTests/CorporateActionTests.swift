@@ -1,0 +1,281 @@
+import KhataBytes
+import KhataCore
+import KhataEd25519
+import KhataTestSupport
+import Testing
+
+/// The securities fixture plus ₹2,000 in Acme's account to pay with, and Bob
+/// holding 1 share (Alice 299).
+enum A {
+    static let escrow = accountID(0x300)
+    static var setup: [Transaction] {
+        [
+            F.transaction(310, [F.transfer(200_000, from: F.alice, to: S.acme)], signedBy: [F.aliceKey]),
+            F.transaction(311, [S.share(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]),
+        ]
+    }
+
+    static func state() -> LedgerState {
+        var state = S.state()
+        for transaction in setup { precondition(apply(&state, transaction) == .committed, "actions fixture") }
+        return state
+    }
+
+    static func declare(_ terms: ActionTerms, asset: AssetCode = S.shares, escrow: AccountID = escrow) -> LedgerOperation {
+        .declareAction(DeclareAction(asset: asset, terms: terms, escrowAccount: escrow))
+    }
+
+    static func settle(_ action: UInt64, _ accounts: [AccountID]) -> LedgerOperation {
+        .settleAction(SettleAction(action: action, accounts: accounts))
+    }
+
+    /// The register's accounts, ascending, as the node would settle them.
+    static func everyone(_ state: LedgerState, _ id: UInt64) -> [AccountID] {
+        state.register(of: state.securities.actions[id]!).map(\.account)
+    }
+}
+
+func actionScenario(for code: RejectionCode) -> RejectionScenario {
+    let start = A.state()
+    let declared = F.transaction(1, [A.declare(.cashDividend(amount: Amount(10), per: Amount(1)))], signedBy: [S.acmeKey])
+    switch code {
+    case .actionInvalid:
+        // Bob is settled before Alice although his id is higher: out of order once Bob is done.
+        return RejectionScenario(
+            start: start, setup: [(declared, 1), (F.transaction(2, [A.settle(1, [F.bob])], signedBy: [F.ledgerKey]), 1)],
+            failing: F.transaction(3, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey]))
+    case .instrumentSettling:
+        let split = F.transaction(1, [A.declare(.split(numerator: 2, denominator: 1, cashInLieu: .zero))], signedBy: [S.acmeKey])
+        return RejectionScenario(
+            start: start, setup: [(split, 1)], failing: F.transaction(2, [S.share(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
+    case .instrumentRedeemed:
+        let redeem = F.transaction(1, [A.declare(.redemption(amount: Amount(100), per: Amount(1)))], signedBy: [S.acmeKey])
+        let settle = F.transaction(2, [A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])
+        return RejectionScenario(
+            start: start, setup: [(redeem, 1), (settle, 1)],
+            failing: F.transaction(3, [S.share(1, from: S.acmeIssuance, to: F.alice)], signedBy: [S.acmeKey]))
+    case .registerMismatch:
+        let commit = CommitRegister(action: 1, total: Amount(299), leafCount: 1024, root: Digest32.sha256([]))
+        return RejectionScenario(
+            start: start, setup: [(declared, 1)], failing: F.transaction(2, [.commitRegister(commit)], signedBy: [F.ledgerKey]))
+    default:
+        preconditionFailure("not an action rejection: \(code)")
+    }
+}
+
+@Suite("Stockchain: corporate actions")
+struct CorporateActionTests {
+    /// ₹2.50 a share to one holder after another: declared from the issuer's
+    /// account into escrow, paid in full, nothing left over.
+    @Test func cashDividendPaysEveryHolder() {
+        var state = A.state()
+        let acmeBefore = state.balance(of: S.acme, in: inr).posted
+        let aliceBefore = state.balance(of: F.alice, in: inr).posted
+        #expect(apply(&state, F.transaction(1, [A.declare(.cashDividend(amount: Amount(250), per: Amount(1)))], signedBy: [S.acmeKey])) == .committed)
+        let action = state.securities.actions[1]!
+        #expect(action.outstanding == 300 && action.escrowed == 75_000 && action.holders == 2 && action.isOpen)
+        #expect(state.balance(of: A.escrow, in: inr).posted == 75_000)
+        #expect(apply(&state, F.transaction(2, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(apply(&state, F.transaction(3, [A.settle(1, [F.bob])], signedBy: [F.ledgerKey])) == .committed)
+        let done = state.securities.actions[1]!
+        #expect(!done.isOpen && done.paid == 75_000 && done.settledHolders == 2)
+        #expect(state.balance(of: F.alice, in: inr).posted == aliceBefore + 74_750 && state.balance(of: F.bob, in: inr).posted == 250)
+        #expect(state.balance(of: S.acme, in: inr).posted == acmeBefore - 75_000)
+        #expect(state.balance(of: A.escrow, in: inr).posted == 0)
+        #expect(state.invariantViolations().isEmpty)
+    }
+
+    /// One paisa per 7 shares: Alice's 299 earn ⌊299/7⌋ = 42, Bob's 1 earns 0;
+    /// the issuer set aside ⌊300/7⌋ = 42 and keeps the remainder (0 here);
+    /// at 1 per 3, ⌊299/3⌋ + ⌊1/3⌋ = 99 of ⌊300/3⌋ = 100 is paid and 1 returns.
+    @Test func roundingIsDownPerHolderAndTheRemainderReturns() {
+        for (per, expectedPaid, declared) in [(UInt64(7), UInt64(42), UInt64(42)), (3, 99, 100)] {
+            var state = A.state()
+            let acmeBefore = state.balance(of: S.acme, in: inr).posted
+            #expect(
+                apply(&state, F.transaction(1, [A.declare(.cashDividend(amount: Amount(1), per: Amount(per)))], signedBy: [S.acmeKey])) == .committed)
+            #expect(state.securities.actions[1]!.escrowed == declared)
+            #expect(apply(&state, F.transaction(2, [A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])) == .committed)
+            let action = state.securities.actions[1]!
+            #expect(action.paid == expectedPaid && !action.isOpen)
+            #expect(state.balance(of: S.acme, in: inr).posted == acmeBefore - Int128(expectedPaid), "the remainder returned")
+            #expect(action.paid + (declared - expectedPaid) == action.escrowed)
+        }
+    }
+
+    /// A holding bought after the record date earns nothing; the seller is paid
+    /// on what it held then.
+    @Test func aHoldingBoughtAfterTheRecordDateEarnsNothing() {
+        var state = A.state()
+        #expect(apply(&state, F.transaction(1, [A.declare(.cashDividend(amount: Amount(100), per: Amount(1)))], signedBy: [S.acmeKey])) == .committed)
+        // Carol is verified and buys 100 of Alice's shares after the record date.
+        #expect(apply(&state, F.transaction(2, [S.attest(F.carol, tier: 1)], signedBy: [S.kycKey])) == .committed)
+        #expect(apply(&state, F.transaction(3, [S.share(100, from: F.alice, to: F.carol)], signedBy: [F.aliceKey])) == .committed)
+        #expect(A.everyone(state, 1) == [F.alice, F.bob])
+        #expect(state.recordDateHolding(of: F.alice, in: state.securities.actions[1]!) == 299)
+        #expect(apply(&state, F.transaction(4, [A.settle(1, [F.carol])], signedBy: [F.ledgerKey])) == .rejected(.actionInvalid, operation: 0))
+        #expect(apply(&state, F.transaction(5, [A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(state.balance(of: F.carol, in: inr).posted == 0)
+        #expect(state.securities.actions[1]!.paid == 30_000 && !state.securities.actions[1]!.isOpen)
+    }
+
+    /// A 1-for-3 reverse split: 299 → 99 with 2/3 of a share in cash, 1 → 0
+    /// with 1/3; the authorised amount scales; transfers wait while it settles.
+    @Test func reverseSplitWithCashInLieu() {
+        var state = A.state()
+        let split = A.declare(.split(numerator: 1, denominator: 3, cashInLieu: Amount(999)))
+        #expect(apply(&state, F.transaction(1, [split], signedBy: [S.acmeKey])) == .committed)
+        #expect(state.securities.actions[1]!.escrowed == 1_998)
+        #expect(
+            apply(&state, F.transaction(2, [S.share(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
+                == .rejected(.instrumentSettling, operation: 0))
+        #expect(apply(&state, F.transaction(3, [A.settle(1, [F.alice])], signedBy: [S.acmeKey])) == .committed)
+        #expect(apply(&state, F.transaction(4, [A.settle(1, [F.bob])], signedBy: [S.acmeKey])) == .committed)
+        #expect(state.balance(of: F.alice, in: S.shares).posted == 99 && state.balance(of: F.bob, in: S.shares).posted == 0)
+        #expect(state.balance(of: F.bob, in: inr).posted == 333, "⌊1 × 999 / 3⌋")
+        #expect(state.securities.actions[1]!.paid == 666 + 333, "Alice's ⌊2 × 999 / 3⌋ = 666")
+        #expect(state.outstanding(of: S.shares) == 99 && state.securities.instruments[S.shares]!.authorised == 333)
+        #expect(apply(&state, F.transaction(5, [S.share(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey])) == .committed)
+        #expect(state.invariantViolations().isEmpty)
+    }
+
+    /// Amounts whose product overflows 64 bits are computed in 128: 2^62 per
+    /// 2^60 is 4 a share; a rate whose result does not fit is refused.
+    @Test func productsBeyond64BitsAreExact() {
+        var state = A.state()
+        let big = A.declare(.cashDividend(amount: Amount(1 << 62), per: Amount(1 << 60)))
+        #expect(apply(&state, F.transaction(1, [big], signedBy: [S.acmeKey])) == .committed)
+        #expect(state.securities.actions[1]!.escrowed == 1_200)
+        let huge = A.declare(.cashDividend(amount: Amount(1 << 62), per: Amount(1)), escrow: accountID(0x301))
+        #expect(apply(&state, F.transaction(2, [huge], signedBy: [S.acmeKey])) == .rejected(.amountOverflow, operation: 0))
+    }
+
+    /// A bond's coupon comes from its terms; redemption pays the face value,
+    /// cancels every unit and closes the instrument.
+    @Test func couponAndRedemption() {
+        var state = A.state()
+        let bond = RegisterInstrument(
+            asset: AssetCode("ACME29")!, issuer: S.acme, issuanceAccount: accountID(0x201), name: "Acme 7.5% 2029",
+            document: Digest32.sha256([]), authorised: Amount(100), currency: inr,
+            terms: .bond(
+                BondTerms(faceValue: Amount(1_000), couponBasisPoints: 750, couponMonths: 6, maturity: S.farFuture, dayCount: .thirty360)))
+        let code = bond.asset
+        #expect(
+            apply(
+                &state,
+                F.transaction(
+                    1, [.registerInstrument(bond), F.transfer(10, from: bond.issuanceAccount, to: F.alice, asset: code)], signedBy: [S.acmeKey]))
+                == .committed)
+        // ₹10.00 face × 7.5 % × 6/12 = 37.5 paise a bond: 10 bonds earn 375.
+        #expect(apply(&state, F.transaction(2, [A.declare(.coupon(days: 0), asset: code)], signedBy: [S.acmeKey])) == .committed)
+        #expect(state.securities.actions[1]!.escrowed == 375)
+        let aliceINR = state.balance(of: F.alice, in: inr).posted
+        #expect(apply(&state, F.transaction(3, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(state.balance(of: F.alice, in: inr).posted == aliceINR + 375)
+        // A coupon on an equity is not an action that fits.
+        #expect(
+            apply(&state, F.transaction(4, [A.declare(.coupon(days: 0), escrow: accountID(0x302))], signedBy: [S.acmeKey]))
+                == .rejected(.actionInvalid, operation: 0))
+        let redeem = A.declare(.redemption(amount: Amount(1_000), per: Amount(1)), asset: code, escrow: accountID(0x303))
+        #expect(apply(&state, F.transaction(5, [redeem], signedBy: [S.acmeKey])) == .committed)
+        #expect(apply(&state, F.transaction(6, [A.settle(2, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(state.balance(of: F.alice, in: code).posted == 0 && state.outstanding(of: code) == 0)
+        #expect(state.balance(of: F.alice, in: inr).posted == aliceINR + 375 + 10_000)
+        #expect(state.securities.instruments[code]!.isRedeemed)
+        #expect(
+            apply(&state, F.transaction(7, [F.transfer(1, from: bond.issuanceAccount, to: F.alice, asset: code)], signedBy: [S.acmeKey]))
+                == .rejected(.instrumentRedeemed, operation: 0))
+        #expect(state.invariantViolations().isEmpty)
+    }
+
+    /// Only the ledger key or the issuer settles; only the ledger key commits a
+    /// register, whose total must be the outstanding amount at the record date.
+    @Test func whoSettlesAndCommits() throws {
+        var state = A.state()
+        #expect(apply(&state, F.transaction(1, [A.declare(.cashDividend(amount: Amount(1), per: Amount(1)))], signedBy: [S.acmeKey])) == .committed)
+        let byHolder = F.transaction(2, [A.settle(1, [F.alice])], signedBy: [F.aliceKey])
+        #expect(state.refusal(of: byHolder)?.code == .insufficientSignatures)
+        let commit = CommitRegister(action: 1, total: Amount(300), leafCount: 1024, root: Digest32.sha256([1]))
+        #expect(state.refusal(of: F.transaction(3, [.commitRegister(commit)], signedBy: [S.acmeKey]))?.code == .insufficientSignatures)
+        #expect(apply(&state, F.transaction(4, [.commitRegister(commit)], signedBy: [F.ledgerKey])) == .committed)
+        #expect(state.securities.actions[1]!.register?.root == commit.root)
+        #expect(apply(&state, F.transaction(5, [.commitRegister(commit)], signedBy: [F.ledgerKey])) == .rejected(.registerMismatch, operation: 0))
+    }
+
+    /// A state in the middle of an action (saved record-date holdings, a cursor,
+    /// an open split) survives a snapshot and a replay of its entries.
+    @Test func midActionStateSurvivesSnapshotAndReplay() throws {
+        let start = A.state()
+        var state = start
+        var entries: [Entry] = []
+        func step(_ transaction: Transaction) throws {
+            let time = Timestamp(milliseconds: state.time.milliseconds + 1)
+            let outcome = state.apply(transaction, contentDigest: transaction.contentDigest, index: LeafIndex(state.size), time: time)
+            #expect(outcome == .committed)
+            entries.append(
+                try Entry(
+                    decoding: Entry.encode(index: LeafIndex(state.size - 1), time: time, kind: 1, payload: transaction.encoded, outcome: outcome)))
+        }
+        try step(F.transaction(1, [A.declare(.cashDividend(amount: Amount(3), per: Amount(2)))], signedBy: [S.acmeKey]))
+        try step(F.transaction(2, [S.share(50, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
+        try step(F.transaction(3, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey]))
+        try step(
+            F.transaction(
+                4, [A.declare(.split(numerator: 3, denominator: 2, cashInLieu: Amount(7)), escrow: accountID(0x304))], signedBy: [S.acmeKey]))
+        let restored = try LedgerState(snapshot: state.encodedSnapshot())
+        #expect(restored.securities == state.securities && restored.digest == state.digest)
+        #expect(restored.instrumentHoldings[S.shares]?.count == state.instrumentHoldings[S.shares]?.count)
+        var replayed = start
+        for entry in entries { #expect(try replayed.replay(entry)) }
+        #expect(replayed.digest == state.digest)
+        // Settle both actions to the end from the restored state: they complete.
+        var finishing = restored
+        #expect(apply(&finishing, F.transaction(5, [A.settle(1, [F.bob])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(apply(&finishing, F.transaction(6, [A.settle(2, A.everyone(finishing, 2))], signedBy: [F.ledgerKey])) == .committed)
+        #expect(finishing.securities.openActions.isEmpty && finishing.invariantViolations().isEmpty)
+        // 249 → ⌊373.5⌋ = 373 with ½ share in cash (⌊7/2⌋ = 3); 51 → ⌊76.5⌋ = 76, also 3.
+        #expect(finishing.balance(of: F.alice, in: S.shares).posted == 373 && finishing.balance(of: F.bob, in: S.shares).posted == 76)
+    }
+
+    /// A random workload of trades, dividends, splits, settlements and votes
+    /// of holdings keeps outstanding = the sum of holdings, paid + returned =
+    /// declared, after every entry.
+    @Test func randomActionsKeepTheBooks() {
+        var state = A.state()
+        var random = SeededGenerator(seed: 1515)
+        let holders = [F.alice, F.bob, S.acme]
+        let keys = [F.alice: F.aliceKey, F.bob: F.bobKey, S.acme: S.acmeKey]
+        var nextEscrow: UInt64 = 0x400
+        for step in 0..<600 {
+            let id = 20_000 + UInt64(step)
+            let transaction: Transaction
+            switch random.next() % 5 {
+            case 0:
+                nextEscrow += 1
+                let terms: ActionTerms =
+                    random.next() % 2 == 0
+                    ? .cashDividend(amount: Amount(random.next() % 50 + 1), per: Amount(random.next() % 9 + 1))
+                    : .split(numerator: 3, denominator: UInt32(random.next() % 2 + 1), cashInLieu: Amount(random.next() % 100))
+                transaction = F.transaction(id, [A.declare(terms, escrow: accountID(nextEscrow))], signedBy: [S.acmeKey])
+            case 1, 2:
+                guard let open = state.securities.openActions[S.shares]?.first, let action = state.securities.actions[open] else { continue }
+                let remaining = state.register(of: action).map(\.account).filter { action.cursor == nil || $0 > action.cursor! }
+                guard !remaining.isEmpty else { continue }
+                transaction = F.transaction(id, [A.settle(open, Array(remaining.prefix(2)))], signedBy: [F.ledgerKey])
+            default:
+                let from = holders[Int(random.next() % 3)]
+                let to = holders.filter { $0 != from }[Int(random.next() % 2)]
+                transaction = F.transaction(id, [S.share(random.next() % 40 + 1, from: from, to: to)], signedBy: [keys[from]!])
+            }
+            _ = apply(&state, transaction)
+            let held = holders.map { state.balance(of: $0, in: S.shares).posted }.reduce(0, +)
+            #expect(Int128(state.outstanding(of: S.shares)) == held, "after step \(step)")
+            for action in state.securities.actions.values where !action.isOpen {
+                #expect(action.paid <= action.escrowed)
+                #expect(state.balance(of: action.declaration.escrowAccount, in: inr).posted == 0, "escrow emptied at completion")
+            }
+            if step % 100 == 0 { #expect(state.invariantViolations().isEmpty) }
+        }
+        #expect(state.securities.actions.count > 10)
+    }
+}
