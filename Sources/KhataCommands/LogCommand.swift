@@ -192,8 +192,14 @@ func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (
     case .forcedTransfer(let op):
         return "forced \(name(op.transfer.debit)) → \(name(op.transfer.credit)) \(amount(op.transfer)): \(op.transfer.memo)"
     case .declareAction(let op):
+        if let ballot = op.terms.ballot { return "ballot on \(op.asset): “\(ballot.question)”" }
         return "declare \(op.terms.name.replacingOccurrences(of: "_", with: " ")) on \(op.asset)"
     case .settleAction(let op): return "settle action \(op.action) for \(op.accounts.count) holder(s)"
     case .commitRegister(let op): return "register of action \(op.action): \(op.total) units, root \(op.root.hex.prefix(12))…"
+    case .castVote(let op):
+        let option = state.securities.actions[op.action]?.declaration.terms.ballot.flatMap { ballot in
+            ballot.options.indices.contains(Int(op.option)) ? ballot.options[Int(op.option)] : nil
+        }
+        return "\(name(op.account)) votes “\(option ?? "option \(op.option)")” in ballot \(op.action)"
     }
 }

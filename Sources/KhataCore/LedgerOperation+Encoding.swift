@@ -57,6 +57,8 @@ extension ByteWriter {
             write(settleAction: op)
         case .commitRegister(let op):
             write(commitRegister: op)
+        case .castVote(let op):
+            write(castVote: op)
         }
     }
 
@@ -146,6 +148,8 @@ extension ByteReader {
             return .settleAction(try readSettleAction())
         case .commitRegister:
             return .commitRegister(try readCommitRegister())
+        case .castVote:
+            return .castVote(try readCastVote())
         }
     }
 

@@ -23,6 +23,7 @@ public enum LedgerOperation: Hashable, Sendable {
     case declareAction(DeclareAction)
     case settleAction(SettleAction)
     case commitRegister(CommitRegister)
+    case castVote(CastVote)
 
     public enum Tag: UInt8, Sendable, CaseIterable {
         case createAccount = 1
@@ -45,6 +46,7 @@ public enum LedgerOperation: Hashable, Sendable {
         case declareAction = 18
         case settleAction = 19
         case commitRegister = 20
+        case castVote = 21
 
         /// The name used in JSON (`"type"`) and in messages.
         public var name: String {
@@ -69,6 +71,7 @@ public enum LedgerOperation: Hashable, Sendable {
             case .declareAction: "declare_action"
             case .settleAction: "settle_action"
             case .commitRegister: "commit_register"
+            case .castVote: "cast_vote"
             }
         }
     }
@@ -95,6 +98,7 @@ public enum LedgerOperation: Hashable, Sendable {
         case .declareAction: .declareAction
         case .settleAction: .settleAction
         case .commitRegister: .commitRegister
+        case .castVote: .castVote
         }
     }
 }

@@ -14,7 +14,8 @@ extension LedgerState {
         guard let instrument = securities.instruments[op.asset] else { return .instrumentInvalid }
         guard context.isAuthorized(by: issuerAuthority(of: instrument)) else { return .insufficientSignatures }
         guard !instrument.isRedeemed else { return .instrumentRedeemed }
-        guard accounts[op.escrowAccount] == nil else { return .accountExists }
+        if let ballot = op.terms.ballot { return openBallot(op, ballot, &context) }
+        guard let escrowAccount = op.escrowAccount, accounts[escrowAccount] == nil else { return .accountExists }
         if op.terms.changesHoldings {
             guard !securities.isSettling(op.asset), (securities.openHolds[op.asset] ?? 0) == 0 else { return .instrumentSettling }
         }
@@ -48,6 +49,8 @@ extension LedgerState {
             let (total, overflow) = cash.units.multipliedReportingOverflow(by: holderCount)
             guard !overflow else { return .amountOverflow }
             escrow = total
+        case .ballot:
+            preconditionFailure("a ballot was opened above")
         }
         let currency = instrument.terms.currency
         if escrow > 0 {
@@ -55,12 +58,12 @@ extension LedgerState {
             guard balance(of: instrument.issuer, in: currency).available >= Int128(escrow) else { return .exceedsAvailableBalance }
         }
         let id = securities.nextAction
-        context.undo.append(.account(op.escrowAccount, nil))
-        accounts[op.escrowAccount] = Account(
-            id: op.escrowAccount, controllers: nil, issuedAsset: nil, isClosed: false, zone: 0, kycTier: 0, createdAt: context.index,
+        context.undo.append(.account(escrowAccount, nil))
+        accounts[escrowAccount] = Account(
+            id: escrowAccount, controllers: nil, issuedAsset: nil, isClosed: false, zone: 0, kycTier: 0, createdAt: context.index,
             assets: [])
         if escrow > 0 {
-            let move = Transfer(asset: currency, debit: instrument.issuer, credit: op.escrowAccount, amount: Amount(escrow))
+            let move = Transfer(asset: currency, debit: instrument.issuer, credit: escrowAccount, amount: Amount(escrow))
             if let code = movePosted(move, &context) { return code }
         }
         context.undo.append(.actionDeclared(id))
@@ -74,7 +77,9 @@ extension LedgerState {
     mutating func settleAction(_ op: SettleAction, _ context: inout ApplyContext) -> RejectionCode? {
         // The action is read, never held across a change: the changes below may
         // save record-date holdings into it.
-        guard let found = securities.actions[op.action], found.isOpen, let instrument = securities.instruments[found.asset] else {
+        guard let found = securities.actions[op.action], found.isOpen, found.declaration.terms.ballot == nil,
+            let instrument = securities.instruments[found.asset], let escrowAccount = found.declaration.escrowAccount
+        else {
             return .actionInvalid
         }
         let id = op.action
@@ -86,13 +91,14 @@ extension LedgerState {
         let currency = instrument.terms.currency
         let terms = found.declaration.terms
         let rate = found.rate
-        let escrowAccount = found.declaration.escrowAccount
         let asset = found.asset
         for account in op.accounts {
             let units = recordDateHolding(of: account, in: securities.actions[id]!)
             guard units > 0, accounts[account] != nil else { return .actionInvalid }
             var cash: UInt64 = 0
             switch terms {
+            case .ballot:
+                return .actionInvalid
             case .cashDividend, .coupon:
                 guard let owed = rate!.owed(units) else { return .amountOverflow }
                 cash = owed
@@ -130,6 +136,54 @@ extension LedgerState {
         return securities.actions[id]!.settledUnits == found.outstanding ? complete(id, &context) : nil
     }
 
+    /// Opens a ballot: a register like any action's, no escrow, open until its closing time.
+    private mutating func openBallot(_ op: DeclareAction, _ ballot: BallotTerms, _ context: inout ApplyContext) -> RejectionCode? {
+        guard ballot.closesAt > context.time else { return .actionInvalid }
+        let id = securities.nextAction
+        context.undo.append(.actionDeclared(id))
+        securities.actions[id] = CorporateAction(
+            id: id, declaration: op, recordDate: context.index, outstanding: supply(of: op.asset), holders: UInt64(holders[op.asset] ?? 0),
+            rate: nil, escrowed: 0)
+        securities.nextAction = id + 1
+        securities.openActions[op.asset, default: []].append(id)
+        securities.nextBallotClose = min(securities.nextBallotClose ?? ballot.closesAt, ballot.closesAt)
+        return nil
+    }
+
+    mutating func castVote(_ op: CastVote, _ context: inout ApplyContext) -> RejectionCode? {
+        guard let action = securities.actions[op.action], let ballot = action.declaration.terms.ballot else { return .actionInvalid }
+        guard action.isOpen, context.time < ballot.closesAt else { return .ballotClosed }
+        guard let voter = accounts[op.account] else { return .accountNotFound }
+        guard context.isAuthorized(by: voter.controllers) else { return .insufficientSignatures }
+        guard Int(op.option) < ballot.options.count else { return .actionInvalid }
+        let weight = recordDateHolding(of: op.account, in: action)
+        guard weight > 0 else { return .actionInvalid }
+        context.undo.append(.vote(op.action, op.account, action.votes[op.account]))
+        securities.actions[op.action]!.votes[op.account] = Vote(option: op.option, weight: weight)
+        return nil
+    }
+
+    /// Closes every open ballot whose closing time is at or before `time`, at
+    /// the entry `index`: its votes stand, its saved holdings are let go. Runs
+    /// at the start of each entry, like expiry, and is never undone.
+    mutating func closeBallots(upTo time: Timestamp, at index: LeafIndex) {
+        guard let next = securities.nextBallotClose, next <= time else { return }
+        var nextClose: Timestamp?
+        for (asset, ids) in securities.openActions {
+            for id in ids {
+                guard let ballot = securities.actions[id]!.declaration.terms.ballot else { continue }
+                if ballot.closesAt <= time {
+                    securities.actions[id]!.completedAt = index
+                    securities.actions[id]!.saved = [:]
+                    securities.closeAction(id, of: asset)
+                } else {
+                    nextClose = min(nextClose ?? ballot.closesAt, ballot.closesAt)
+                }
+            }
+        }
+        securities.nextBallotClose = nextClose
+    }
+
     mutating func commitRegister(_ op: CommitRegister, _ context: inout ApplyContext) -> RejectionCode? {
         guard context.isAuthorized(by: KeySet(single: ledgerKey)) else { return .insufficientSignatures }
         guard let action = securities.actions[op.action] else { return .actionInvalid }
@@ -146,7 +200,7 @@ extension LedgerState {
     private mutating func complete(_ id: UInt64, _ context: inout ApplyContext) -> RejectionCode? {
         let action = securities.actions[id]!
         let instrument = securities.instruments[action.asset]!
-        let escrow = action.declaration.escrowAccount
+        let escrow = action.declaration.escrowAccount!
         let remainder = balance(of: escrow, in: instrument.terms.currency).posted
         if remainder > 0 {
             let back = Transfer(asset: instrument.terms.currency, debit: escrow, credit: instrument.issuer, amount: Amount(UInt64(remainder)))
@@ -159,7 +213,7 @@ extension LedgerState {
             updated.authorised = UInt64(clamping: scaled)
         case .redemption:
             updated.isRedeemed = true
-        case .cashDividend, .coupon:
+        case .cashDividend, .coupon, .ballot:
             break
         }
         if updated != instrument {
@@ -249,6 +303,11 @@ extension CorporateAction {
 }
 
 extension SecuritiesState {
+    /// The earliest closing time of an open ballot. Derived from `actions`.
+    mutating func recomputeNextBallotClose() {
+        nextBallotClose = openActions.values.joined().compactMap { actions[$0]!.declaration.terms.ballot?.closesAt }.min()
+    }
+
     mutating func closeAction(_ id: UInt64, of asset: AssetCode) {
         openActions[asset]?.removeAll { $0 == id }
         if openActions[asset]?.isEmpty == true { openActions[asset] = nil }

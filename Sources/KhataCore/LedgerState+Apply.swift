@@ -20,7 +20,7 @@ extension LedgerState {
     ) -> Outcome {
         precondition(index.value == size, "LedgerState.apply: index \(index) but \(size) entries applied")
         precondition(time >= self.time, "LedgerState.apply: time \(time) before \(self.time)")
-        expirePending(upTo: time)
+        passTime(to: time, at: index)
         size += 1
         self.time = time
         if transactions[transaction.id] != nil {
@@ -31,6 +31,13 @@ extension LedgerState {
         transactions[transaction.id] = TransactionRecord(contentDigest: contentDigest, index: index, outcome: outcome)
         recordCurrencySupply()
         return outcome
+    }
+
+    /// What the passing of time does at the start of an entry: pending
+    /// transfers expire and ballots close.
+    mutating func passTime(to time: Timestamp, at index: LeafIndex) {
+        expirePending(upTo: time)
+        closeBallots(upTo: time, at: index)
     }
 
     /// Releases every pending transfer whose expiry is at or before `time`, oldest
@@ -90,6 +97,7 @@ extension LedgerState {
         case .declareAction(let op): declareAction(op, &context)
         case .settleAction(let op): settleAction(op, &context)
         case .commitRegister(let op): commitRegister(op, &context)
+        case .castVote(let op): castVote(op, &context)
         }
     }
 
@@ -347,6 +355,7 @@ extension LedgerState {
                 securities.actions[id]!.saved = saved
                 securities.reopenAction(id, of: securities.actions[id]!.asset)
             case .openHolds(let asset, let old): securities.openHolds[asset] = old
+            case .vote(let id, let account, let old): securities.actions[id]!.votes[account] = old
             }
         }
     }
@@ -397,6 +406,7 @@ enum Undo {
     indirect case actionProgress(UInt64, ActionProgress)
     indirect case actionCompleted(UInt64, [AccountID: UInt64])
     case openHolds(AssetCode, Int?)
+    case vote(UInt64, AccountID, Vote?)
 }
 
 extension PendingState {

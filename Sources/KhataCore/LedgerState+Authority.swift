@@ -136,6 +136,8 @@ extension LedgerState {
                 if let code = overlay.check(issuerOf: instrument, in: self, signers: signers) { return refuse(code) }
             case .commitRegister:
                 guard KeySet(single: ledgerKey).isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
+            case .castVote(let op):
+                if let code = overlay.check(controllersOf: op.account, in: self, signers: signers) { return refuse(code) }
             }
         }
         return nil

@@ -28,7 +28,7 @@ extension LedgerState {
         if let refusal = refusal(of: transaction) { return .refused(refusal) }
         var copy = self
         let time = max(time, self.time)
-        copy.expirePending(upTo: time)
+        copy.passTime(to: time, at: LeafIndex(size))
         copy.time = time
         let outcome = copy.applyOperations(
             transaction.operations, transaction: transaction.id, signers: transaction.signers, index: LeafIndex(size), time: time)

@@ -96,10 +96,11 @@ public struct LedgerState: Sendable {
             case .lockHolding(let op): touched.insert(op.account)
             case .forcedTransfer(let op): touched.formUnion([op.transfer.debit, op.transfer.credit])
             case .declareAction(let op):
-                touched.insert(op.escrowAccount)
+                if let escrow = op.escrowAccount { touched.insert(escrow) }
                 if let issuer = securities.instruments[op.asset]?.issuer { touched.insert(issuer) }
             case .settleAction(let op): touched.formUnion(op.accounts)
             case .commitRegister: break
+            case .castVote(let op): touched.insert(op.account)
             }
         }
         return touched.sorted()

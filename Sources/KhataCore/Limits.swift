@@ -70,4 +70,10 @@ public enum Limits {
     /// Holders one settlement entry pays or adjusts: bounds the time one entry
     /// holds the sequencer (docs/STOCKCHAIN.md, "Settlement").
     public static let maxSettlementAccounts = 1_000
+    /// Bytes of a ballot's question.
+    public static let maxBallotQuestionBytes = 200
+    /// Options of one ballot (at least 2).
+    public static let maxBallotOptions = 16
+    /// Bytes of one ballot option.
+    public static let maxBallotOptionBytes = 64
 }

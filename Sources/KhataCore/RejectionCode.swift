@@ -98,6 +98,8 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
     /// A register commitment whose total is not the instrument's outstanding
     /// amount at the record date, or for an action already committed.
     case registerMismatch = 37
+    /// A vote on a ballot that has closed (its `closes_at` is at or before the entry's time).
+    case ballotClosed = 38
 
     /// The snake_case name used in JSON and API problem codes.
     public var name: String {
@@ -139,6 +141,7 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .instrumentSettling: "instrument_settling"
         case .instrumentRedeemed: "instrument_redeemed"
         case .registerMismatch: "register_mismatch"
+        case .ballotClosed: "ballot_closed"
         }
     }
 

@@ -108,6 +108,8 @@ extension LedgerOperation: Codable {
             self = .settleAction(try SettleAction(from: decoder))
         case .commitRegister:
             self = .commitRegister(try CommitRegister(from: decoder))
+        case .castVote:
+            self = .castVote(try CastVote(from: decoder))
         }
     }
 
@@ -136,6 +138,7 @@ extension LedgerOperation: Codable {
             case .declareAction: ["asset", "terms", "escrow_account"]
             case .settleAction: ["action", "accounts"]
             case .commitRegister: ["action", "total", "leaf_count", "root"]
+            case .castVote: ["action", "account", "option"]
             }
         return fields.union(["type"])
     }
@@ -200,6 +203,8 @@ extension LedgerOperation: Codable {
         case .settleAction(let op):
             try op.encode(to: encoder)
         case .commitRegister(let op):
+            try op.encode(to: encoder)
+        case .castVote(let op):
             try op.encode(to: encoder)
         }
     }

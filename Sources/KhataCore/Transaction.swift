@@ -252,7 +252,7 @@ extension LedgerOperation {
             try op.validate()
         case .commitRegister(let op):
             try op.validate()
-        case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount:
+        case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount, .castVote:
             break
         }
     }

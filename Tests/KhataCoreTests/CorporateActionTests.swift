@@ -54,6 +54,12 @@ func actionScenario(for code: RejectionCode) -> RejectionScenario {
         return RejectionScenario(
             start: start, setup: [(redeem, 1), (settle, 1)],
             failing: F.transaction(3, [S.share(1, from: S.acmeIssuance, to: F.alice)], signedBy: [S.acmeKey]))
+    case .ballotClosed:
+        let terms = BallotTerms(question: "q", options: ["a", "b"], closesAt: Timestamp(milliseconds: start.time.milliseconds + 10))
+        let ballot = F.transaction(
+            1, [.declareAction(DeclareAction(asset: S.shares, terms: .ballot(terms), escrowAccount: nil))], signedBy: [S.acmeKey])
+        return RejectionScenario(
+            start: start, setup: [(ballot, 1)], failing: F.transaction(2, [BallotTests.vote(F.alice, 0)], signedBy: [F.aliceKey]), advance: 10)
     case .registerMismatch:
         let commit = CommitRegister(action: 1, total: Amount(299), leafCount: 1024, root: Digest32.sha256([]))
         return RejectionScenario(
@@ -272,10 +278,78 @@ struct CorporateActionTests {
             #expect(Int128(state.outstanding(of: S.shares)) == held, "after step \(step)")
             for action in state.securities.actions.values where !action.isOpen {
                 #expect(action.paid <= action.escrowed)
-                #expect(state.balance(of: action.declaration.escrowAccount, in: inr).posted == 0, "escrow emptied at completion")
+                #expect(state.balance(of: action.declaration.escrowAccount!, in: inr).posted == 0, "escrow emptied at completion")
             }
             if step % 100 == 0 { #expect(state.invariantViolations().isEmpty) }
         }
         #expect(state.securities.actions.count > 10)
+    }
+}
+
+/// Shareholder votes: weighted by the record-date holding, changeable until
+/// the closing time, counted in the state for anyone to recompute.
+@Suite("Stockchain: ballots")
+struct BallotTests {
+    static func open(closesIn milliseconds: UInt64, _ state: LedgerState) -> LedgerOperation {
+        let terms = BallotTerms(
+            question: "Approve the 2026 accounts?", options: ["yes", "no", "abstain"],
+            closesAt: Timestamp(milliseconds: state.time.milliseconds + milliseconds))
+        return .declareAction(DeclareAction(asset: S.shares, terms: .ballot(terms), escrowAccount: nil))
+    }
+
+    static func vote(_ account: AccountID, _ option: UInt8, action: UInt64 = 1) -> LedgerOperation {
+        .castVote(CastVote(action: action, account: account, option: option))
+    }
+
+    @Test func votesAreWeightedByTheRecordDateHolding() throws {
+        var state = A.state()
+        #expect(apply(&state, F.transaction(1, [Self.open(closesIn: 1_000, state)], signedBy: [S.acmeKey])) == .committed)
+        // After the record date Alice sells 100 to Bob: her vote still weighs 299, Bob's 1.
+        #expect(apply(&state, F.transaction(2, [S.share(100, from: F.alice, to: F.bob)], signedBy: [F.aliceKey])) == .committed)
+        #expect(apply(&state, F.transaction(3, [Self.vote(F.alice, 1)], signedBy: [F.aliceKey])) == .committed)
+        #expect(apply(&state, F.transaction(4, [Self.vote(F.bob, 0)], signedBy: [F.bobKey])) == .committed)
+        #expect(state.securities.actions[1]!.tally == [1, 299, 0])
+        // Alice changes her mind.
+        #expect(apply(&state, F.transaction(5, [Self.vote(F.alice, 0)], signedBy: [F.aliceKey])) == .committed)
+        #expect(state.securities.actions[1]!.tally == [300, 0, 0])
+        // Someone else's vote, an option that does not exist, a voter with nothing at the record date.
+        #expect(state.refusal(of: F.transaction(6, [Self.vote(F.alice, 1)], signedBy: [F.bobKey]))?.code == .insufficientSignatures)
+        #expect(apply(&state, F.transaction(7, [Self.vote(F.alice, 3)], signedBy: [F.aliceKey])) == .rejected(.actionInvalid, operation: 0))
+        #expect(
+            apply(&state, F.transaction(8, [Self.vote(F.carol, 0)], signedBy: [F.carolKeys[0], F.carolKeys[1]]))
+                == .rejected(.actionInvalid, operation: 0))
+        let restored = try LedgerState(snapshot: state.encodedSnapshot())
+        #expect(restored.securities == state.securities && restored.digest == state.digest)
+        // At its closing time the ballot closes: a vote stamped then is refused, the tally stands.
+        let remaining = state.securities.actions[1]!.declaration.terms.ballot!.closesAt.milliseconds - state.time.milliseconds
+        #expect(
+            apply(&state, F.transaction(9, [Self.vote(F.bob, 2)], signedBy: [F.bobKey]), advance: remaining) == .rejected(.ballotClosed, operation: 0)
+        )
+        let closed = state.securities.actions[1]!
+        #expect(!closed.isOpen && closed.saved.isEmpty && closed.tally == [300, 0, 0])
+        #expect(state.securities.openActions.isEmpty && state.securities.nextBallotClose == nil)
+        #expect(try LedgerState(snapshot: state.encodedSnapshot()).securities == state.securities)
+    }
+
+    /// A ballot cannot close in the past, pays nothing and is not settled.
+    @Test func ballotsAreNotSettled() {
+        var state = A.state()
+        var past = BallotTerms(question: "q", options: ["a", "b"], closesAt: state.time)
+        #expect(
+            apply(
+                &state,
+                F.transaction(1, [.declareAction(DeclareAction(asset: S.shares, terms: .ballot(past), escrowAccount: nil))], signedBy: [S.acmeKey]))
+                == .rejected(.actionInvalid, operation: 0))
+        past.closesAt = S.farFuture
+        #expect(
+            apply(
+                &state,
+                F.transaction(2, [.declareAction(DeclareAction(asset: S.shares, terms: .ballot(past), escrowAccount: nil))], signedBy: [S.acmeKey]))
+                == .committed)
+        #expect(apply(&state, F.transaction(3, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .rejected(.actionInvalid, operation: 0))
+        #expect(throws: MalformedInput.self) {
+            try Transaction(
+                id: transactionID(4), operations: [.declareAction(DeclareAction(asset: S.shares, terms: .ballot(past), escrowAccount: A.escrow))])
+        }
     }
 }

@@ -121,7 +121,7 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
         return RejectionScenario(failing: F.transaction(1, [.closeAccount(CloseAccount(account: F.inrIssuance))], signedBy: [F.issuerKey]))
     case .instrumentInvalid, .exceedsAuthorisedAmount, .holdingLocked, .identityNotVerified, .maxHoldingExceeded, .maxHoldersExceeded:
         return securitiesScenario(for: code)
-    case .actionInvalid, .instrumentSettling, .instrumentRedeemed, .registerMismatch:
+    case .actionInvalid, .instrumentSettling, .instrumentRedeemed, .registerMismatch, .ballotClosed:
         return actionScenario(for: code)
     case .attestorNotRegistered, .governanceThresholdNotMet, .coverageInsufficient, .reserveDataStale, .policyInvalid, .asOfInvalid,
         .liabilitiesMismatch:
@@ -185,6 +185,10 @@ struct StateMachineTests {
             // The expiry itself released the hold: that is the entry's time passing, not the rejected post.
             #expect(state.balance(of: F.alice, in: inr).debitsPending == 0)
             #expect(state.pendings[PendingID(transaction: transactionID(500), operation: 0)]?.state == .expired)
+        } else if code == .ballotClosed {
+            // The entry's time closed the ballot; the refused vote counted nothing.
+            #expect(Books(state).balances == before.balances && state.securities.actions[1]?.isOpen == false)
+            #expect(state.securities.actions[1]?.votes.isEmpty == true)
         } else {
             #expect(Books(state) == before)
         }

@@ -41,6 +41,8 @@ public enum ActionTerms: Hashable, Sendable {
     /// fraction left over in cash: `cashInLieu` currency minor units per whole
     /// minor unit of the new holding.
     case split(numerator: UInt32, denominator: UInt32, cashInLieu: Amount)
+    /// A vote of the holders, each weighted by its record-date holding.
+    case ballot(BallotTerms)
 
     public var kind: UInt8 {
         switch self {
@@ -48,6 +50,7 @@ public enum ActionTerms: Hashable, Sendable {
         case .coupon: 2
         case .redemption: 3
         case .split: 4
+        case .ballot: 5
         }
     }
 
@@ -57,6 +60,7 @@ public enum ActionTerms: Hashable, Sendable {
         case .coupon: "coupon"
         case .redemption: "redemption"
         case .split: "split"
+        case .ballot: "ballot"
         }
     }
 
@@ -64,22 +68,71 @@ public enum ActionTerms: Hashable, Sendable {
     public var changesHoldings: Bool {
         switch self {
         case .redemption, .split: true
-        case .cashDividend, .coupon: false
+        case .cashDividend, .coupon, .ballot: false
         }
     }
+
+    /// The ballot's terms, if this is a ballot.
+    public var ballot: BallotTerms? {
+        if case .ballot(let terms) = self { return terms }
+        return nil
+    }
+}
+
+/// A question put to an instrument's holders (docs/STOCKCHAIN.md, "Ballots").
+public struct BallotTerms: Hashable, Sendable, Codable {
+    /// UTF-8, 1 to `Limits.maxBallotQuestionBytes` bytes.
+    public var question: String
+    /// 2 to `Limits.maxBallotOptions` options, each 1 to `Limits.maxBallotOptionBytes` bytes of UTF-8.
+    public var options: [String]
+    /// Votes are taken by entries stamped before this time (ms); the ballot closes at the first entry stamped at or after it.
+    public var closesAt: Timestamp
+
+    public init(question: String, options: [String], closesAt: Timestamp) {
+        self.question = question
+        self.options = options
+        self.closesAt = closesAt
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case question, options
+        case closesAt = "closes_at"
+    }
+}
+
+/// A holder's vote: an option of an open ballot, for the holder's record-date
+/// holding. Authorised by the account's controllers; a later vote replaces it.
+public struct CastVote: Hashable, Sendable, Codable {
+    public var action: UInt64
+    public var account: AccountID
+    public var option: UInt8
+
+    public init(action: UInt64, account: AccountID, option: UInt8) {
+        self.action = action
+        self.account = account
+        self.option = option
+    }
+}
+
+/// A vote as counted.
+public struct Vote: Hashable, Sendable {
+    public let option: UInt8
+    /// The voter's record-date holding.
+    public let weight: UInt64
 }
 
 /// Declares a corporate action on an instrument. Authorised by the issuer's
 /// controllers. The issuer's account sets aside what the action can pay (in
 /// the instrument's currency) into `escrowAccount`, a new account nobody
 /// controls; what is left when every holder is settled returns to the issuer.
+/// A ballot pays nothing and has no escrow account.
 public struct DeclareAction: Hashable, Sendable {
     public var asset: AssetCode
     public var terms: ActionTerms
-    /// The id of the new escrow account.
-    public var escrowAccount: AccountID
+    /// The id of the new escrow account; nil for a ballot.
+    public var escrowAccount: AccountID?
 
-    public init(asset: AssetCode, terms: ActionTerms, escrowAccount: AccountID) {
+    public init(asset: AssetCode, terms: ActionTerms, escrowAccount: AccountID?) {
         self.asset = asset
         self.terms = terms
         self.escrowAccount = escrowAccount
@@ -149,6 +202,16 @@ public struct CorporateAction: Hashable, Sendable {
     public internal(set) var register: RegisterCommitment?
     /// Record-date holdings of the accounts whose holding changed since (first change only).
     public internal(set) var saved: [AccountID: UInt64] = [:]
+    /// A ballot's votes, by voter.
+    public internal(set) var votes: [AccountID: Vote] = [:]
+
+    /// A ballot's weight per option (empty for other actions).
+    public var tally: [UInt64] {
+        guard let ballot = declaration.terms.ballot else { return [] }
+        var tally = [UInt64](repeating: 0, count: ballot.options.count)
+        for vote in votes.values { tally[Int(vote.option)] += vote.weight }
+        return tally
+    }
 
     public var isOpen: Bool { completedAt == nil }
     public var asset: AssetCode { declaration.asset }
@@ -178,8 +241,19 @@ extension ByteWriter {
             write(numerator)
             write(denominator)
             write(cash.units)
+        case .ballot(let ballot):
+            writeShortBytes(Array(ballot.question.utf8))
+            write(UInt8(ballot.options.count))
+            for option in ballot.options { writeShortBytes(Array(option.utf8)) }
+            write(ballot.closesAt.milliseconds)
         }
-        write(id: op.escrowAccount)
+        if let escrow = op.escrowAccount { write(id: escrow) }
+    }
+
+    mutating func write(castVote op: CastVote) {
+        write(op.action)
+        write(id: op.account)
+        write(op.option)
     }
 
     mutating func write(settleAction op: SettleAction) {
@@ -212,12 +286,28 @@ extension ByteReader {
             let numerator = try readUInt32("split numerator")
             let denominator = try readUInt32("split denominator")
             terms = .split(numerator: numerator, denominator: denominator, cashInLieu: Amount(try readUInt64("cash in lieu")))
+        case 5:
+            let question = try readText(limit: Limits.maxBallotQuestionBytes, "question")
+            let count = try readUInt8("option count")
+            guard count <= Limits.maxBallotOptions else {
+                throw MalformedInput(.limitExceeded, "a ballot has at most \(Limits.maxBallotOptions) options")
+            }
+            var options: [String] = []
+            for _ in 0..<count { options.append(try readText(limit: Limits.maxBallotOptionBytes, "option")) }
+            terms = .ballot(BallotTerms(question: question, options: options, closesAt: try readTimestamp("closing time")))
         default:
             throw MalformedInput(.unknownTag, "unknown action kind \(kind)")
         }
-        let op = DeclareAction(asset: asset, terms: terms, escrowAccount: try readID(AccountID.self, "escrow account"))
+        let escrow = kind == 5 ? nil : try readID(AccountID.self, "escrow account")
+        let op = DeclareAction(asset: asset, terms: terms, escrowAccount: escrow)
         try op.validate()
         return op
+    }
+
+    mutating func readCastVote() throws(MalformedInput) -> CastVote {
+        let action = try readUInt64("action")
+        let account = try readID(AccountID.self, "voter account")
+        return CastVote(action: action, account: account, option: try readUInt8("option"))
     }
 
     mutating func readSettleAction() throws(MalformedInput) -> SettleAction {
@@ -259,6 +349,22 @@ extension DeclareAction {
             guard numerator > 0, denominator > 0, numerator != denominator else {
                 throw MalformedInput(.invalidValue, "a split is numerator:denominator, both positive and different")
             }
+        case .ballot(let ballot):
+            guard !ballot.question.isEmpty, ballot.question.utf8.count <= Limits.maxBallotQuestionBytes else {
+                throw MalformedInput(.invalidValue, "a ballot's question has 1 to \(Limits.maxBallotQuestionBytes) bytes")
+            }
+            guard (2...Limits.maxBallotOptions).contains(ballot.options.count) else {
+                throw MalformedInput(.invalidValue, "a ballot has 2 to \(Limits.maxBallotOptions) options, got \(ballot.options.count)")
+            }
+            for option in ballot.options where option.isEmpty || option.utf8.count > Limits.maxBallotOptionBytes {
+                throw MalformedInput(.invalidValue, "a ballot's option has 1 to \(Limits.maxBallotOptionBytes) bytes")
+            }
+            guard ballot.closesAt.milliseconds <= Limits.maxTimestampMilliseconds else {
+                throw MalformedInput(.limitExceeded, "a closing time is at most \(Limits.maxTimestampMilliseconds)")
+            }
+        }
+        guard (escrowAccount == nil) == (terms.ballot != nil) else {
+            throw MalformedInput(.invalidValue, "every action but a ballot names a new escrow account; a ballot names none")
         }
     }
 }

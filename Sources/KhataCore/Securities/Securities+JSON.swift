@@ -148,14 +148,14 @@ extension DeclareAction: Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             asset: try c.decode(AssetCode.self, forKey: .asset), terms: try c.decode(ActionTerms.self, forKey: .terms),
-            escrowAccount: try c.decode(AccountID.self, forKey: .escrowAccount))
+            escrowAccount: try c.decodeIfPresent(AccountID.self, forKey: .escrowAccount))
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(asset, forKey: .asset)
         try c.encode(terms, forKey: .terms)
-        try c.encode(escrowAccount, forKey: .escrowAccount)
+        try c.encodeIfPresent(escrowAccount, forKey: .escrowAccount)
     }
 }
 
@@ -178,6 +178,9 @@ extension ActionTerms: Codable {
         case "coupon":
             fields = ["kind", "days"]
             self = .coupon(days: try c.decodeIfPresent(UInt16.self, forKey: .days) ?? 0)
+        case "ballot":
+            fields = ["kind", "question", "options", "closes_at"]
+            self = .ballot(try BallotTerms(from: decoder))
         case "split":
             fields = ["kind", "numerator", "denominator", "cash_in_lieu"]
             self = .split(
@@ -185,7 +188,8 @@ extension ActionTerms: Codable {
                 cashInLieu: try c.decodeIfPresent(Amount.self, forKey: .cashInLieu) ?? .zero)
         default:
             throw DecodingError.dataCorruptedError(
-                forKey: .kind, in: c, debugDescription: "an action is a cash_dividend, coupon, redemption or split, not \"\(kind.prefix(40))\"")
+                forKey: .kind, in: c,
+                debugDescription: "an action is a cash_dividend, coupon, redemption, split or ballot, not \"\(kind.prefix(40))\"")
         }
         try decoder.refuseUnknownKeys(fields, in: "a \(kind)'s terms")
     }
@@ -203,6 +207,8 @@ extension ActionTerms: Codable {
             try c.encode(numerator, forKey: .numerator)
             try c.encode(denominator, forKey: .denominator)
             try c.encode(cash, forKey: .cashInLieu)
+        case .ballot(let ballot):
+            try ballot.encode(to: encoder)
         }
     }
 }

@@ -67,6 +67,8 @@ public struct SecuritiesState: Hashable, Sendable {
     /// Pending transfers still pending, per instrument. Derived from the
     /// ledger's pending transfers (a split or redemption waits for none).
     public internal(set) var openHolds: [AssetCode: Int] = [:]
+    /// The earliest closing time of an open ballot. Derived from `actions`.
+    public internal(set) var nextBallotClose: Timestamp?
 
     public init() {}
 
@@ -157,6 +159,12 @@ extension ByteWriter {
             write(id: account)
             write(action.saved[account]!)
         }
+        write(UInt32(action.votes.count))
+        for account in action.votes.keys.sorted() {
+            write(id: account)
+            write(action.votes[account]!.option)
+            write(action.votes[account]!.weight)
+        }
     }
 
     /// `u8 0`, or `u8 1` and the value.
@@ -203,6 +211,7 @@ extension ByteReader {
             if action.isOpen { state.openActions[action.asset, default: []].append(action.id) }
         }
         for asset in state.openActions.keys { state.openActions[asset]!.sort() }
+        state.recomputeNextBallotClose()
         return state
     }
 
@@ -230,6 +239,10 @@ extension ByteReader {
         }
         for _ in 0..<(try readUInt32("saved count")) {
             action.saved[try readID(AccountID.self, "saved account")] = try readUInt64("saved units")
+        }
+        for _ in 0..<(try readUInt32("vote count")) {
+            let account = try readID(AccountID.self, "voter")
+            action.votes[account] = Vote(option: try readUInt8("option"), weight: try readUInt64("weight"))
         }
         return action
     }
