@@ -263,13 +263,16 @@ extension LedgerState {
     /// An action's record-date register, ascending by account: every account
     /// with a positive record-date holding. O(holders); for readers and the
     /// node's settlement service, never the state machine.
-    public func register(of action: CorporateAction) -> [(account: AccountID, units: UInt64)] {
-        var accounts = Set(action.saved.keys)
-        instrumentHoldings[action.asset]?.view.forEachPositive { accounts.insert($0.account) }
-        return accounts.sorted().compactMap { account in
-            let units = recordDateHolding(of: account, in: action)
-            return units > 0 ? (account, units) : nil
-        }
+    public func register(of action: CorporateAction) -> [RegisterEntry] {
+        guard let book = instrumentHoldings[action.asset] else { return [] }
+        return CorporateAction.register(holdings: book.view, saved: action.saved)
+    }
+
+    /// What a reader takes, between two batches, to compute an action's register
+    /// later and elsewhere: O(pages) and a reference to the saved holdings.
+    public func registerSources(of id: UInt64) -> (action: CorporateAction, holdings: HoldingView)? {
+        guard let action = securities.actions[id], let book = instrumentHoldings[action.asset] else { return nil }
+        return (action, book.view)
     }
 }
 
@@ -277,6 +280,34 @@ private func pow10(_ exponent: UInt8) -> UInt128 {
     var value: UInt128 = 1
     for _ in 0..<exponent { value *= 10 }
     return value
+}
+
+/// One line of a record-date register.
+public struct RegisterEntry: Hashable, Sendable {
+    public let account: AccountID
+    public let units: UInt64
+
+    public init(account: AccountID, units: UInt64) {
+        self.account = account
+        self.units = units
+    }
+}
+
+extension CorporateAction {
+    /// The register from the instrument's holdings and the action's saved
+    /// record-date holdings taken at one moment: every account with a positive
+    /// record-date holding (its saved one, else its holding then), ascending.
+    /// O(holders log holders).
+    public static func register(holdings: HoldingView, saved: [AccountID: UInt64]) -> [RegisterEntry] {
+        var entries: [RegisterEntry] = []
+        entries.reserveCapacity(holdings.count)
+        holdings.forEachPositive { holding in
+            if saved[holding.account] == nil { entries.append(RegisterEntry(account: holding.account, units: holding.balance)) }
+        }
+        for (account, units) in saved where units > 0 { entries.append(RegisterEntry(account: account, units: units)) }
+        entries.sort { $0.account < $1.account }
+        return entries
+    }
 }
 
 /// What a settlement or register commitment changes in an action, for a rollback.

@@ -145,6 +145,50 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The rule behind the code, in one sentence for people (docs/REJECTIONS.md has the details).
+    public var rule: String {
+        switch self {
+        case .exceedsAvailableBalance: "the debit account's available balance (posted minus pending) is below the amount"
+        case .accountNotFound: "an account the operation names does not exist"
+        case .assetNotFound: "the asset is not registered"
+        case .assetMismatch: "an issuance account can carry only its own asset"
+        case .insufficientSignatures: "the signers do not meet the threshold of the keys that must authorise the operation"
+        case .pendingNotFound: "no pending transfer has this id"
+        case .pendingAlreadyPosted: "the pending transfer was already posted"
+        case .pendingAlreadyVoided: "the pending transfer was already voided"
+        case .pendingExpired: "the pending transfer expired"
+        case .amountZero: "the amount is zero"
+        case .amountOverflow: "an amount or counter would not fit 64 bits"
+        case .accountClosed: "an account the operation names is closed"
+        case .idReusedWithDifferentContent: "another transaction already holds this id"
+        case .limitExceeded: "the account would hold more than 64 different assets"
+        case .accountExists: "an account with this id already exists"
+        case .assetExists: "an asset with this code is already registered"
+        case .sameAccount: "debit and credit are the same account"
+        case .accountNotEmpty: "an account with a balance or a pending amount cannot be closed"
+        case .exceedsPendingAmount: "a post cannot exceed the pending amount"
+        case .issuanceAccountRestricted: "the operation is not allowed on an issuance account"
+        case .attestorNotRegistered: "the monetary policy does not register this account for this asset"
+        case .governanceThresholdNotMet: "the policy's governance threshold did not sign"
+        case .coverageInsufficient: "the mint would leave the currency covered below the policy's requirement"
+        case .reserveDataStale: "the mint relies on reserve attestations or prices the policy deems too old"
+        case .policyInvalid: "the monetary policy does not fit the ledger"
+        case .asOfInvalid: "a date is after its entry's time, or not later than the one it replaces"
+        case .liabilitiesMismatch: "the liabilities commitment does not match the supply at its size"
+        case .instrumentInvalid: "the asset is not an instrument, or the instrument's currency or identity providers do not fit"
+        case .exceedsAuthorisedAmount: "the issue would take the instrument past its authorised amount"
+        case .holdingLocked: "the debit would touch a locked part of the holding"
+        case .identityNotVerified: "the receiver has no unexpired identity attestation of the instrument's minimum tier from one of its providers"
+        case .maxHoldingExceeded: "the receiver would hold more than the instrument allows one holder"
+        case .maxHoldersExceeded: "the instrument would have more holders than its rules allow"
+        case .actionInvalid: "the action does not exist or is closed, or the accounts are not its next record-date holders"
+        case .instrumentSettling: "the instrument is being split or redeemed; its transfers wait until every holder is settled"
+        case .instrumentRedeemed: "the instrument was redeemed"
+        case .registerMismatch: "the register's total is not the outstanding amount at the record date, or it is already committed"
+        case .ballotClosed: "the ballot has closed"
+        }
+    }
+
     public init?(name: String) {
         guard let code = Self.allCases.first(where: { $0.name == name }) else { return nil }
         self = code

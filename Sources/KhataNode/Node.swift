@@ -71,10 +71,13 @@ public enum Node {
             sequencer: sequencer, origin: ledger.origin, ledgerKey: signingKey,
             commitInterval: interval > 0 ? .seconds(interval) : nil, metrics: metrics, logger: logger, clock: ledger.clock,
             historyPath: "\(directory)/coverage.jsonl")
+        let actions = ActionService(
+            sequencer: sequencer, origin: ledger.origin, ledgerKey: signingKey, directory: "\(directory)/registers", logger: logger)
         let limits = ClientLimits(configuration.clientLimitSettings)
         let vkey = try ledgerVerifierKey(origin: ledger.origin, key: ledger.state.ledgerKey).vkey
         let api = NodeAPI(
-            sequencer: sequencer, readStore: readStore, publisher: publisher, reserves: reserves, metrics: metrics, origin: ledger.origin,
+            sequencer: sequencer, readStore: readStore, publisher: publisher, reserves: reserves, actions: actions, metrics: metrics,
+            origin: ledger.origin,
             ledgerVKey: vkey,
             witnessVKeys: witnesses.map(\.key.vkey), witnessQuorum: configuration.witnessQuorum ?? witnesses.count,
             maxBodyBytes: configuration.maxBodyBytes ?? 16 << 20, bufferedBodyBytes: configuration.bufferedBodyBytes ?? 64 << 20,
@@ -109,7 +112,7 @@ public enum Node {
                     // the in-flight requests still get their answers (outcome_unknown, halted).
                     .init(service: sequencer, failureTerminationBehavior: .gracefullyShutdownGroup)
                 ] + (prefixCheck.map { [.init(service: $0, successTerminationBehavior: .ignore)] } ?? []) + [
-                    .init(service: reserves), .init(service: publisher), .init(service: app),
+                    .init(service: reserves), .init(service: actions), .init(service: publisher), .init(service: app),
                 ],
                 gracefulShutdownSignals: [], logger: logger))
         // A stop signal that came while the ledger was opening ends the start here.

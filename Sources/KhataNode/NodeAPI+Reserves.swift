@@ -63,8 +63,10 @@ extension NodeAPI {
 
     /// The signed request in `request`'s query, checked: fresh, signed, and by a
     /// key that controls `account`. 403 `holder_signature_required` otherwise.
-    private func holderRequest(for account: AccountID, _ request: Request, from client: String) throws -> LiabilityProofRequest {
-        let query = try Query(request, allowed: ["time", "key", "signature"])
+    func holderRequest(
+        for account: AccountID, _ request: Request, from client: String, allowing extra: Set<String> = []
+    ) throws -> LiabilityProofRequest {
+        let query = try Query(request, allowed: extra.union(["time", "key", "signature"]))
         let refuse = { (why: String) in
             Problem(
                 403, "holder_signature_required",

@@ -16,6 +16,8 @@ public struct NodeAPI: Sendable {
     let readStore: ReadStore
     let publisher: CheckpointPublisher
     let reserves: ReserveService
+    /// Settles corporate actions and keeps their register trees (nil: none kept, no proofs).
+    let actions: ActionService?
     let metrics: NodeMetrics
     let origin: String
     let ledgerVKey: String
@@ -30,8 +32,8 @@ public struct NodeAPI: Sendable {
     let digests = StateDigests()
 
     public init(
-        sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, metrics: NodeMetrics,
-        origin: String,
+        sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, actions: ActionService? = nil,
+        metrics: NodeMetrics, origin: String,
         ledgerVKey: String, witnessVKeys: [String], witnessQuorum: Int, maxBodyBytes: Int, bufferedBodyBytes: Int = 64 << 20,
         limits: ClientLimits = ClientLimits(ClientLimits.Settings()), bodyTimeout: Duration = .seconds(30)
     ) {
@@ -39,6 +41,7 @@ public struct NodeAPI: Sendable {
         self.readStore = readStore
         self.publisher = publisher
         self.reserves = reserves
+        self.actions = actions
         self.metrics = metrics
         self.origin = origin
         self.ledgerVKey = ledgerVKey
@@ -95,6 +98,7 @@ public struct NodeAPI: Sendable {
         router.get("/v1/proofs/inclusion") { request, _ in try await inclusionProof(request) }
         router.get("/v1/proofs/consistency") { request, _ in try await consistencyProof(request) }
         registerReserves(on: router)
+        registerStockchain(on: router)
         router.get("/log/checkpoint") { request, _ in
             _ = try Query(request)
             return try checkpoint()

@@ -4,36 +4,7 @@ import KhataEd25519
 import KhataTestSupport
 import Testing
 
-/// The securities fixture plus ₹2,000 in Acme's account to pay with, and Bob
-/// holding 1 share (Alice 299).
-enum A {
-    static let escrow = accountID(0x300)
-    static var setup: [Transaction] {
-        [
-            F.transaction(310, [F.transfer(200_000, from: F.alice, to: S.acme)], signedBy: [F.aliceKey]),
-            F.transaction(311, [S.share(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]),
-        ]
-    }
-
-    static func state() -> LedgerState {
-        var state = S.state()
-        for transaction in setup { precondition(apply(&state, transaction) == .committed, "actions fixture") }
-        return state
-    }
-
-    static func declare(_ terms: ActionTerms, asset: AssetCode = S.shares, escrow: AccountID = escrow) -> LedgerOperation {
-        .declareAction(DeclareAction(asset: asset, terms: terms, escrowAccount: escrow))
-    }
-
-    static func settle(_ action: UInt64, _ accounts: [AccountID]) -> LedgerOperation {
-        .settleAction(SettleAction(action: action, accounts: accounts))
-    }
-
-    /// The register's accounts, ascending, as the node would settle them.
-    static func everyone(_ state: LedgerState, _ id: UInt64) -> [AccountID] {
-        state.register(of: state.securities.actions[id]!).map(\.account)
-    }
-}
+typealias A = ActionFixture
 
 func actionScenario(for code: RejectionCode) -> RejectionScenario {
     let start = A.state()

@@ -5,65 +5,7 @@ import KhataEd25519
 import KhataTestSupport
 import Testing
 
-/// The fixture ledger plus a stockchain: Acme (the issuer) registers ACME
-/// shares, 1,000 authorised, whose rules want a tier-1 identity from the KYC
-/// provider, at most 3 holders and at most 500 shares each, with an agent key
-/// of its own; the provider verifies Alice (tier 2) and Bob (tier 1); Acme
-/// issues 300 shares to Alice. Carol is not verified.
-enum S {
-    static let acmeKey = testKey(7)
-    static let agentKey = testKey(8)
-    static let kycKey = testKey(9)
-    static let acme = accountID(20)
-    static let kyc = accountID(21)
-    static let acmeIssuance = accountID(0x200)
-    static let shares = AssetCode("ACME")!
-    static let farFuture = Timestamp(milliseconds: 1 << 50)
-
-    static func rules(maxHolders: UInt32 = 3, maxHolding: UInt64 = 500, minimumTier: UInt8 = 1) -> InstrumentRules {
-        try! InstrumentRules(
-            agent: KeySet(single: agentKey.publicKey), minimumTier: minimumTier, identityProviders: minimumTier > 0 ? [kyc] : [],
-            maxHolders: maxHolders, maxHolding: Amount(maxHolding))
-    }
-
-    static let registration = RegisterInstrument(
-        asset: shares, issuer: acme, issuanceAccount: acmeIssuance, name: "Acme Tea Ltd ordinary shares",
-        document: Digest32.sha256(Array("prospectus".utf8)), authorised: Amount(1_000), currency: inr,
-        terms: .equity(EquityTerms(shareClass: "ordinary", parValue: Amount(1_000))), rules: rules())
-
-    static func share(_ amount: UInt64, from: AccountID, to: AccountID) -> LedgerOperation {
-        F.transfer(amount, from: from, to: to, asset: shares)
-    }
-
-    static func attest(_ account: AccountID, tier: UInt8, until: Timestamp = farFuture) -> LedgerOperation {
-        .attestIdentity(AttestIdentity(provider: kyc, account: account, tier: tier, expiresAt: until))
-    }
-
-    static func lock(_ account: AccountID, _ amount: UInt64, until: Timestamp? = nil) -> LedgerOperation {
-        .lockHolding(LockHolding(asset: shares, account: account, amount: Amount(amount), until: until, reason: "lock-up"))
-    }
-
-    /// The transactions that build the fixture, ids 300…303.
-    static var setup: [Transaction] {
-        [
-            F.transaction(
-                300,
-                [
-                    .createAccount(CreateAccount(account: acme, controllers: KeySet(single: acmeKey.publicKey))),
-                    .createAccount(CreateAccount(account: kyc, controllers: KeySet(single: kycKey.publicKey))),
-                ], signedBy: [acmeKey, kycKey]),
-            F.transaction(301, [.registerInstrument(registration)], signedBy: [acmeKey]),
-            F.transaction(302, [attest(F.alice, tier: 2), attest(F.bob, tier: 1)], signedBy: [kycKey]),
-            F.transaction(303, [share(300, from: acmeIssuance, to: F.alice)], signedBy: [acmeKey]),
-        ]
-    }
-
-    static func state() -> LedgerState {
-        var state = F.genesisState()
-        for transaction in setup { precondition(apply(&state, transaction) == .committed, "securities fixture") }
-        return state
-    }
-}
+typealias S = StockchainFixture
 
 func securitiesScenario(for code: RejectionCode) -> RejectionScenario {
     let start = S.state()

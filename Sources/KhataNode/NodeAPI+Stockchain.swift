@@ -1,0 +1,177 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KhataAPI
+import KhataBytes
+import KhataCore
+import KhataEngine
+import KhataLiabilities
+import KhataVerify
+
+// The stockchain's routes and the simulation (docs/STOCKCHAIN.md, docs/openapi.yaml).
+
+extension NodeAPI {
+    func registerStockchain(on router: Router<NodeRequestContext>) {
+        router.post("/v1/transactions/simulate") { request, context in
+            _ = try Query(request)
+            return try await simulate(request, from: ClientLimits.client(context.remoteAddress))
+        }
+        router.get("/v1/instruments") { request, _ in
+            _ = try Query(request)
+            return try json(
+                try durableState { ledger in
+                    ledger.state.securities.instruments.keys.sorted().map {
+                        InstrumentView(ledger.state.securities.instruments[$0]!, state: ledger.state)
+                    }
+                })
+        }
+        router.get("/v1/instruments/:code") { request, context in
+            _ = try Query(request)
+            let code = try instrumentCode(try parameter(context, "code"))
+            return try json(try durableState { ledger in InstrumentView(try instrument(code, ledger.state), state: ledger.state) })
+        }
+        router.get("/v1/instruments/:code/holders") { request, context in
+            try holders(try instrumentCode(try parameter(context, "code")), request)
+        }
+        router.get("/v1/instruments/:code/actions") { request, context in
+            _ = try Query(request)
+            let code = try instrumentCode(try parameter(context, "code"))
+            return try json(
+                try durableState { ledger in
+                    _ = try instrument(code, ledger.state)
+                    return ledger.state.securities.actions.values.filter { $0.asset == code }.sorted { $0.id > $1.id }.prefix(100).map(
+                        ActionView.init)
+                })
+        }
+        router.get("/v1/instruments/:code/holders/:account/proof") { request, context in
+            try await registerProof(
+                try instrumentCode(try parameter(context, "code")), try parameter(context, "account"), request,
+                from: ClientLimits.client(context.remoteAddress))
+        }
+        router.get("/v1/actions/:id") { request, context in
+            _ = try Query(request)
+            return try json(try action(try parameter(context, "id"), ballot: false))
+        }
+        router.get("/v1/ballots") { request, _ in
+            _ = try Query(request)
+            return try json(
+                try durableState { ledger in
+                    ledger.state.securities.actions.values.filter { $0.declaration.terms.ballot != nil }.sorted { $0.id > $1.id }.prefix(100)
+                        .map(ActionView.init)
+                })
+        }
+        router.get("/v1/ballots/:id") { request, context in
+            _ = try Query(request)
+            return try json(try action(try parameter(context, "id"), ballot: true))
+        }
+    }
+
+    /// Runs one transaction (JSON or binary) against the durable state as the
+    /// next entry at the node's clock, and answers what it would come to. Its
+    /// signatures are checked as for a submission; nothing is logged. The copy
+    /// it runs on is taken under the durable state's lock and applied after it,
+    /// so it never holds up readers or the sequencer.
+    func simulate(_ request: Request, from client: String) async throws -> Response {
+        let type = request.headers[.contentType] ?? ""
+        var body: [UInt8] = []
+        for try await part in request.body {
+            guard body.count + part.readableBytes <= Limits.maxTransactionBytes * 3 else {
+                throw Problem(413, "payload_too_large", "a simulation takes one transaction")
+            }
+            body += part.readableBytesView
+        }
+        let transaction: Transaction
+        if type.hasPrefix("application/json") {
+            let decoded: (transactions: [Transaction], isArray: Bool)
+            do { decoded = try TransactionJSON.decode(body) } catch {
+                throw Problem(400, "malformed_json", "the body is not a transaction: \(error)")
+            }
+            guard !decoded.isArray else { throw Problem(400, "malformed_json", "a simulation takes one transaction, not an array") }
+            transaction = decoded.transactions[0]
+        } else if type.hasPrefix("application/octet-stream") {
+            do { transaction = try Transaction(decoding: body) } catch { throw Problem(error) }
+        } else {
+            throw Problem(415, "unsupported_media_type", "send application/json or application/octet-stream (one transaction)")
+        }
+        try limits.admitSubmission([transaction], from: client)
+        if case .failure(let error) = SignatureVerifier.verify([transaction], origin: origin)[0] { throw Problem(error, prefix: "") }
+        let (state, now) = try durableState { ledger in (ledger.state, ledger.clock()) }
+        let simulation = try await onOwnThread { state.simulate(transaction, at: now) }
+        return try json(SimulationView(simulation, transaction: transaction))
+    }
+
+    func instrumentCode(_ text: String) throws -> AssetCode {
+        guard let code = AssetCode(text) else { throw Problem(400, "invalid_parameter", "\"\(text.prefix(20))\" is not an asset code") }
+        return code
+    }
+
+    func instrument(_ code: AssetCode, _ state: LedgerState) throws -> Instrument {
+        guard let instrument = state.securities.instruments[code] else { throw Problem(404, "instrument_not_found", "no instrument \(code)") }
+        return instrument
+    }
+
+    /// A page of the register now, in the order holdings were first taken
+    /// (stable while the node runs; `from` is a position, not an account).
+    func holders(_ code: AssetCode, _ request: Request) throws -> Response {
+        let query = try Query(request, allowed: ["from", "limit"])
+        let limit = Int(try query.integer("limit", in: 1...UInt64(Limits.maxPageEntries)) ?? 100)
+        let from = try query.integer("from", in: 0...Limits.maxQueryInteger) ?? 0
+        return try json(
+            try durableState { ledger -> HolderPage in
+                let state = ledger.state
+                _ = try instrument(code, state)
+                let view = state.instrumentHoldings[code]?.view
+                var lines: [HolderPage.Line] = []
+                var position = Int(clamping: from)
+                let count = view?.count ?? 0
+                while position < count && lines.count < limit {
+                    let holding = view!.pages[position / HoldingBook.pageSize][position % HoldingBook.pageSize]
+                    position += 1
+                    guard holding.balance > 0 else { continue }
+                    let locked = state.securities.locked(holding.account, in: code, at: ledger.clock())
+                    lines.append(HolderPage.Line(account: holding.account, units: holding.balance, locked: locked))
+                }
+                return HolderPage(
+                    asset: code, size: state.size, holders: state.holders[code] ?? 0, lines: lines, next: position < count ? UInt64(position) : nil)
+            })
+    }
+
+    func action(_ text: String, ballot: Bool) throws -> ActionView {
+        guard let id = UInt64(text), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), id <= Limits.maxQueryInteger else {
+            throw Problem(400, "invalid_parameter", "an action id is an integer")
+        }
+        guard let action = try durableState({ $0.state.securities.actions[id] }), !ballot || action.declaration.terms.ballot != nil else {
+            throw Problem(404, ballot ? "ballot_not_found" : "action_not_found", "no \(ballot ? "ballot" : "action") \(id)")
+        }
+        return ActionView(action)
+    }
+
+    /// A holder's place in an action's record-date register, for the holder
+    /// only (signed like a liabilities proof request, `LiabilityProofRequest`).
+    func registerProof(_ code: AssetCode, _ accountText: String, _ request: Request, from client: String) async throws -> Response {
+        guard let account = AccountID(hex: accountText) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
+        let query = try Query(request, allowed: ["action", "time", "key", "signature"])
+        let id = try query.requiredInteger("action")
+        _ = try holderRequest(for: account, request, from: client, allowing: ["action"])
+        guard let action = try durableState({ $0.state.securities.actions[id] }), action.asset == code else {
+            throw Problem(404, "action_not_found", "no action \(id) on \(code)")
+        }
+        guard let register = action.register else {
+            throw Problem(503, "register_not_ready", "the register of action \(id) is not committed yet", retryAfter: 2)
+        }
+        guard let service = actions, service.canSign else {
+            throw Problem(404, "no_register_tree", "this node has no ledger key configured, so it keeps no register trees")
+        }
+        guard let found = try await service.proof(action: id, account: account, recordDate: action.recordDate, asset: code) else {
+            throw Problem(404, "no_register_tree", "this node no longer has the register of action \(id)")
+        }
+        guard let proof = found else {
+            throw Problem(404, "not_a_holder", "account \(account) held no \(code) at the record date of action \(id) (entry \(action.recordDate))")
+        }
+        let commitment = CommitLiabilities(
+            asset: code, asOf: action.recordDate.value, total: Amount(register.total), leafCount: register.leafCount, root: register.root)
+        var response = try json(RegisterProofView(action: id, index: register.index, commitment: commitment, proof: proof))
+        response.headers[.cacheControl] = "private, no-store"
+        return response
+    }
+}
