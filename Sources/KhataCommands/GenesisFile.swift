@@ -60,7 +60,10 @@ public struct GenesisFile: Codable {
 /// The development ledger: an issuer (the central bank) whose INR is backed by
 /// BTC and gold under a monetary policy governed 2 of 3, two banks, a BTC
 /// custodian and a gold custodian, three price oracles, a company and three
-/// people, with keys in `DIR/keys/`.
+/// people, with keys in `DIR/keys/`. The company, Acme Tea Ltd, has issued
+/// shares (ACME) and a bond (ACME29) held by the people and a bank, verified by
+/// an identity provider; it has declared a dividend (which a node pays as soon
+/// as it starts) and opened a shareholders' ballot.
 enum DevGenesis {
     struct Member {
         let name: String
@@ -81,7 +84,9 @@ enum DevGenesis {
         Member(name: "oracle-1", role: "price oracle", openingINR: 0),
         Member(name: "oracle-2", role: "price oracle", openingINR: 0),
         Member(name: "oracle-3", role: "price oracle", openingINR: 0),
-        Member(name: "acme", role: "company", openingINR: 50_000_000),
+        Member(name: "acme", role: "company (Acme Tea Ltd, issuer of ACME and ACME29)", openingINR: 50_000_000),
+        Member(name: "acme-agent", role: "Acme's transfer agent (locks, forced transfers)", openingINR: 0),
+        Member(name: "kyc-provider", role: "identity provider", openingINR: 0),
         Member(name: "asha", role: "person", openingINR: 1_000_000),
         Member(name: "ravi", role: "person", openingINR: 500_000),
         Member(name: "meera", role: "person", openingINR: 250_000),
@@ -152,9 +157,70 @@ enum DevGenesis {
                         asset: AssetCode("INR")!, debit: account("issuance/INR"), credit: account(member.name),
                         amount: Amount(member.openingINR), memo: "opening balance")))
         }
+        let (stockchain, named) = stockchain(agent: keys["acme-agent"]!.publicKey, now: now)
+        operations += stockchain
+        participants += named
         return GenesisFile(
             origin: origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: keys["rbi"]!.publicKey),
             operations: operations, participants: participants)
+    }
+
+    static let shares = AssetCode("ACME")!
+    static let bond = AssetCode("ACME29")!
+    /// Share holdings at genesis: Acme keeps a treasury, the rest is with a bank and three people.
+    static let shareholders: [(String, UInt64)] = [("acme", 400_000), ("bank-one", 100_000), ("asha", 1_000), ("ravi", 500), ("meera", 250)]
+    static let bondholders: [(String, UInt64)] = [("bank-one", 1_000), ("asha", 5)]
+
+    /// Acme's instruments, its holders' identity attestations and holdings, a
+    /// dividend of ₹0.50 a share (open: a node settles it when it starts) and a
+    /// ballot closing in 14 days.
+    static func stockchain(agent: PublicKey, now: Timestamp) -> ([LedgerOperation], [Participants.Participant]) {
+        let inr = AssetCode("INR")!
+        let acme = account("acme")
+        let provider = account("kyc-provider")
+        let rules = try! InstrumentRules(agent: KeySet(single: agent), minimumTier: 1, identityProviders: [provider])
+        let year = Timestamp(milliseconds: now.milliseconds + 365 * 86_400_000)
+        var operations: [LedgerOperation] = [
+            .registerInstrument(
+                RegisterInstrument(
+                    asset: shares, issuer: acme, issuanceAccount: account("issuance/ACME"), name: "Acme Tea Ltd ordinary shares",
+                    document: Digest32.sha256(Array("Acme Tea Ltd prospectus (development ledger)".utf8)), authorised: Amount(1_000_000),
+                    currency: inr, terms: .equity(EquityTerms(shareClass: "ordinary", parValue: Amount(1_000))), rules: rules)),
+            .registerInstrument(
+                RegisterInstrument(
+                    asset: bond, issuer: acme, issuanceAccount: account("issuance/ACME29"), name: "Acme Tea 7.50% 2029",
+                    document: Digest32.sha256(Array("Acme Tea 7.50% 2029 term sheet (development ledger)".utf8)), authorised: Amount(100_000),
+                    currency: inr,
+                    terms: .bond(
+                        BondTerms(
+                            faceValue: Amount(100_000), couponBasisPoints: 750, couponMonths: 6, maturity: Timestamp(milliseconds: 1_893_369_600_000),
+                            dayCount: .thirty360)), rules: rules)),
+        ]
+        for name in ["asha", "ravi", "meera", "bank-one"] {
+            operations.append(
+                .attestIdentity(AttestIdentity(provider: provider, account: account(name), tier: name == "bank-one" ? 3 : 1, expiresAt: year)))
+        }
+        for (name, units) in shareholders {
+            operations.append(
+                .transfer(Transfer(asset: shares, debit: account("issuance/ACME"), credit: account(name), amount: Amount(units), memo: "allotment")))
+        }
+        for (name, units) in bondholders {
+            operations.append(
+                .transfer(Transfer(asset: bond, debit: account("issuance/ACME29"), credit: account(name), amount: Amount(units), memo: "allotment")))
+        }
+        operations.append(
+            .declareAction(
+                DeclareAction(asset: shares, terms: .cashDividend(amount: Amount(50), per: Amount(1)), escrowAccount: account("escrow/dividend-1"))))
+        let ballot = BallotTerms(
+            question: "Re-appoint Rao & Co as auditors for 2027?", options: ["yes", "no", "abstain"],
+            closesAt: Timestamp(milliseconds: now.milliseconds + 14 * 86_400_000))
+        operations.append(.declareAction(DeclareAction(asset: shares, terms: .ballot(ballot), escrowAccount: nil)))
+        let named: [Participants.Participant] = [
+            .init(name: "issuance-acme", role: "issuance account of ACME", account: account("issuance/ACME"), key: nil),
+            .init(name: "issuance-acme29", role: "issuance account of ACME29", account: account("issuance/ACME29"), key: nil),
+            .init(name: "dividend-escrow-1", role: "escrow of Acme's first dividend", account: account("escrow/dividend-1"), key: nil),
+        ]
+        return (operations, named)
     }
 
     /// Prices from the three oracles (and, with `attest`, the custodians'

@@ -19,8 +19,8 @@ public struct Khata: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, DevCommand.self, NodeCommand.self, KeysCommand.self, TxCommand.self, AccountCommand.self, LogCommand.self,
-            StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, ReservesCommand.self, WitnessCommand.self,
-            RestoreCommand.self,
+            StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, ReservesCommand.self, InstrumentCommand.self,
+            ActionCommand.self, BallotCommand.self, WitnessCommand.self, RestoreCommand.self,
             BenchCommand.self,
         ]
     )

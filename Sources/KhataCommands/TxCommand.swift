@@ -18,11 +18,15 @@ struct TxCommand: ParsableCommand {
             Each subcommand builds a one-operation transaction from flags, signs it with the
             --key files (or participant names) and submits it to the ledger in --data.
             `khata tx submit FILE` submits transactions written as JSON (docs/ENCODING.md).
-            Exit status: 0 committed, 3 rejected by the ledger (the receipt says why), 1 error.
+            --simulate says what a transaction would come to, changing nothing.
+            Exit status: 0 committed, 3 rejected by the ledger (the receipt says why), 4 refused
+            (its signers are not enough; not logged), 1 error.
             """,
         subcommands: [
             Transfer.self, Pending.self, Post.self, Void.self, CreateAccountCommand.self, RegisterAsset.self,
-            Controllers.self, Close.self, AttestReserveCommand.self, AttestPriceCommand.self, SetPolicy.self, Submit.self,
+            Controllers.self, Close.self, AttestReserveCommand.self, AttestPriceCommand.self, SetPolicy.self,
+            RegisterInstrument.self, InstrumentRulesCommand.self, AttestIdentityCommand.self, Lock.self, Force.self, DVP.self, Dividend.self,
+            Split.self, Coupon.self, Redeem.self, Ballot.self, VoteCommand.self, Submit.self,
         ]
     )
 
@@ -275,6 +279,8 @@ struct TransactionOptions: ParsableArguments {
     var id: String?
     @Flag(name: .customLong("dry-run"), help: "Print the signed transaction as JSON instead of submitting it.")
     var dryRun = false
+    @Flag(help: "Say what the transaction would come to now (committed, or the rule that refuses it) without submitting it.")
+    var simulate = false
     @OptionGroup var output: OutputOptions
     @Option(
         help: ArgumentHelp(
@@ -300,6 +306,7 @@ struct TransactionOptions: ParsableArguments {
             throw CommandFailure(error.message)
         }
         if dryRun { return try printJSON(transaction) }
+        if simulate { return try reportSimulation(try client.simulate(transaction), json: output.json) }
         let receipts: [Receipt]
         do { receipts = try client.submit([transaction]) } catch let error as ClientError where error.status == 403 || error.operation != nil {
             throw TransactionRefused("transaction \(transaction.id) refused: \(error.message)")
@@ -314,7 +321,7 @@ struct TransactionOptions: ParsableArguments {
     func submit(_ build: (any LedgerFacts, Participants) throws -> [LedgerOperation]) throws {
         guard !keys.isEmpty else { throw CommandFailure("pass at least one --key to sign with") }
         if let node { return try submit(to: node, build) }
-        let session = dryRun ? try ledger.openForReading() : try ledger.openForWriting()
+        let session = dryRun || simulate ? try ledger.openForReading() : try ledger.openForWriting()
         let participants = ledger.participants
         let operations = try build(session.ledger.state, participants)
         let transactionID: TransactionID
@@ -334,6 +341,13 @@ struct TransactionOptions: ParsableArguments {
         if dryRun {
             try printJSON(transaction)
             return
+        }
+        if simulate {
+            do throws(MalformedInput) { try transaction.verifySignatures(origin: session.ledger.origin) } catch {
+                throw CommandFailure("the transaction was not simulated: \(error.message)")
+            }
+            let simulation = session.ledger.state.simulate(transaction, at: session.ledger.clock())
+            return try reportSimulation(SimulationView(simulation, transaction: transaction), json: output.json)
         }
         let receipts = try sequence([transaction], on: session.ledger)
         try session.publishCheckpoint()
@@ -409,6 +423,16 @@ func sequence(_ transactions: [Transaction], on ledger: Ledger) throws -> [Recei
     }
 }
 
+/// Prints a simulation and exits as the submission would: 0, 3 (rejected) or 4 (refused).
+func reportSimulation(_ view: SimulationView, json: Bool) throws {
+    if json { try printJSON(view) } else { print("simulated: \(view.result) — \(view.detail)") }
+    switch view.result {
+    case "rejected": throw ExitCode(TxCommand.rejectedExitCode)
+    case "refused": throw ExitCode(TxCommand.refusedExitCode)
+    default: return
+    }
+}
+
 func report(_ receipts: [Receipt], json: Bool) throws {
     if json {
         try printJSON(receipts.count == 1 ? AnyEncodable(receipts[0]) : AnyEncodable(receipts))
@@ -437,11 +461,20 @@ protocol LedgerFacts {
     /// would misread "250.00" as a refusal or "250" as ₹2.50.
     func scale(of asset: AssetCode) throws -> UInt8?
     func pending(_ id: PendingID) -> PendingRecord?
+    /// The currency an instrument's amounts are in; throws if it is not an instrument.
+    func instrumentCurrency(_ code: AssetCode) throws -> AssetCode
+    /// A ballot's options, if `action` is a ballot.
+    func ballotOptions(_ action: UInt64) throws -> [String]?
 }
 
 extension LedgerState: LedgerFacts {
     func scale(of asset: AssetCode) -> UInt8? { assets[asset]?.scale }
     func pending(_ id: PendingID) -> PendingRecord? { pendings[id] }
+    func instrumentCurrency(_ code: AssetCode) throws -> AssetCode {
+        guard let instrument = securities.instruments[code] else { throw CommandFailure("\(code) is not an instrument of this ledger") }
+        return instrument.terms.currency
+    }
+    func ballotOptions(_ action: UInt64) -> [String]? { securities.actions[action]?.declaration.terms.ballot?.options }
 }
 
 struct NodeFacts: LedgerFacts {
@@ -450,6 +483,14 @@ struct NodeFacts: LedgerFacts {
         do { return try client.asset(asset).scale } catch let error as ClientError where error.status == 404 { return nil }
     }
     func pending(_ id: PendingID) -> PendingRecord? { nil }
+    func instrumentCurrency(_ code: AssetCode) throws -> AssetCode {
+        do { return try client.instrument(code).currency } catch let error as ClientError where error.status == 404 {
+            throw CommandFailure("\(code) is not an instrument of this ledger")
+        }
+    }
+    func ballotOptions(_ action: UInt64) throws -> [String]? {
+        do { return try client.action(action).terms.ballot?.options } catch let error as ClientError where error.status == 404 { return nil }
+    }
 }
 
 /// How commands that talk to a node make their client: the ledger key pinned
