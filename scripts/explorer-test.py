@@ -27,7 +27,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 khata = sys.argv[1]
 data = tempfile.mkdtemp(prefix="khata-explorer-")
@@ -138,6 +138,40 @@ try:
             check("an unsigned proof request is refused", False, "it was answered")
         except urllib.error.HTTPError as error:
             check("an unsigned proof request is refused", error.code == 403, str(error.code))
+
+        # The stockchain: Acme's instruments on the home page, an instrument's page with
+        # its holders chart and actions, a holder's entitlement verified in the browser.
+        driver.get(url + "/")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#instruments a.instrument-link"))
+        check("home page lists the instruments", "ACME29" in driver.find_element(By.ID, "instruments").text)
+        driver.get(url + "/#/instrument/ACME")
+
+        def register_committed(d):
+            d.get(url + "/#/instrument/ACME")
+            return d.find_elements(By.ID, "verify-entitlement")
+
+        WebDriverWait(driver, 60, poll_frequency=1).until(register_committed)
+        check("the instrument page draws its holders chart", bool(driver.find_elements(By.ID, "holders-chart")))
+        actions_text = driver.find_element(By.ID, "actions").text
+        check("the genesis dividend is paid to every holder", "to 5 of 5" in actions_text and "complete" in actions_text, actions_text)
+        check("the open ballot shows its question", "Re-appoint" in actions_text, actions_text)
+        Select(driver.find_element(By.ID, "entitlement-action")).select_by_value("1")  # the dividend
+        driver.find_element(By.ID, "entitlement-account").send_keys(asha)
+        driver.find_element(By.ID, "entitlement-key").send_keys(asha_seed)
+        driver.find_element(By.ID, "verify-entitlement").click()
+        entitled = lambda d: "verifying" not in d.find_element(By.ID, "entitlement-result").text and d.find_element(By.ID, "entitlement-result").text
+        WebDriverWait(driver, 20).until(entitled)
+        result = driver.find_element(By.ID, "entitlement-result")
+        check("a holder's entitlement verifies in the browser", result.get_attribute("class") == "ok" and "50000" in result.text, result.text)
+        driver.save_screenshot(os.path.join(data, "instrument.png"))
+        driver.find_element(By.ID, "verify-entitlement-tampered").click()
+        WebDriverWait(driver, 20).until(lambda d: entitled(d) and d.find_element(By.ID, "entitlement-result").get_attribute("class") == "failed")
+        check("a tampered register sum shows as failed", True)
+        driver.set_window_size(390, 844)  # a phone
+        driver.get(url + "/#/instrument/ACME")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "holders-chart"))
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        check("the instrument page fits a phone's width", width <= 420, f"scroll width {width}")
     finally:
         driver.quit()
 except Exception as error:  # a crash of the harness is a failure, with its reason
