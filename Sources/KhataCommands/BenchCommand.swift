@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Khata on this machine.",
-        subcommands: [Engine.self, Signatures.self, Audit.self, Load.self, Liabilities.self]
+        subcommands: [Engine.self, Signatures.self, Audit.self, Load.self, Liabilities.self, Stockchain.self]
     )
 
     struct Engine: ParsableCommand {
@@ -283,6 +283,71 @@ extension BenchCommand {
                 String(
                     format: "Proof: %.2f µs to make, %.2f µs to check, %d bytes", report.proofMicroseconds, report.verifyMicroseconds,
                     report.proofBytes))
+        }
+    }
+
+    struct Stockchain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "DvP trades per second beside single transfers, and a dividend to many holders with transfers alongside.",
+            discussion: """
+                Example:
+                  swift run -c release khata bench stockchain --json
+                  swift run -c release khata bench stockchain --holders 10000 --trades 8000
+                Runs in temporary ledgers under --directory (removed afterwards), durably (SQLite, fsync per batch).
+                The goals (docs/STOCKCHAIN.md): dvp_to_single_ratio ≥ 0.45; with 1,000,000 holders,
+                transfer_p99_ms_during_dividend < 10 and record_date_tree_seconds < 5.
+                Build with -c release: a debug build is many times slower.
+                """
+        )
+
+        @Flag(help: "Print one JSON object instead of text.")
+        var json = false
+        @Option(help: "Holders of the dividend.")
+        var holders = 1_000_000
+        @Option(help: "DvP trades (and as many single transfers) to commit.")
+        var trades = 48_000
+        @Option(help: "Single transfers per second arriving while the dividend settles.")
+        var transferRate = 2_000
+        @Option(help: "Holders paid per settlement entry (1 to 1000).")
+        var holdersPerEntry = ActionSettlement.holdersPerEntry
+        @Option(help: "Where to make the temporary ledgers.")
+        var directory = FileManager.default.temporaryDirectory.path
+
+        func validate() throws {
+            guard (1...Limits.maxSettlementAccounts).contains(holdersPerEntry) else { throw ValidationError("--holders-per-entry is 1 to 1000") }
+            guard (1...10_000_000).contains(holders) else { throw ValidationError("--holders is 1 to 10,000,000") }
+            guard (1...1_000_000).contains(trades) else { throw ValidationError("--trades is 1 to 1,000,000") }
+            guard (1...100_000).contains(transferRate) else { throw ValidationError("--transfer-rate is 1 to 100,000") }
+        }
+
+        func run() throws {
+            var configuration = StockchainBenchmark.Configuration(directory: directory)
+            configuration.holders = holders
+            configuration.trades = trades
+            configuration.transferRate = transferRate
+            configuration.holdersPerEntry = holdersPerEntry
+            let report = try StockchainBenchmark.run(configuration) { message in
+                FileHandle.standardError.write(Data("… \(message)\n".utf8))
+            }
+            if json { return try printJSON(report) }
+            print("Conditions: \(report.cores) cores, \(report.journal).")
+            print(
+                String(
+                    format: "DvP: %.0f trades/s beside %.0f single transfers/s (ratio %.2f; goal ≥ 0.45)", report.dvpPerSecond,
+                    report.singleTransfersPerSecond, report.dvpToSingleRatio))
+            print(
+                String(
+                    format: "Dividend to %d holders: declared in %.2f ms; settled %.0f holders/s (%d an entry), the longest settlement batch %.1f ms",
+                    report.dividendHolders, report.dividendDeclareMilliseconds, report.dividendSettleHoldersPerSecond, report.holdersPerEntry,
+                    report.settleEntryMaxMilliseconds))
+            print(String(format: "Record-date tree: %.2f s on another thread (goal < 5 s)", report.recordDateTreeSeconds))
+            print(
+                String(
+                    format: "Transfers alongside: p50 %.2f ms, p99 %.2f ms (goal < 10); without a dividend p99 %.2f ms; %d transfers",
+                    report.transferP50MillisecondsDuringDividend, report.transferP99MillisecondsDuringDividend,
+                    report.transferP99MillisecondsWithoutDividend, report.transfersDuringDividend))
+            print(String(format: "A simulation on that ledger: %.2f ms", report.simulationMilliseconds))
+            print("Books balanced: \(report.dividendBalanced ? "yes" : "NO")")
         }
     }
 

@@ -17,8 +17,10 @@ public struct LedgerState: Sendable {
     public internal(set) var ledgerKey: PublicKey
     /// The keys that may register assets.
     public internal(set) var issuerKeys: KeySet
-    public internal(set) var accounts: [AccountID: Account] = [:]
-    public internal(set) var balances: [BalanceKey: Balance] = [:]
+    /// Accounts and balances grow without bound: `ShardedMap`s, so that growing
+    /// never rehashes more than a shard in one entry.
+    public internal(set) var accounts = ShardedMap<AccountID, Account>()
+    public internal(set) var balances = ShardedMap<BalanceKey, Balance>()
     public internal(set) var assets: [AssetCode: Asset] = [:]
     public internal(set) var pendings: [PendingID: PendingRecord] = [:]
     public internal(set) var transactions = TransactionIndex()

@@ -19,7 +19,7 @@ import ServiceLifecycle
 ///    directory, builds its Merkle-sum tree and logs a `commit_register`, which
 ///    the state machine checks against the outstanding amount at the record date;
 /// 2. for a payable action, it logs `settle_action` transactions of at most
-///    `Limits.maxSettlementAccounts` holders each, in ascending order, until the
+///    `ActionSettlement.holdersPerEntry` holders each, in ascending order, until the
 ///    action completes. Each is an ordinary transaction through the write path,
 ///    so other transactions interleave and none waits behind a whole dividend.
 ///
@@ -150,7 +150,7 @@ public final class ActionService: Service, @unchecked Sendable {
             start = low
         }
         guard start < entries.count else { return nil }
-        return entries[start..<min(entries.count, start + Limits.maxSettlementAccounts)].map(\.account)
+        return entries[start..<min(entries.count, start + ActionSettlement.holdersPerEntry)].map(\.account)
     }
 
     private func submit(_ operation: LedgerOperation, key: SigningKey, what: String) async throws {

@@ -357,6 +357,11 @@ struct CommandTests {
         #expect(rates[1].fallbackVerifications > rates[1].tableVerifications)
         #expect(rates.allSatisfy { $0.boringSSLPerSecond > 0 && $0.verifierPerSecond > 0 })
         #expect(throws: (any Error).self) { try khata(["bench", "signatures", "--signers", "0"]) }
+        let stockchain = try khata(["bench", "stockchain", "--holders", "1500", "--trades", "200", "--transfer-rate", "200", "--json"])
+        let dividend = try JSONDecoder().decode(StockchainBenchmark.Report.self, from: Data(stockchain.utf8))
+        // 1,500 holders and the 64 sellers; settled in 2 entries of at most 1,000.
+        #expect(dividend.dividendHolders == 1_564 && dividend.dividendBalanced && dividend.dvpPerSecond > 0)
+        #expect(dividend.recordDateTreeSeconds > 0 && dividend.dividendSettleHoldersPerSecond > 0)
     }
 }
 

@@ -15,8 +15,8 @@ func apply(_ state: inout LedgerState, _ transaction: Transaction, advance: UInt
 
 /// Everything a rejected transaction must leave untouched.
 struct Books: Equatable {
-    let balances: [BalanceKey: Balance]
-    let accounts: [AccountID: Account]
+    let balances: ShardedMap<BalanceKey, Balance>
+    let accounts: ShardedMap<AccountID, Account>
     let assets: [AssetCode: Asset]
     let pendings: [PendingID: PendingRecord]
     let reserves: ReserveState

@@ -21,18 +21,33 @@ func stockchainExamples() -> [(name: String, operation: LedgerOperation)] {
         ("op-register-instrument", .registerInstrument(S.registration)),
         ("op-register-bond", .registerInstrument(bond)),
         ("op-set-instrument-rules", .setInstrumentRules(SetInstrumentRules(asset: S.shares, rules: .open))),
-        ("op-attest-identity", .attestIdentity(AttestIdentity(provider: S.kyc, account: Fixture.alice, tier: 2, expiresAt: Timestamp(milliseconds: 1_893_456_000_000)))),
+        (
+            "op-attest-identity",
+            .attestIdentity(AttestIdentity(provider: S.kyc, account: Fixture.alice, tier: 2, expiresAt: Timestamp(milliseconds: 1_893_456_000_000)))
+        ),
         ("op-lock-holding", .lockHolding(LockHolding(asset: S.shares, account: Fixture.bob, amount: Amount(.max), reason: "court order"))),
         (
             "op-forced-transfer",
-            .forcedTransfer(ForcedTransfer(transfer: Transfer(asset: S.shares, debit: Fixture.bob, credit: Fixture.alice, amount: Amount(300), memo: "recovery")))
+            .forcedTransfer(
+                ForcedTransfer(transfer: Transfer(asset: S.shares, debit: Fixture.bob, credit: Fixture.alice, amount: Amount(300), memo: "recovery")))
         ),
-        ("op-declare-dividend", .declareAction(DeclareAction(asset: S.shares, terms: .cashDividend(amount: Amount(250), per: Amount(1)), escrowAccount: accountID(0x300)))),
-        ("op-declare-split", .declareAction(DeclareAction(asset: S.shares, terms: .split(numerator: 1, denominator: 3, cashInLieu: Amount(999)), escrowAccount: accountID(0x301)))),
+        (
+            "op-declare-dividend",
+            .declareAction(DeclareAction(asset: S.shares, terms: .cashDividend(amount: Amount(250), per: Amount(1)), escrowAccount: accountID(0x300)))
+        ),
+        (
+            "op-declare-split",
+            .declareAction(
+                DeclareAction(asset: S.shares, terms: .split(numerator: 1, denominator: 3, cashInLieu: Amount(999)), escrowAccount: accountID(0x301)))
+        ),
         ("op-declare-coupon", .declareAction(DeclareAction(asset: AssetCode("ACME29")!, terms: .coupon(days: 0), escrowAccount: accountID(0x302)))),
         ("op-declare-ballot", .declareAction(DeclareAction(asset: S.shares, terms: .ballot(ballot), escrowAccount: nil))),
         ("op-settle-action", .settleAction(SettleAction(action: 1, accounts: [Fixture.alice, Fixture.bob]))),
-        ("op-commit-register", .commitRegister(CommitRegister(action: 1, total: Amount(300), leafCount: 1_024, root: Digest32(bytes: Array(repeating: 0xAB, count: 32))!))),
+        (
+            "op-commit-register",
+            .commitRegister(
+                CommitRegister(action: 1, total: Amount(300), leafCount: 1_024, root: Digest32(bytes: Array(repeating: 0xAB, count: 32))!))
+        ),
         ("op-cast-vote", .castVote(CastVote(action: 2, account: Fixture.alice, option: 1))),
     ]
 }
