@@ -361,7 +361,7 @@ extension SecuritiesState {
 extension LedgerState {
     /// Counts a pending transfer of an instrument opening (+1) or resolving (−1).
     mutating func countHold(of asset: AssetCode, by change: Int, _ context: inout ApplyContext) {
-        guard securities.instruments[asset] != nil else { return }
+        guard !securities.instruments.isEmpty, securities.instruments[asset] != nil else { return }
         context.undo.append(.openHolds(asset, securities.openHolds[asset]))
         securities.countHold(of: asset, by: change)
     }

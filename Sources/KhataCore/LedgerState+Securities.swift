@@ -102,7 +102,7 @@ extension LedgerState {
     /// signatures too; the debit may not touch a locked part of the holding;
     /// then the receiver's rules (`checkReceiver`). Nil for other assets.
     func checkInstrumentTransfer(_ op: Transfer, pending: Bool, _ context: inout ApplyContext) -> RejectionCode? {
-        guard let instrument = securities.instruments[op.asset] else { return nil }
+        guard !securities.instruments.isEmpty, let instrument = securities.instruments[op.asset] else { return nil }
         guard !instrument.isRedeemed else { return .instrumentRedeemed }
         guard !securities.isSettling(op.asset) else { return .instrumentSettling }
         if op.credit == instrument.terms.issuanceAccount {
@@ -145,7 +145,9 @@ extension LedgerState {
     /// After an issue (a debit of the instrument's issuance account): what is
     /// outstanding, issued and pending issue, is within the authorised amount.
     func checkAuthorised(_ asset: AssetCode, debit: AccountID) -> RejectionCode? {
-        guard let instrument = securities.instruments[asset], debit == instrument.terms.issuanceAccount else { return nil }
+        guard !securities.instruments.isEmpty, let instrument = securities.instruments[asset], debit == instrument.terms.issuanceAccount else {
+            return nil
+        }
         // A split issues as it settles; its authorised amount scales when it completes.
         guard !securities.isSettling(asset) else { return nil }
         let outstanding = -balance(of: debit, in: asset).available
@@ -155,7 +157,7 @@ extension LedgerState {
     /// Before a pending transfer of an instrument is posted to an account with no
     /// holding: the holder limit, which a pending transfer does not reserve.
     func checkHolderLimit(posting record: PendingRecord) -> RejectionCode? {
-        guard let instrument = securities.instruments[record.transfer.asset] else { return nil }
+        guard !securities.instruments.isEmpty, let instrument = securities.instruments[record.transfer.asset] else { return nil }
         guard !securities.isSettling(record.transfer.asset) else { return .instrumentSettling }
         let transfer = record.transfer
         guard transfer.credit != instrument.issuer && transfer.credit != instrument.terms.issuanceAccount else { return nil }
