@@ -36,7 +36,9 @@ public struct InstrumentView: Codable, Sendable {
         case rulesSetAt = "rules_set_at"
     }
 
-    public init(_ instrument: Instrument, state: LedgerState) {
+    /// `actions`: the instrument's action ids, if the caller has them grouped
+    /// already (a listing of every instrument); else found by a scan.
+    public init(_ instrument: Instrument, state: LedgerState, actions known: [UInt64]? = nil) {
         let terms = instrument.terms
         asset = terms.asset
         name = terms.name
@@ -54,7 +56,8 @@ public struct InstrumentView: Codable, Sendable {
         rules = instrument.rules
         registeredAt = instrument.registeredAt
         rulesSetAt = instrument.rulesSetAt
-        actions = Array(state.securities.actions.values.filter { $0.asset == terms.asset }.map(\.id).sorted(by: >).prefix(100))
+        let ids = known ?? state.securities.actions.values.filter { $0.asset == terms.asset }.map(\.id)
+        actions = Array(ids.sorted(by: >).prefix(100))
     }
 }
 

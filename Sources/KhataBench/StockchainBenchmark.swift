@@ -106,13 +106,20 @@ public enum StockchainBenchmark {
             var book = HoldingBook(asset: action.asset)
             for entry in entries { book.set(entry.account, posted: Int128(entry.units)) }
             let built = try! LiabilityTree.build(holdings: book.view, asOf: action.recordDate.value, saltKey: Array(repeating: 7, count: 32))
-            tree.finish(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, accounts: entries.map(\.account), total: built.total)
+            tree.finish(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, accounts: entries.map(\.account), tree: built)
         }
         builder.stackSize = 8 << 20
         builder.start()
         // Settlement chunks follow the register's order; the tree thread computes the
         // same register, so the sequencer waits for the first list only to know whom to pay.
         let accounts = tree.waitForAccounts()
+        // The register goes into the log before anyone is paid from it.
+        let built = tree.tree!
+        let commit = try Transaction(
+            id: .random(), operations: [.commitRegister(CommitRegister(action: id, total: Amount(built.total), leafCount: built.leafCount, root: built.root))]
+        ).signed(by: [workload.ledgerKey], origin: Workload.origin)
+        let committed = try ledger.submit([try SignatureVerifier.verify([commit], origin: Workload.origin)[0].get()])
+        precondition(committed[0].receipt?.outcome == .committed, "StockchainBenchmark: the register \(committed[0])")
         let size = configuration.holdersPerEntry
         let chunks = stride(from: 0, to: accounts.count, by: size).map { Array(accounts[$0..<min($0 + size, accounts.count)]) }
         progress("settling \(accounts.count) holders in \(chunks.count) entries, with transfers alongside")
@@ -272,10 +279,12 @@ public enum StockchainBenchmark {
         private let condition = NSCondition()
         private var accounts: [AccountID]?
         private(set) var seconds = 0.0
+        private(set) var tree: LiabilityTree?
 
-        func finish(seconds: Double, accounts: [AccountID], total: UInt64) {
+        func finish(seconds: Double, accounts: [AccountID], tree: LiabilityTree) {
             condition.withLock {
                 self.seconds = seconds
+                self.tree = tree
                 self.accounts = accounts
                 condition.broadcast()
             }

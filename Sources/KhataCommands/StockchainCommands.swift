@@ -6,7 +6,9 @@ import KhataClient
 import KhataCore
 import KhataEd25519
 import KhataEngine
+import KhataLiabilities
 import KhataLog
+import KhataNode
 import KhataVerify
 
 // `khata instrument …`, `khata action …`, `khata ballot …` (docs/STOCKCHAIN.md).
@@ -205,29 +207,50 @@ struct ActionCommand: ParsableCommand {
 
     struct Settle: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Settle every remaining holder of an action in the ledger directory, as the issuer (a node settles by itself).",
-            discussion: "Example:\n  khata action settle 1 --data ./ledger --key acme")
+            abstract: "Commit an action's register and settle every remaining holder, in the ledger directory (a node does this by itself).",
+            discussion: """
+                Example:
+                  khata action settle 1 --data ./ledger
+                Signs with the ledger key named by `ledger_key` in DIR/khata.json: the ledger alone settles,
+                in ascending order, so that nobody can skip a holder. Keeps the register in DIR/registers/.
+                """
+        )
         @OptionGroup var ledger: LedgerOptions
-        @Option(name: .customLong("key"), help: "The issuer's key file or participant name (repeatable for a threshold).")
-        var keys: [String]
         @Argument(help: "The action id.")
         var id: UInt64
 
         func run() throws {
             let session = try ledger.openForWriting()
-            let signers = try keys.map { try ledger.participants.signingKey($0, directory: ledger.data) }
+            let configuration = try NodeConfiguration.load(from: ledger.data)
+            guard let key = try configuration.ledgerSigningKey(directory: ledger.data, ledger: session.ledger) else {
+                throw CommandFailure(
+                    "settling needs the ledger key: name it as ledger_key in \(ledger.data)/khata.json (a node with it settles by itself)")
+            }
+            let submit = { (operation: LedgerOperation) throws -> Void in
+                let transaction: Transaction
+                do {
+                    transaction = try Transaction(id: .random(), operations: [operation]).signed(by: [key], origin: session.ledger.origin)
+                } catch let error as MalformedInput {
+                    throw CommandFailure(error.message)
+                }
+                let receipt = try sequence([transaction], on: session.ledger)[0]
+                guard receipt.outcome.isCommitted else { throw CommandFailure("action \(id): \(receipt.outcome.text)") }
+            }
+            guard let declared = session.ledger.state.securities.actions[id] else { throw CommandFailure("no action \(id) in this ledger") }
+            if declared.isOpen && declared.register == nil {
+                let entries = session.ledger.state.register(of: declared)
+                let tree = try ActionService.tree(
+                    entries, asset: declared.asset, recordDate: declared.recordDate, saltKey: LiabilityHashing.saltKey(ledgerSeed: key.seed))
+                try RegisterFile.save(entries, action: id, in: "\(ledger.data)/registers")
+                try submit(.commitRegister(CommitRegister(action: id, total: Amount(tree.total), leafCount: tree.leafCount, root: tree.root)))
+                print("action \(id): register of \(entries.count) holder(s) committed, root \(tree.root.hex)")
+            }
             var settled = 0
             while let action = session.ledger.state.securities.actions[id], action.isOpen, action.declaration.terms.ballot == nil {
                 let register = session.ledger.state.register(of: action).filter { action.cursor == nil || $0.account > action.cursor! }
                 guard !register.isEmpty else { break }
                 let chunk = Array(register.prefix(Limits.maxSettlementAccounts).map(\.account))
-                let transaction: Transaction
-                do {
-                    transaction = try Transaction(id: .random(), operations: [.settleAction(SettleAction(action: id, accounts: chunk))])
-                        .signed(by: signers, origin: session.ledger.origin)
-                } catch { throw CommandFailure(error.message) }
-                let receipt = try sequence([transaction], on: session.ledger)[0]
-                guard receipt.outcome.isCommitted else { throw CommandFailure("settlement refused: \(receipt.outcome.text)") }
+                try submit(.settleAction(SettleAction(action: id, accounts: chunk)))
                 settled += chunk.count
             }
             try session.publishCheckpoint()

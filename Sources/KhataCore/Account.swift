@@ -59,6 +59,10 @@ public struct Account: Hashable, Sendable {
     /// Only issuance accounts may go negative: they carry the negative side of a supply.
     public var mayGoNegative: Bool { issuedAsset != nil }
 
+    /// A corporate action's escrow account: no controllers and no issued asset.
+    /// Only its action moves money in and out of it.
+    public var isEscrow: Bool { controllers == nil && issuedAsset == nil }
+
     /// Flags as encoded: bit 0 may go negative, bit 1 closed.
     public var flags: UInt8 { (mayGoNegative ? 1 : 0) | (isClosed ? 2 : 0) }
 }

@@ -38,6 +38,14 @@ struct Heap<Element: Comparable & Sendable>: Sendable {
 
 /// When a pending transfer expires; ordered by time, then by id, so that expiries
 /// at the same millisecond resolve in one deterministic order.
+/// When an open ballot closes. Entries whose ballot is gone (a rolled-back
+/// declaration) or closed are skipped when popped.
+struct BallotClose: Comparable, Sendable {
+    let at: Timestamp
+    let action: UInt64
+    static func < (a: Self, b: Self) -> Bool { (a.at, a.action) < (b.at, b.action) }
+}
+
 struct Expiry: Comparable, Sendable {
     let at: Timestamp
     let pending: PendingID

@@ -14,10 +14,13 @@ extension LedgerState {
         guard let instrument = securities.instruments[op.asset] else { return .instrumentInvalid }
         guard context.isAuthorized(by: issuerAuthority(of: instrument)) else { return .insufficientSignatures }
         guard !instrument.isRedeemed else { return .instrumentRedeemed }
+        // Holdings are in old and new units at once while a split or redemption settles.
+        guard !securities.isSettling(op.asset) else { return .instrumentSettling }
+        guard (securities.openActions[op.asset]?.count ?? 0) < Limits.maxOpenActionsPerInstrument else { return .limitExceeded }
         if let ballot = op.terms.ballot { return openBallot(op, ballot, &context) }
         guard let escrowAccount = op.escrowAccount, accounts[escrowAccount] == nil else { return .accountExists }
         if op.terms.changesHoldings {
-            guard !securities.isSettling(op.asset), (securities.openHolds[op.asset] ?? 0) == 0 else { return .instrumentSettling }
+            guard (securities.openHolds[op.asset] ?? 0) == 0 else { return .instrumentSettling }
         }
         let outstanding = supply(of: op.asset)
         let holderCount = UInt64(holders[op.asset] ?? 0)
@@ -43,8 +46,11 @@ extension LedgerState {
             }
             guard let total = rate!.owed(outstanding) else { return .amountOverflow }
             escrow = total
-        case .split(_, _, let cash):
+        case .split(let numerator, let denominator, let cash):
             rate = nil
+            // What is outstanding after the split must fit, as every holding's does.
+            let after = UInt128(outstanding) * UInt128(numerator) / UInt128(denominator)
+            guard after <= UInt128(Limits.maxLiabilityTotal) else { return .amountOverflow }
             // Each holder's fraction is less than one new minor unit.
             let (total, overflow) = cash.units.multipliedReportingOverflow(by: holderCount)
             guard !overflow else { return .amountOverflow }
@@ -83,9 +89,9 @@ extension LedgerState {
             return .actionInvalid
         }
         let id = op.action
-        if !context.isAuthorized(by: KeySet(single: ledgerKey)) {
-            guard context.isAuthorized(by: issuerAuthority(of: instrument)) else { return .insufficientSignatures }
-        }
+        guard context.isAuthorized(by: KeySet(single: ledgerKey)) else { return .insufficientSignatures }
+        // The register is in the log before anyone is paid from it.
+        guard found.register != nil else { return .actionInvalid }
         if let cursor = found.cursor, op.accounts[0] <= cursor { return .actionInvalid }
         context.undo.append(.actionProgress(id, found.progress))
         let currency = instrument.terms.currency
@@ -123,9 +129,9 @@ extension LedgerState {
             }
             // A payment an account cannot take (closed, or holding its most assets)
             // stays in escrow and returns to the issuer with the remainder.
-            if cash > 0 && canReceive(account, currency) {
+            if cash > 0 && canReceive(account) {
                 let pay = Transfer(asset: currency, debit: escrowAccount, credit: account, amount: Amount(cash))
-                if let code = movePosted(pay, &context) { return code }
+                if let code = movePosted(pay, &context, limited: false) { return code }
                 securities.actions[id]!.paid += cash
             }
             securities.actions[id]!.settledUnits += units
@@ -146,7 +152,7 @@ extension LedgerState {
             rate: nil, escrowed: 0)
         securities.nextAction = id + 1
         securities.openActions[op.asset, default: []].append(id)
-        securities.nextBallotClose = min(securities.nextBallotClose ?? ballot.closesAt, ballot.closesAt)
+        context.newBallotCloses.append(BallotClose(at: ballot.closesAt, action: id))
         return nil
     }
 
@@ -167,26 +173,18 @@ extension LedgerState {
     /// the entry `index`: its votes stand, its saved holdings are let go. Runs
     /// at the start of each entry, like expiry, and is never undone.
     mutating func closeBallots(upTo time: Timestamp, at index: LeafIndex) {
-        guard let next = securities.nextBallotClose, next <= time else { return }
-        var nextClose: Timestamp?
-        for (asset, ids) in securities.openActions {
-            for id in ids {
-                guard let ballot = securities.actions[id]!.declaration.terms.ballot else { continue }
-                if ballot.closesAt <= time {
-                    securities.actions[id]!.completedAt = index
-                    securities.actions[id]!.saved = [:]
-                    securities.closeAction(id, of: asset)
-                } else {
-                    nextClose = min(nextClose ?? ballot.closesAt, ballot.closesAt)
-                }
-            }
+        while let next = ballotCloses.minimum, next.at <= time {
+            _ = ballotCloses.popMinimum()
+            guard let action = securities.actions[next.action], action.isOpen, action.declaration.terms.ballot?.closesAt == next.at else { continue }
+            securities.actions[next.action]!.completedAt = index
+            securities.actions[next.action]!.saved = [:]
+            securities.closeAction(next.action, of: action.asset)
         }
-        securities.nextBallotClose = nextClose
     }
 
     mutating func commitRegister(_ op: CommitRegister, _ context: inout ApplyContext) -> RejectionCode? {
         guard context.isAuthorized(by: KeySet(single: ledgerKey)) else { return .insufficientSignatures }
-        guard let action = securities.actions[op.action] else { return .actionInvalid }
+        guard let action = securities.actions[op.action], action.isOpen else { return .actionInvalid }
         guard action.register == nil, op.total.units == action.outstanding else { return .registerMismatch }
         context.undo.append(.actionProgress(op.action, action.progress))
         securities.actions[op.action]!.register = RegisterCommitment(
@@ -249,10 +247,12 @@ extension LedgerState {
         securities.locks[key] = HoldingLock(amount: Amount(scaled), until: lock.until, reason: lock.reason, index: lock.index)
     }
 
-    /// Whether a settlement can pay `account` in `asset`: open, and holding the asset or room for one more.
-    private func canReceive(_ account: AccountID, _ asset: AssetCode) -> Bool {
-        guard let holder = accounts[account], !holder.isClosed, holder.issuedAsset == nil else { return false }
-        return holder.assets.contains(asset) || holder.assets.count < Limits.maxAssetsPerAccount
+    /// Whether a settlement can pay `account`: an ordinary account, not closed
+    /// (a closed account holds nothing, so it can only be owed a dividend on a
+    /// holding it had at the record date and then gave up).
+    private func canReceive(_ account: AccountID) -> Bool {
+        guard let holder = accounts[account], !holder.isClosed, holder.issuedAsset == nil, !holder.isEscrow else { return false }
+        return true
     }
 
     /// `account`'s holding of an action's instrument at its record date.
@@ -334,11 +334,6 @@ extension CorporateAction {
 }
 
 extension SecuritiesState {
-    /// The earliest closing time of an open ballot. Derived from `actions`.
-    mutating func recomputeNextBallotClose() {
-        nextBallotClose = openActions.values.joined().compactMap { actions[$0]!.declaration.terms.ballot?.closesAt }.min()
-    }
-
     mutating func closeAction(_ id: UInt64, of asset: AssetCode) {
         openActions[asset]?.removeAll { $0 == id }
         if openActions[asset]?.isEmpty == true { openActions[asset] = nil }

@@ -74,6 +74,7 @@ extension LedgerState {
             }
         }
         for expiry in context.newExpiries { expiries.push(expiry) }
+        for close in context.newBallotCloses { ballotCloses.push(close) }
         return .committed
     }
 
@@ -142,7 +143,10 @@ extension LedgerState {
 
     /// Moves a checked transfer's amount from debit to credit, then checks what
     /// an issue must keep (mint coverage, an instrument's authorised amount).
-    mutating func movePosted(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+    /// `limited` false: a corporate action's payment, which an account takes even
+    /// past `Limits.maxAssetsPerAccount` (its asset is a registered currency, so
+    /// few), so that nobody can make a holder lose a payout by filling its list.
+    mutating func movePosted(_ op: Transfer, _ context: inout ApplyContext, limited: Bool = true) -> RejectionCode? {
         let debitKey = BalanceKey(account: op.debit, asset: op.asset)
         let creditKey = BalanceKey(account: op.credit, asset: op.asset)
         var debit = balances[debitKey] ?? Balance()
@@ -152,7 +156,7 @@ extension LedgerState {
         }
         debit.debitsPosted = debits
         credit.creditsPosted = credits
-        if let code = listAsset(of: op, &context) { return code }
+        if let code = listAsset(of: op, &context, limited: limited) { return code }
         store(debitKey, debit, &context)
         store(creditKey, credit, &context)
         return checkMint(of: op.asset, from: op.debit, context) ?? checkAuthorised(op.asset, debit: op.debit)
@@ -272,6 +276,8 @@ extension LedgerState {
         for account in [debit, credit] where account.issuedAsset != nil && account.issuedAsset != op.asset {
             return .assetMismatch
         }
+        // An escrow account takes only its action's money (so paid + returned = set aside).
+        guard !credit.isEscrow else { return .issuanceAccountRestricted }
         if !context.authorizedAccounts.contains(op.debit) {
             guard context.isAuthorized(by: authority(of: op.debit)) else { return .insufficientSignatures }
             context.authorizedAccounts.append(op.debit)
@@ -285,11 +291,11 @@ extension LedgerState {
 
     /// Adds the transfer's asset to both accounts' lists of assets (kept sorted),
     /// within `Limits.maxAssetsPerAccount`.
-    mutating func listAsset(of op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+    mutating func listAsset(of op: Transfer, _ context: inout ApplyContext, limited: Bool = true) -> RejectionCode? {
         for id in [op.debit, op.credit] {
             var account = accounts[id]!
             guard !account.assets.contains(op.asset) else { continue }
-            guard account.assets.count < Limits.maxAssetsPerAccount else { return .limitExceeded }
+            guard !limited || account.assets.count < Limits.maxAssetsPerAccount else { return .limitExceeded }
             context.undo.append(.account(id, account))
             let position = account.assets.firstIndex(where: { $0 > op.asset }) ?? account.assets.count
             account.assets.insert(op.asset, at: position)
@@ -378,6 +384,7 @@ struct ApplyContext {
     var operation: UInt16 = 0
     var undo: [Undo] = []
     var newExpiries: [Expiry] = []
+    var newBallotCloses: [BallotClose] = []
     /// Debit accounts already found authorised in this transaction, so that a
     /// batch of transfers from one account counts its signatures once.
     var authorizedAccounts: [AccountID] = []

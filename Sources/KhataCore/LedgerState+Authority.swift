@@ -14,8 +14,7 @@ import KhataEd25519
 public struct Refusal: Error, Hashable, Sendable, CustomStringConvertible {
     public let transaction: TransactionID
     /// `insufficientSignatures`, `governanceThresholdNotMet`, `accountNotFound`, `pendingNotFound`,
-    /// `instrumentInvalid` (an instrument operation naming no instrument) or
-    /// `actionInvalid` (an issuer's settlement naming no action);
+    /// `instrumentInvalid` (an instrument operation naming no instrument);
     /// or `idReusedWithDifferentContent` when another body already holds the id.
     public let code: RejectionCode
     /// The operation at fault, by position.
@@ -126,14 +125,9 @@ extension LedgerState {
             case .declareAction(let op):
                 guard let instrument = overlay.instrument(op.asset, in: self) else { return refuse(.instrumentInvalid) }
                 if let code = overlay.check(issuerOf: instrument, in: self, signers: signers) { return refuse(code) }
-            case .settleAction(let op):
-                // The ledger key, or the issuer of the action's instrument (an action
-                // declared earlier in this transaction cannot be settled by it: it has no id yet to name).
-                guard !KeySet(single: ledgerKey).isSatisfied(by: signers) else { break }
-                guard let asset = securities.actions[op.action]?.asset, let instrument = overlay.instrument(asset, in: self) else {
-                    return refuse(.actionInvalid)
-                }
-                if let code = overlay.check(issuerOf: instrument, in: self, signers: signers) { return refuse(code) }
+            case .settleAction:
+                // The ledger key alone settles, strictly in order: nobody can skip a holder.
+                guard KeySet(single: ledgerKey).isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
             case .commitRegister:
                 guard KeySet(single: ledgerKey).isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
             case .castVote(let op):

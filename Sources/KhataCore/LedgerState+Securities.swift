@@ -79,14 +79,14 @@ extension LedgerState {
         let transfer = op.transfer
         guard let instrument = securities.instruments[transfer.asset] else { return .instrumentInvalid }
         guard context.isAuthorized(by: agentAuthority(of: instrument)) else { return .insufficientSignatures }
+        guard !instrument.isRedeemed else { return .instrumentRedeemed }
         guard !securities.isSettling(transfer.asset) else { return .instrumentSettling }
         guard !transfer.amount.isZero else { return .amountZero }
         guard transfer.debit != transfer.credit else { return .sameAccount }
         guard let debit = accounts[transfer.debit], let credit = accounts[transfer.credit] else { return .accountNotFound }
         guard !debit.isClosed && !credit.isClosed else { return .accountClosed }
-        // Never an issue: the issuer issues, with its own threshold.
-        guard debit.issuedAsset == nil else { return .issuanceAccountRestricted }
-        guard credit.issuedAsset == nil || credit.issuedAsset == transfer.asset else { return .assetMismatch }
+        // Never an issue nor a cancellation: the issuer does those, with its own threshold.
+        guard debit.issuedAsset == nil, credit.issuedAsset == nil, !credit.isEscrow else { return .issuanceAccountRestricted }
         guard balance(of: transfer.debit, in: transfer.asset).available >= Int128(transfer.amount.units) else {
             return .exceedsAvailableBalance
         }

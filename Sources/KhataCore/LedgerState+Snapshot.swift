@@ -103,6 +103,9 @@ extension LedgerState {
         for record in pendings.values where record.state == .pending && securities.instruments[record.transfer.asset] != nil {
             securities.countHold(of: record.transfer.asset, by: 1)
         }
+        for id in securities.openActions.values.joined() {
+            if let ballot = securities.actions[id]!.declaration.terms.ballot { ballotCloses.push(BallotClose(at: ballot.closesAt, action: id)) }
+        }
     }
 }
 

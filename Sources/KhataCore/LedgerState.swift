@@ -39,6 +39,8 @@ public struct LedgerState: Sendable {
     /// holder listings. Derived from `balances`.
     public internal(set) var instrumentHoldings: [AssetCode: HoldingBook] = [:]
     var expiries = Heap<Expiry>()
+    /// Open ballots by closing time. Derived from the securities state.
+    var ballotCloses = Heap<BallotClose>()
     /// The number of entries applied: the index the next entry must have.
     public internal(set) var size: UInt64 = 0
     /// The time of the last entry applied.
@@ -100,7 +102,11 @@ public struct LedgerState: Sendable {
             case .declareAction(let op):
                 if let escrow = op.escrowAccount { touched.insert(escrow) }
                 if let issuer = securities.instruments[op.asset]?.issuer { touched.insert(issuer) }
-            case .settleAction(let op): touched.formUnion(op.accounts)
+            case .settleAction(let op):
+                touched.formUnion(op.accounts)
+                if let action = securities.actions[op.action], let instrument = securities.instruments[action.asset] {
+                    touched.formUnion([instrument.issuer, instrument.terms.issuanceAccount] + (action.declaration.escrowAccount.map { [$0] } ?? []))
+                }
             case .commitRegister: break
             case .castVote(let op): touched.insert(op.account)
             }

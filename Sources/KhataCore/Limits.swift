@@ -70,6 +70,9 @@ public enum Limits {
     /// Holders one settlement entry pays or adjusts: bounds the time one entry
     /// holds the sequencer (docs/STOCKCHAIN.md, "Settlement").
     public static let maxSettlementAccounts = 1_000
+    /// Actions (ballots included) open at once on one instrument: every change of
+    /// a holding saves its record-date value in each, so each costs every transfer.
+    public static let maxOpenActionsPerInstrument = 16
     /// Bytes of a ballot's question.
     public static let maxBallotQuestionBytes = 200
     /// Options of one ballot (at least 2).

@@ -38,6 +38,13 @@ public final class ActionService: Service, @unchecked Sendable {
     private var trees: [UInt64: LiabilityTree] = [:]
     private var treeOrder: [UInt64] = []
     private static let keptTrees = 4
+    /// Actions whose last step failed, and when to try them again: one that
+    /// cannot progress (its tree cannot be built, its settlement is rejected)
+    /// waits a minute and never holds up the others.
+    private var backoff: [UInt64: ContinuousClock.Instant] = [:]
+    private static let retryAfter: Duration = .seconds(60)
+    /// One tree built at a time for proofs: a burst of requests cannot start many.
+    private let treeBuild = NSLock()
 
     /// `ledgerKey` nil: the node cannot sign, so it settles nothing (the issuer
     /// may). `directory`: where register files are kept (nil: memory only).
@@ -78,14 +85,25 @@ public final class ActionService: Service, @unchecked Sendable {
         let open = sequencer.read { ledger in
             ledger.state.securities.openActions.values.joined().sorted().map { ledger.state.securities.actions[$0]! }
         }
-        for action in open {
-            if action.register == nil {
-                try await commitRegister(of: action.id, key: key)
-                return true
-            }
-            if action.declaration.terms.ballot == nil, let accounts = try await nextHolders(of: action) {
-                try await submit(
-                    .settleAction(SettleAction(action: action.id, accounts: accounts)), key: key, what: "settlement of action \(action.id)")
+        // Registers kept for settling are let go once their action is done (proofs read the file).
+        let openIDs = Set(open.map(\.id))
+        lock.withLock { registers = registers.filter { openIDs.contains($0.key) || trees[$0.key] != nil } }
+        let now = ContinuousClock.now
+        for action in open where lock.withLock({ backoff[action.id].map { $0 <= now } ?? true }) {
+            do {
+                if action.register == nil {
+                    try await commitRegister(of: action.id, key: key)
+                    return true
+                }
+                if action.declaration.terms.ballot == nil, let accounts = try await nextHolders(of: action) {
+                    try await submit(
+                        .settleAction(SettleAction(action: action.id, accounts: accounts)), key: key, what: "settlement of action \(action.id)")
+                    return true
+                }
+            } catch {
+                if Task.isShuttingDownGracefully { throw error }
+                lock.withLock { backoff[action.id] = .now + Self.retryAfter }
+                logger.error("corporate action step failed; retrying it in a minute", metadata: ["action": "\(action.id)", "error": "\(error)"])
                 return true
             }
         }
@@ -99,8 +117,20 @@ public final class ActionService: Service, @unchecked Sendable {
     public func proof(action id: UInt64, account: AccountID, recordDate: LeafIndex, asset: AssetCode) async throws -> LiabilityProof?? {
         if let tree = lock.withLock({ trees[id] }) { return .some(tree.proof(for: account)) }
         guard let entries = try register(id) else { return .none }
+        // Not a holder: answered from the sorted register, without building anything.
+        var (low, high) = (0, entries.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].account < account { low = middle + 1 } else { high = middle }
+        }
+        guard low < entries.count, entries[low].account == account else { return .some(nil) }
         let saltKey = self.saltKey
-        let tree = try await onOwnThread { try Self.tree(entries, asset: asset, recordDate: recordDate, saltKey: saltKey) }
+        let tree = try await onOwnThread { [self] in
+            try treeBuild.withLock {
+                if let built = lock.withLock({ trees[id] }) { return built }
+                return try Self.tree(entries, asset: asset, recordDate: recordDate, saltKey: saltKey)
+            }
+        }
         keep(tree, for: id)
         return .some(tree.proof(for: account))
     }
@@ -158,14 +188,15 @@ public final class ActionService: Service, @unchecked Sendable {
         let verified = try SignatureVerifier.verify([transaction], origin: origin)[0].get()
         let result = try await sequencer.submit([verified])[0]
         guard let receipt = result.receipt, receipt.outcome == .committed else {
-            // Another settler (the issuer) may have gone first: the next step reads the state again.
-            return logger.warning("\(what) not committed", metadata: ["result": "\(result)"])
+            throw ServiceFailure("\(what) not committed: \(result)")
         }
     }
 
     // MARK: Registers and trees
 
-    static func tree(_ entries: [RegisterEntry], asset: AssetCode, recordDate: LeafIndex, saltKey: [UInt8]) throws -> LiabilityTree {
+    /// The register's Merkle-sum tree: the liabilities tree of docs/RESERVES.md
+    /// with the instrument as asset and the record date's index as `as_of`.
+    public static func tree(_ entries: [RegisterEntry], asset: AssetCode, recordDate: LeafIndex, saltKey: [UInt8]) throws -> LiabilityTree {
         var book = HoldingBook(asset: asset)
         for entry in entries { book.set(entry.account, posted: Int128(entry.units)) }
         return try LiabilityTree.build(holdings: book.view, asOf: recordDate.value, saltKey: saltKey)
@@ -175,7 +206,11 @@ public final class ActionService: Service, @unchecked Sendable {
         lock.withLock {
             if trees[id] == nil { treeOrder.append(id) }
             trees[id] = tree
-            while treeOrder.count > Self.keptTrees { trees[treeOrder.removeFirst()] = nil }
+            while treeOrder.count > Self.keptTrees {
+                let evicted = treeOrder.removeFirst()
+                trees[evicted] = nil
+                registers[evicted] = nil  // read again from its file when asked
+            }
         }
     }
 
@@ -191,17 +226,27 @@ public final class ActionService: Service, @unchecked Sendable {
     }
 
     private func save(_ entries: [RegisterEntry], of action: CorporateAction) throws {
-        guard let directory, let path = path(action.id) else { return }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try AtomicFile.write(RegisterFile.encode(entries, action: action.id), to: path)
+        guard let directory else { return }
+        try RegisterFile.save(entries, action: action.id, in: directory)
     }
+}
+
+struct ServiceFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A register kept by the node to serve proofs after the action completes
 /// (docs/OPERATIONS.md, "The ledger directory"): `KRG1 ‖ u64 action ‖ u32 n ‖
 /// n × (16-byte account ‖ u64 units)`, ascending by account.
-enum RegisterFile {
+public enum RegisterFile {
     static let magic = Array("KRG1".utf8)
+
+    /// Writes action `id`'s register to `directory/<id>.register`, atomically.
+    public static func save(_ entries: [RegisterEntry], action id: UInt64, in directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(encode(entries, action: id), to: "\(directory)/\(id).register")
+    }
 
     static func encode(_ entries: [RegisterEntry], action: UInt64) -> [UInt8] {
         var writer = ByteWriter(capacity: 16 + entries.count * 24)

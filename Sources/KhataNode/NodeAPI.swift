@@ -30,6 +30,8 @@ public struct NodeAPI: Sendable {
     let bodyTimeoutNanoseconds: UInt64
     /// The durable state's digest, computed once per size (`GET /v1/state`).
     let digests = StateDigests()
+    /// At most one simulation at a time (`POST /v1/transactions/simulate`).
+    let simulations = Gate()
 
     public init(
         sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, actions: ActionService? = nil,

@@ -13,7 +13,7 @@ func actionScenario(for code: RejectionCode) -> RejectionScenario {
     case .actionInvalid:
         // Bob is settled before Alice although his id is higher: out of order once Bob is done.
         return RejectionScenario(
-            start: start, setup: [(declared, 1), (F.transaction(2, [A.settle(1, [F.bob])], signedBy: [F.ledgerKey]), 1)],
+            start: start, setup: [(declared, 1), (F.transaction(2, [A.commit(1, total: 300), A.settle(1, [F.bob])], signedBy: [F.ledgerKey]), 1)],
             failing: F.transaction(3, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey]))
     case .instrumentSettling:
         let split = F.transaction(1, [A.declare(.split(numerator: 2, denominator: 1, cashInLieu: .zero))], signedBy: [S.acmeKey])
@@ -21,7 +21,7 @@ func actionScenario(for code: RejectionCode) -> RejectionScenario {
             start: start, setup: [(split, 1)], failing: F.transaction(2, [S.share(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
     case .instrumentRedeemed:
         let redeem = F.transaction(1, [A.declare(.redemption(amount: Amount(100), per: Amount(1)))], signedBy: [S.acmeKey])
-        let settle = F.transaction(2, [A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])
+        let settle = F.transaction(2, [A.commit(1, total: 300), A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])
         return RejectionScenario(
             start: start, setup: [(redeem, 1), (settle, 1)],
             failing: F.transaction(3, [S.share(1, from: S.acmeIssuance, to: F.alice)], signedBy: [S.acmeKey]))
@@ -52,7 +52,9 @@ struct CorporateActionTests {
         let action = state.securities.actions[1]!
         #expect(action.outstanding == 300 && action.escrowed == 75_000 && action.holders == 2 && action.isOpen)
         #expect(state.balance(of: A.escrow, in: inr).posted == 75_000)
-        #expect(apply(&state, F.transaction(2, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
+        // Nobody is paid before the register is in the log.
+        #expect(apply(&state, F.transaction(9, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .rejected(.actionInvalid, operation: 0))
+        #expect(apply(&state, F.transaction(2, [A.commit(1, total: 300), A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
         #expect(apply(&state, F.transaction(3, [A.settle(1, [F.bob])], signedBy: [F.ledgerKey])) == .committed)
         let done = state.securities.actions[1]!
         #expect(!done.isOpen && done.paid == 75_000 && done.settledHolders == 2)
@@ -72,7 +74,8 @@ struct CorporateActionTests {
             #expect(
                 apply(&state, F.transaction(1, [A.declare(.cashDividend(amount: Amount(1), per: Amount(per)))], signedBy: [S.acmeKey])) == .committed)
             #expect(state.securities.actions[1]!.escrowed == declared)
-            #expect(apply(&state, F.transaction(2, [A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])) == .committed)
+            #expect(
+                apply(&state, F.transaction(2, [A.commit(1, total: 300), A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])) == .committed)
             let action = state.securities.actions[1]!
             #expect(action.paid == expectedPaid && !action.isOpen)
             #expect(state.balance(of: S.acme, in: inr).posted == acmeBefore - Int128(expectedPaid), "the remainder returned")
@@ -90,6 +93,7 @@ struct CorporateActionTests {
         #expect(apply(&state, F.transaction(3, [S.share(100, from: F.alice, to: F.carol)], signedBy: [F.aliceKey])) == .committed)
         #expect(A.everyone(state, 1) == [F.alice, F.bob])
         #expect(state.recordDateHolding(of: F.alice, in: state.securities.actions[1]!) == 299)
+        #expect(apply(&state, F.transaction(6, [A.commit(1, total: 300)], signedBy: [F.ledgerKey])) == .committed)
         #expect(apply(&state, F.transaction(4, [A.settle(1, [F.carol])], signedBy: [F.ledgerKey])) == .rejected(.actionInvalid, operation: 0))
         #expect(apply(&state, F.transaction(5, [A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])) == .committed)
         #expect(state.balance(of: F.carol, in: inr).posted == 0)
@@ -106,8 +110,8 @@ struct CorporateActionTests {
         #expect(
             apply(&state, F.transaction(2, [S.share(1, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
                 == .rejected(.instrumentSettling, operation: 0))
-        #expect(apply(&state, F.transaction(3, [A.settle(1, [F.alice])], signedBy: [S.acmeKey])) == .committed)
-        #expect(apply(&state, F.transaction(4, [A.settle(1, [F.bob])], signedBy: [S.acmeKey])) == .committed)
+        #expect(apply(&state, F.transaction(3, [A.commit(1, total: 300), A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(apply(&state, F.transaction(4, [A.settle(1, [F.bob])], signedBy: [F.ledgerKey])) == .committed)
         #expect(state.balance(of: F.alice, in: S.shares).posted == 99 && state.balance(of: F.bob, in: S.shares).posted == 0)
         #expect(state.balance(of: F.bob, in: inr).posted == 333, "⌊1 × 999 / 3⌋")
         #expect(state.securities.actions[1]!.paid == 666 + 333, "Alice's ⌊2 × 999 / 3⌋ = 666")
@@ -147,7 +151,7 @@ struct CorporateActionTests {
         #expect(apply(&state, F.transaction(2, [A.declare(.coupon(days: 0), asset: code)], signedBy: [S.acmeKey])) == .committed)
         #expect(state.securities.actions[1]!.escrowed == 375)
         let aliceINR = state.balance(of: F.alice, in: inr).posted
-        #expect(apply(&state, F.transaction(3, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(apply(&state, F.transaction(3, [A.commit(1, total: 10), A.settle(1, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
         #expect(state.balance(of: F.alice, in: inr).posted == aliceINR + 375)
         // A coupon on an equity is not an action that fits.
         #expect(
@@ -155,7 +159,7 @@ struct CorporateActionTests {
                 == .rejected(.actionInvalid, operation: 0))
         let redeem = A.declare(.redemption(amount: Amount(1_000), per: Amount(1)), asset: code, escrow: accountID(0x303))
         #expect(apply(&state, F.transaction(5, [redeem], signedBy: [S.acmeKey])) == .committed)
-        #expect(apply(&state, F.transaction(6, [A.settle(2, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(apply(&state, F.transaction(6, [A.commit(2, total: 10), A.settle(2, [F.alice])], signedBy: [F.ledgerKey])) == .committed)
         #expect(state.balance(of: F.alice, in: code).posted == 0 && state.outstanding(of: code) == 0)
         #expect(state.balance(of: F.alice, in: inr).posted == aliceINR + 375 + 10_000)
         #expect(state.securities.instruments[code]!.isRedeemed)
@@ -172,6 +176,8 @@ struct CorporateActionTests {
         #expect(apply(&state, F.transaction(1, [A.declare(.cashDividend(amount: Amount(1), per: Amount(1)))], signedBy: [S.acmeKey])) == .committed)
         let byHolder = F.transaction(2, [A.settle(1, [F.alice])], signedBy: [F.aliceKey])
         #expect(state.refusal(of: byHolder)?.code == .insufficientSignatures)
+        // Not the issuer either: the ledger alone settles, in order, so nobody can skip a holder.
+        #expect(state.refusal(of: F.transaction(7, [A.settle(1, [F.alice])], signedBy: [S.acmeKey]))?.code == .insufficientSignatures)
         let commit = CommitRegister(action: 1, total: Amount(300), leafCount: 1024, root: Digest32.sha256([1]))
         #expect(state.refusal(of: F.transaction(3, [.commitRegister(commit)], signedBy: [S.acmeKey]))?.code == .insufficientSignatures)
         #expect(apply(&state, F.transaction(4, [.commitRegister(commit)], signedBy: [F.ledgerKey])) == .committed)
@@ -195,7 +201,7 @@ struct CorporateActionTests {
         }
         try step(F.transaction(1, [A.declare(.cashDividend(amount: Amount(3), per: Amount(2)))], signedBy: [S.acmeKey]))
         try step(F.transaction(2, [S.share(50, from: F.alice, to: F.bob)], signedBy: [F.aliceKey]))
-        try step(F.transaction(3, [A.settle(1, [F.alice])], signedBy: [F.ledgerKey]))
+        try step(F.transaction(3, [A.commit(1, total: 300), A.settle(1, [F.alice])], signedBy: [F.ledgerKey]))
         try step(
             F.transaction(
                 4, [A.declare(.split(numerator: 3, denominator: 2, cashInLieu: Amount(7)), escrow: accountID(0x304))], signedBy: [S.acmeKey]))
@@ -208,7 +214,9 @@ struct CorporateActionTests {
         // Settle both actions to the end from the restored state: they complete.
         var finishing = restored
         #expect(apply(&finishing, F.transaction(5, [A.settle(1, [F.bob])], signedBy: [F.ledgerKey])) == .committed)
-        #expect(apply(&finishing, F.transaction(6, [A.settle(2, A.everyone(finishing, 2))], signedBy: [F.ledgerKey])) == .committed)
+        #expect(
+            apply(&finishing, F.transaction(6, [A.commit(2, total: 300), A.settle(2, A.everyone(finishing, 2))], signedBy: [F.ledgerKey]))
+                == .committed)
         #expect(finishing.securities.openActions.isEmpty && finishing.invariantViolations().isEmpty)
         // 249 → ⌊373.5⌋ = 373 with ½ share in cash (⌊7/2⌋ = 3); 51 → ⌊76.5⌋ = 76, also 3.
         #expect(finishing.balance(of: F.alice, in: S.shares).posted == 373 && finishing.balance(of: F.bob, in: S.shares).posted == 76)
@@ -238,7 +246,8 @@ struct CorporateActionTests {
                 guard let open = state.securities.openActions[S.shares]?.first, let action = state.securities.actions[open] else { continue }
                 let remaining = state.register(of: action).map(\.account).filter { action.cursor == nil || $0 > action.cursor! }
                 guard !remaining.isEmpty else { continue }
-                transaction = F.transaction(id, [A.settle(open, Array(remaining.prefix(2)))], signedBy: [F.ledgerKey])
+                let commit = action.register == nil ? [A.commit(open, total: action.outstanding)] : []
+                transaction = F.transaction(id, commit + [A.settle(open, Array(remaining.prefix(2)))], signedBy: [F.ledgerKey])
             default:
                 let from = holders[Int(random.next() % 3)]
                 let to = holders.filter { $0 != from }[Int(random.next() % 2)]
@@ -298,7 +307,7 @@ struct BallotTests {
         )
         let closed = state.securities.actions[1]!
         #expect(!closed.isOpen && closed.saved.isEmpty && closed.tally == [300, 0, 0])
-        #expect(state.securities.openActions.isEmpty && state.securities.nextBallotClose == nil)
+        #expect(state.securities.openActions.isEmpty)
         #expect(try LedgerState(snapshot: state.encodedSnapshot()).securities == state.securities)
     }
 
@@ -322,5 +331,102 @@ struct BallotTests {
             try Transaction(
                 id: transactionID(4), operations: [.declareAction(DeclareAction(asset: S.shares, terms: .ballot(past), escrowAccount: A.escrow))])
         }
+    }
+}
+
+/// What the review of the first version found, each pinned.
+@Suite("Stockchain: abuse")
+struct StockchainAbuseTests {
+    /// A forced transfer never cancels (that needs the issuer) and never touches a redeemed instrument.
+    @Test func forcedTransferNeverCancels() {
+        var state = A.state()
+        let cancel = ForcedTransfer(transfer: Transfer(asset: S.shares, debit: F.alice, credit: S.acmeIssuance, amount: Amount(1), memo: "x"))
+        #expect(
+            apply(&state, F.transaction(1, [.forcedTransfer(cancel)], signedBy: [S.agentKey])) == .rejected(.issuanceAccountRestricted, operation: 0))
+        #expect(state.outstanding(of: S.shares) == 300)
+    }
+
+    /// Nothing is declared while a split settles: a dividend then would pay in mixed units.
+    @Test func noDeclarationWhileSettling() {
+        var state = A.state()
+        #expect(
+            apply(&state, F.transaction(1, [A.declare(.split(numerator: 2, denominator: 1, cashInLieu: .zero))], signedBy: [S.acmeKey])) == .committed
+        )
+        let dividend = A.declare(.cashDividend(amount: Amount(1), per: Amount(1)), escrow: accountID(0x310))
+        #expect(apply(&state, F.transaction(2, [dividend], signedBy: [S.acmeKey])) == .rejected(.instrumentSettling, operation: 0))
+    }
+
+    /// At most 16 actions open on one instrument: each costs every transfer of it.
+    @Test func openActionsAreBounded() {
+        var state = A.state()
+        let ballot = { (n: UInt64) in
+            LedgerOperation.declareAction(
+                DeclareAction(
+                    asset: S.shares, terms: .ballot(BallotTerms(question: "q\(n)", options: ["a", "b"], closesAt: S.farFuture)), escrowAccount: nil))
+        }
+        #expect(apply(&state, F.transaction(1, (0..<16).map(ballot), signedBy: [S.acmeKey])) == .committed)
+        #expect(apply(&state, F.transaction(2, [ballot(16)], signedBy: [S.acmeKey])) == .rejected(.limitExceeded, operation: 0))
+    }
+
+    /// An escrow account takes no deposits, so paid + returned = set aside holds.
+    @Test func escrowTakesNoDeposits() {
+        var state = A.state()
+        #expect(apply(&state, F.transaction(1, [A.declare(.cashDividend(amount: Amount(1), per: Amount(1)))], signedBy: [S.acmeKey])) == .committed)
+        #expect(
+            apply(&state, F.transaction(2, [F.transfer(5, from: F.alice, to: A.escrow)], signedBy: [F.aliceKey]))
+                == .rejected(.issuanceAccountRestricted, operation: 0))
+    }
+
+    /// A split whose result would not fit is refused at declaration, not left unsettleable.
+    @Test func anOverflowingSplitIsRefused() {
+        var state = A.state()
+        let split = A.declare(.split(numerator: 4_000_000_000, denominator: 1, cashInLieu: .zero))
+        // 300 × 4·10⁹ fits; raise the outstanding amount past 2^63 / 4·10⁹ first.
+        var rules = S.rules()
+        rules.maxHolding = .zero
+        #expect(
+            apply(
+                &state,
+                F.transaction(
+                    1, [.setInstrumentRules(SetInstrumentRules(asset: S.shares, rules: rules))], signedBy: [S.acmeKey])) == .committed)
+        #expect(apply(&state, F.transaction(2, [split], signedBy: [S.acmeKey])) == .committed)
+        var big = A.state()
+        var registration = S.registration
+        registration.asset = AssetCode("BIG")!
+        registration.issuanceAccount = accountID(0x220)
+        registration.authorised = Amount(Limits.maxLiabilityTotal)
+        registration.rules = .open
+        #expect(
+            apply(
+                &big,
+                F.transaction(
+                    3, [.registerInstrument(registration), F.transfer(1 << 40, from: accountID(0x220), to: S.acme, asset: AssetCode("BIG")!)],
+                    signedBy: [S.acmeKey]))
+                == .committed)
+        let bigSplit = LedgerOperation.declareAction(
+            DeclareAction(
+                asset: AssetCode("BIG")!, terms: .split(numerator: 4_000_000_000, denominator: 1, cashInLieu: .zero), escrowAccount: accountID(0x311))
+        )
+        #expect(apply(&big, F.transaction(4, [bigSplit], signedBy: [S.acmeKey])) == .rejected(.amountOverflow, operation: 0))
+    }
+
+    /// A holder whose asset list someone filled with 64 junk assets is still paid.
+    @Test func aFullAssetListStillTakesPayouts() {
+        var state = A.state()
+        // Bob holds ACME; Acme registers 63 instruments and sends Bob one unit of each.
+        var operations: [LedgerOperation] = []
+        for n in 0..<63 {
+            var junk = S.registration
+            junk.asset = AssetCode("J\(n)")!
+            junk.issuanceAccount = accountID(0x1000 + UInt64(n))
+            junk.rules = .open
+            operations.append(.registerInstrument(junk))
+            operations.append(F.transfer(1, from: junk.issuanceAccount, to: F.bob, asset: junk.asset))
+        }
+        #expect(apply(&state, F.transaction(1, operations, signedBy: [S.acmeKey])) == .committed)
+        #expect(state.accounts[F.bob]!.assets.count == 64 && !state.accounts[F.bob]!.assets.contains(inr))
+        #expect(apply(&state, F.transaction(2, [A.declare(.cashDividend(amount: Amount(100), per: Amount(1)))], signedBy: [S.acmeKey])) == .committed)
+        #expect(apply(&state, F.transaction(3, [A.commit(1, total: 300), A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])) == .committed)
+        #expect(state.balance(of: F.bob, in: inr).posted == 100)
     }
 }

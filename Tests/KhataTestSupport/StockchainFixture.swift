@@ -91,6 +91,13 @@ public enum ActionFixture {
         .declareAction(DeclareAction(asset: asset, terms: terms, escrowAccount: escrow))
     }
 
+    /// The ledger's commitment to action `id`'s register (a stand-in root: the
+    /// state machine checks the total, the tree is checked by its holders).
+    public static func commit(_ action: UInt64, total: UInt64) -> LedgerOperation {
+        .commitRegister(
+            CommitRegister(action: action, total: Amount(total), leafCount: 1_024, root: Digest32.sha256(Array("register \(action)".utf8))))
+    }
+
     public static func settle(_ action: UInt64, _ accounts: [AccountID]) -> LedgerOperation {
         .settleAction(SettleAction(action: action, accounts: accounts))
     }

@@ -382,6 +382,10 @@ extension RegisterInstrument {
             throw MalformedInput(.invalidValue, "an instrument name has 1 to \(Limits.maxInstrumentNameBytes) bytes")
         }
         guard !authorised.isZero else { throw MalformedInput(.invalidValue, "an instrument authorises more than 0") }
+        // Its registers are Merkle-sum trees, whose totals are at most 2^63 − 1.
+        guard authorised.units <= Limits.maxLiabilityTotal else {
+            throw MalformedInput(.limitExceeded, "an instrument authorises at most \(Limits.maxLiabilityTotal)")
+        }
         guard scale <= Limits.maxAssetScale else { throw MalformedInput(.limitExceeded, "asset scale \(scale) exceeds \(Limits.maxAssetScale)") }
         switch terms {
         case .equity(let terms):

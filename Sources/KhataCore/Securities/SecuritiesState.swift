@@ -67,8 +67,6 @@ public struct SecuritiesState: Hashable, Sendable {
     /// Pending transfers still pending, per instrument. Derived from the
     /// ledger's pending transfers (a split or redemption waits for none).
     public internal(set) var openHolds: [AssetCode: Int] = [:]
-    /// The earliest closing time of an open ballot. Derived from `actions`.
-    public internal(set) var nextBallotClose: Timestamp?
 
     public init() {}
 
@@ -211,7 +209,6 @@ extension ByteReader {
             if action.isOpen { state.openActions[action.asset, default: []].append(action.id) }
         }
         for asset in state.openActions.keys { state.openActions[asset]!.sort() }
-        state.recomputeNextBallotClose()
         return state
     }
 
@@ -240,9 +237,14 @@ extension ByteReader {
         for _ in 0..<(try readUInt32("saved count")) {
             action.saved[try readID(AccountID.self, "saved account")] = try readUInt64("saved units")
         }
+        let options = declaration.terms.ballot?.options.count ?? 0
         for _ in 0..<(try readUInt32("vote count")) {
             let account = try readID(AccountID.self, "voter")
-            action.votes[account] = Vote(option: try readUInt8("option"), weight: try readUInt64("weight"))
+            let option = try readUInt8("option")
+            guard Int(option) < options else {
+                throw MalformedInput(.invalidValue, "a vote for option \(option) of action \(id), which has \(options)")
+            }
+            action.votes[account] = Vote(option: option, weight: try readUInt64("weight"))
         }
         return action
     }
