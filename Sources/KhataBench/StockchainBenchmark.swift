@@ -116,7 +116,8 @@ public enum StockchainBenchmark {
         // The register goes into the log before anyone is paid from it.
         let built = tree.tree!
         let commit = try Transaction(
-            id: .random(), operations: [.commitRegister(CommitRegister(action: id, total: Amount(built.total), leafCount: built.leafCount, root: built.root))]
+            id: .random(),
+            operations: [.commitRegister(CommitRegister(action: id, total: Amount(built.total), leafCount: built.leafCount, root: built.root))]
         ).signed(by: [workload.ledgerKey], origin: Workload.origin)
         let committed = try ledger.submit([try SignatureVerifier.verify([commit], origin: Workload.origin)[0].get()])
         precondition(committed[0].receipt?.outcome == .committed, "StockchainBenchmark: the register \(committed[0])")

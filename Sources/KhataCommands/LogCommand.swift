@@ -201,5 +201,6 @@ func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (
             ballot.options.indices.contains(Int(op.option)) ? ballot.options[Int(op.option)] : nil
         }
         return "\(name(op.account)) votes “\(option ?? "option \(op.option)")” in ballot \(op.action)"
+    case .linkPending(let op): return "link \(op.pendings.count) pending transfers to post together"
     }
 }

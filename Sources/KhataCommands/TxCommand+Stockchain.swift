@@ -221,7 +221,9 @@ extension TxCommand {
             discussion: """
                 Example (Asha sells 10 ACME to Ravi for ₹250.00; both keys sign; either leg failing fails both):
                   khata tx dvp --data ./ledger --key asha --key ravi --seller asha --buyer ravi --asset ACME --quantity 10 --price 250.00
-                Check first with --simulate.
+                Check first with --simulate. Matched now, settled later (both legs held and linked for an hour;
+                then `khata tx dvp-post --matched <this transaction's id>` posts both, or they expire together):
+                  khata tx dvp --data ./ledger --key asha --key ravi --seller asha --buyer ravi --asset ACME --quantity 10 --price 250.00 --hold 3600
                 """
         )
         @OptionGroup var common: TransactionOptions
@@ -237,24 +239,54 @@ extension TxCommand {
         var price: String
         @Option(help: "The payment asset.")
         var currency = "INR"
+        @Option(help: "Hold both legs, linked, for this many seconds instead of moving them now (post with `tx dvp-post`).")
+        var hold: UInt32?
 
         func run() throws {
-            try common.submit { state, participants in
+            try common.submit(identified: { state, participants, id in
                 let security = try assetCode(asset)
                 let money = try assetCode(currency)
                 let sellerID = try participants.account(seller)
                 let buyerID = try participants.account(buyer)
+                let delivery = KhataCore.Transfer(
+                    asset: security, debit: sellerID, credit: buyerID,
+                    amount: try AmountText.parse(quantity, scale: try state.scale(of: security) ?? 0), memo: "delivery")
+                let payment = KhataCore.Transfer(
+                    asset: money, debit: buyerID, credit: sellerID, amount: try AmountText.parse(price, scale: try state.scale(of: money) ?? 0),
+                    memo: "payment")
+                guard let hold else { return [.transfer(delivery), .transfer(payment)] }
                 return [
-                    .transfer(
-                        KhataCore.Transfer(
-                            asset: security, debit: sellerID, credit: buyerID,
-                            amount: try AmountText.parse(quantity, scale: try state.scale(of: security) ?? 0), memo: "delivery")),
-                    .transfer(
-                        KhataCore.Transfer(
-                            asset: money, debit: buyerID, credit: sellerID,
-                            amount: try AmountText.parse(price, scale: try state.scale(of: money) ?? 0),
-                            memo: "payment")),
+                    .pendingTransfer(PendingTransfer(transfer: delivery, timeoutSeconds: hold)),
+                    .pendingTransfer(PendingTransfer(transfer: payment, timeoutSeconds: hold)),
+                    .linkPending(LinkPending(pendings: [PendingID(transaction: id, operation: 0), PendingID(transaction: id, operation: 1)])),
                 ]
+            })
+        }
+    }
+
+    struct DVPPost: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dvp-post",
+            abstract: "Settle a held delivery versus payment: post both linked legs, signed by both payers.",
+            discussion: """
+                Example (the trade matched by transaction 5f0c…9a21):
+                  khata tx dvp-post --data ./ledger --key asha --key ravi --matched 5f0c…9a21
+                """
+        )
+        @OptionGroup var common: TransactionOptions
+        @Option(help: "The id of the transaction that held and linked the two legs.")
+        var matched: String
+
+        func run() throws {
+            try common.submit { state, _ in
+                guard let id = TransactionID(hex: matched) else { throw CommandFailure("--matched is a transaction id, 32 hex digits") }
+                return try (0..<2).map { leg -> LedgerOperation in
+                    let pending = PendingID(transaction: id, operation: UInt16(leg))
+                    guard let record = state.pending(pending) else {
+                        throw CommandFailure("the held leg \(pending) is not known here (post each with `tx post --amount` through a node)")
+                    }
+                    return .postPending(PostPending(pending: pending, amount: record.transfer.amount))
+                }
             }
         }
     }

@@ -25,7 +25,8 @@ struct TxCommand: ParsableCommand {
         subcommands: [
             Transfer.self, Pending.self, Post.self, Void.self, CreateAccountCommand.self, RegisterAsset.self,
             Controllers.self, Close.self, AttestReserveCommand.self, AttestPriceCommand.self, SetPolicy.self,
-            RegisterInstrument.self, InstrumentRulesCommand.self, AttestIdentityCommand.self, Lock.self, Force.self, DVP.self, Dividend.self,
+            RegisterInstrument.self, InstrumentRulesCommand.self, AttestIdentityCommand.self, Lock.self, Force.self, DVP.self, DVPPost.self,
+            Dividend.self,
             Split.self, Coupon.self, Redeem.self, Ballot.self, VoteCommand.self, Submit.self,
         ]
     )
@@ -289,18 +290,21 @@ struct TransactionOptions: ParsableArguments {
 
     /// Builds against a node's state, signs, submits over HTTP, waits until a
     /// cosigned checkpoint covers the receipt, verifies it, and reports.
-    private func submit(to url: String, _ build: (any LedgerFacts, Participants) throws -> [LedgerOperation]) throws {
+    /// The transaction's id: `--id`, or a random one.
+    func transactionID() throws -> TransactionID {
+        guard let id else { return .random() }
+        guard let parsed = TransactionID(hex: id) else { throw CommandFailure("--id must be 32 hex digits") }
+        return parsed
+    }
+
+    private func submit(to url: String, _ build: (any LedgerFacts, Participants, TransactionID) throws -> [LedgerOperation]) throws {
         let client = try NodeClientOptions.client(url: url, directory: ledger.data)
         let participants = ledger.participants
-        let operations = try build(NodeFacts(client: client), participants)
+        let transactionID = try transactionID()
+        let operations = try build(NodeFacts(client: client), participants, transactionID)
         let signers = try keys.map { try participants.signingKey($0, directory: ledger.data) }
         let transaction: Transaction
         do {
-            let transactionID =
-                try id.map { text -> TransactionID in
-                    guard let parsed = TransactionID(hex: text) else { throw CommandFailure("--id must be 32 hex digits") }
-                    return parsed
-                } ?? .random()
             transaction = try client.sign(operations, keys: signers, id: transactionID)
         } catch let error as MalformedInput {
             throw CommandFailure(error.message)
@@ -319,18 +323,17 @@ struct TransactionOptions: ParsableArguments {
 
     /// Builds the operations against the current state, signs, submits and reports.
     func submit(_ build: (any LedgerFacts, Participants) throws -> [LedgerOperation]) throws {
+        try submit(identified: { state, participants, _ in try build(state, participants) })
+    }
+
+    /// As `submit(_:)`, for operations that name their own transaction (a link of the pending transfers it makes).
+    func submit(identified build: (any LedgerFacts, Participants, TransactionID) throws -> [LedgerOperation]) throws {
         guard !keys.isEmpty else { throw CommandFailure("pass at least one --key to sign with") }
         if let node { return try submit(to: node, build) }
         let session = dryRun || simulate ? try ledger.openForReading() : try ledger.openForWriting()
         let participants = ledger.participants
-        let operations = try build(session.ledger.state, participants)
-        let transactionID: TransactionID
-        if let id {
-            guard let parsed = TransactionID(hex: id) else { throw CommandFailure("--id must be 32 hex digits") }
-            transactionID = parsed
-        } else {
-            transactionID = .random()
-        }
+        let transactionID = try transactionID()
+        let operations = try build(session.ledger.state, participants, transactionID)
         let signers = try keys.map { try participants.signingKey($0, directory: ledger.data) }
         let transaction: Transaction
         do {

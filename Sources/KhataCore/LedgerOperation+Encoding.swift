@@ -59,6 +59,9 @@ extension ByteWriter {
             write(commitRegister: op)
         case .castVote(let op):
             write(castVote: op)
+        case .linkPending(let op):
+            write(UInt8(op.pendings.count))
+            for pending in op.pendings { write(pending: pending) }
         }
     }
 
@@ -150,6 +153,13 @@ extension ByteReader {
             return .commitRegister(try readCommitRegister())
         case .castVote:
             return .castVote(try readCastVote())
+        case .linkPending:
+            let count = try readUInt8("linked pending count")
+            var pendings: [PendingID] = []
+            for _ in 0..<count { pendings.append(try readPendingID()) }
+            let op = LinkPending(pendings: pendings)
+            try op.validate()
+            return .linkPending(op)
         }
     }
 

@@ -24,6 +24,7 @@ public enum LedgerOperation: Hashable, Sendable {
     case settleAction(SettleAction)
     case commitRegister(CommitRegister)
     case castVote(CastVote)
+    case linkPending(LinkPending)
 
     public enum Tag: UInt8, Sendable, CaseIterable {
         case createAccount = 1
@@ -47,6 +48,7 @@ public enum LedgerOperation: Hashable, Sendable {
         case settleAction = 19
         case commitRegister = 20
         case castVote = 21
+        case linkPending = 22
 
         /// The name used in JSON (`"type"`) and in messages.
         public var name: String {
@@ -72,6 +74,7 @@ public enum LedgerOperation: Hashable, Sendable {
             case .settleAction: "settle_action"
             case .commitRegister: "commit_register"
             case .castVote: "cast_vote"
+            case .linkPending: "link_pending"
             }
         }
     }
@@ -99,6 +102,7 @@ public enum LedgerOperation: Hashable, Sendable {
         case .settleAction: .settleAction
         case .commitRegister: .commitRegister
         case .castVote: .castVote
+        case .linkPending: .linkPending
         }
     }
 }
@@ -280,6 +284,17 @@ public struct PostPending: Hashable, Sendable, Codable {
 public struct VoidPending: Hashable, Sendable, Codable {
     public var pending: PendingID
     public init(pending: PendingID) { self.pending = pending }
+}
+
+/// Binds pending transfers so that they post together or not at all: the two
+/// legs of a delivery versus payment that a broker matched and settles later.
+/// A transaction that posts one must post every one (`linked_pending_unresolved`);
+/// voiding one voids them all; they expire together (same `expires_at`).
+/// Authorised by the payer of every one of them.
+public struct LinkPending: Hashable, Sendable, Codable {
+    /// 2 to `Limits.maxLinkedPendings`, strictly ascending.
+    public var pendings: [PendingID]
+    public init(pendings: [PendingID]) { self.pendings = pendings }
 }
 
 /// Replaces an account's controllers. Authorised by its current controllers.

@@ -73,6 +73,12 @@ extension LedgerState {
                 return .rejected(code, operation: UInt16(position))
             }
         }
+        // Linked pending transfers post together: every group a post touched is now posted whole.
+        for (group, position) in context.postedLinks where group.contains(where: { pendings[$0]?.state != .posted }) {
+            rollBack(context.undo)
+            currencyHoldings = holdingsBefore
+            return .rejected(.linkedPendingUnresolved, operation: position)
+        }
         for expiry in context.newExpiries { expiries.push(expiry) }
         for close in context.newBallotCloses { ballotCloses.push(close) }
         return .committed
@@ -101,6 +107,7 @@ extension LedgerState {
         case .settleAction(let op): settleAction(op, &context)
         case .commitRegister(let op): commitRegister(op, &context)
         case .castVote(let op): castVote(op, &context)
+        case .linkPending(let op): linkPending(op, &context)
         }
     }
 
@@ -195,6 +202,9 @@ extension LedgerState {
         // The payer confirms the payment.
         guard context.isAuthorized(by: authority(of: record.transfer.debit)) else { return .insufficientSignatures }
         if let code = checkHolderLimit(posting: record) { return code }
+        if !securities.links.isEmpty, let group = securities.links[record.id], !context.postedLinks.contains(where: { $0.group == group }) {
+            context.postedLinks.append((group, context.operation))
+        }
         return resolve(record, as: .posted, posting: op.amount, &context)
     }
 
@@ -203,7 +213,16 @@ extension LedgerState {
         if let code = record.state.rejectionOfResolving { return code }
         // The payee gives up the hold it was promised.
         guard context.isAuthorized(by: authority(of: record.transfer.credit)) else { return .insufficientSignatures }
-        return resolve(record, as: .voided, posting: .zero, &context)
+        if let code = resolve(record, as: .voided, posting: .zero, &context) { return code }
+        // A linked leg cannot be posted without this one: they are voided with it.
+        if !securities.links.isEmpty, let group = securities.links[record.id] {
+            for member in group where member != record.id {
+                if let other = pendings[member], other.state == .pending, let code = resolve(other, as: .voided, posting: .zero, &context) {
+                    return code
+                }
+            }
+        }
+        return nil
     }
 
     /// Ends a pending transfer: its whole hold is released and `posting` of it
@@ -260,6 +279,23 @@ extension LedgerState {
         context.undo.append(.account(op.account, account))
         account.isClosed = true
         accounts[op.account] = account
+        return nil
+    }
+
+    private mutating func linkPending(_ op: LinkPending, _ context: inout ApplyContext) -> RejectionCode? {
+        var expiry: Timestamp?
+        for id in op.pendings {
+            guard let record = pendings[id] else { return .pendingNotFound }
+            if let code = record.state.rejectionOfResolving { return code }
+            guard securities.links[id] == nil, expiry == nil || expiry == record.expiresAt else { return .pendingLinkInvalid }
+            expiry = record.expiresAt
+            // Every payer binds its own leg.
+            guard context.isAuthorized(by: authority(of: record.transfer.debit)) else { return .insufficientSignatures }
+        }
+        for id in op.pendings {
+            context.undo.append(.link(id, nil))
+            securities.links[id] = op.pendings
+        }
         return nil
     }
 
@@ -369,6 +405,7 @@ extension LedgerState {
                 securities.reopenAction(id, of: securities.actions[id]!.asset)
             case .openHolds(let asset, let old): securities.openHolds[asset] = old
             case .vote(let id, let account, let old): securities.actions[id]!.votes[account] = old
+            case .link(let id, let old): securities.links[id] = old
             }
         }
     }
@@ -385,6 +422,8 @@ struct ApplyContext {
     var undo: [Undo] = []
     var newExpiries: [Expiry] = []
     var newBallotCloses: [BallotClose] = []
+    /// Linked groups this transaction posted into, with the position of its first post of each.
+    var postedLinks: [(group: [PendingID], position: UInt16)] = []
     /// Debit accounts already found authorised in this transaction, so that a
     /// batch of transfers from one account counts its signatures once.
     var authorizedAccounts: [AccountID] = []
@@ -421,6 +460,7 @@ enum Undo {
     indirect case actionCompleted(UInt64, [AccountID: UInt64])
     case openHolds(AssetCode, Int?)
     case vote(UInt64, AccountID, Vote?)
+    indirect case link(PendingID, [PendingID]?)
 }
 
 extension PendingState {

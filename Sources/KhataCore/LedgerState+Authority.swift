@@ -132,6 +132,11 @@ extension LedgerState {
                 guard KeySet(single: ledgerKey).isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
             case .castVote(let op):
                 if let code = overlay.check(controllersOf: op.account, in: self, signers: signers) { return refuse(code) }
+            case .linkPending(let op):
+                for id in op.pendings {
+                    guard let pending = overlay.pendings[id] ?? pendings[id]?.transfer else { return refuse(.pendingNotFound) }
+                    if let code = overlay.check(authorityOf: pending.debit, in: self, signers: signers) { return refuse(code) }
+                }
             }
         }
         return nil

@@ -109,6 +109,10 @@ public struct LedgerState: Sendable {
                 }
             case .commitRegister: break
             case .castVote(let op): touched.insert(op.account)
+            case .linkPending(let op):
+                for id in op.pendings {
+                    if let record = pendings[id] { touched.formUnion([record.transfer.debit, record.transfer.credit]) }
+                }
             }
         }
         return touched.sorted()

@@ -73,6 +73,8 @@ public enum Limits {
     /// Actions (ballots included) open at once on one instrument: every change of
     /// a holding saves its record-date value in each, so each costs every transfer.
     public static let maxOpenActionsPerInstrument = 16
+    /// Pending transfers one link binds (at least 2).
+    public static let maxLinkedPendings = 8
     /// Bytes of a ballot's question.
     public static let maxBallotQuestionBytes = 200
     /// Options of one ballot (at least 2).

@@ -100,6 +100,12 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
     case registerMismatch = 37
     /// A vote on a ballot that has closed (its `closes_at` is at or before the entry's time).
     case ballotClosed = 38
+    /// A link of pending transfers that names one twice, one not pending, one
+    /// already linked, or transfers that do not expire together.
+    case pendingLinkInvalid = 39
+    /// A transaction posts part of a linked group of pending transfers without
+    /// posting all of it: linked legs post together or not at all.
+    case linkedPendingUnresolved = 40
 
     /// The snake_case name used in JSON and API problem codes.
     public var name: String {
@@ -142,6 +148,8 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .instrumentRedeemed: "instrument_redeemed"
         case .registerMismatch: "register_mismatch"
         case .ballotClosed: "ballot_closed"
+        case .pendingLinkInvalid: "pending_link_invalid"
+        case .linkedPendingUnresolved: "linked_pending_unresolved"
         }
     }
 
@@ -186,6 +194,8 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .instrumentRedeemed: "the instrument was redeemed"
         case .registerMismatch: "the register's total is not the outstanding amount at the record date, or it is already committed"
         case .ballotClosed: "the ballot has closed"
+        case .pendingLinkInvalid: "linked pending transfers must be distinct, pending, not yet linked, and expire together"
+        case .linkedPendingUnresolved: "linked pending transfers post together: a transaction that posts one posts them all"
         }
     }
 

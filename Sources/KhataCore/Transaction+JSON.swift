@@ -40,7 +40,7 @@ extension LedgerOperation: Codable {
         case issuanceAccount = "issuance_account"
         case debit, credit, amount, memo
         case timeoutSeconds = "timeout_seconds"
-        case pending
+        case pending, pendings
     }
 
     public init(from decoder: any Decoder) throws {
@@ -110,6 +110,8 @@ extension LedgerOperation: Codable {
             self = .commitRegister(try CommitRegister(from: decoder))
         case .castVote:
             self = .castVote(try CastVote(from: decoder))
+        case .linkPending:
+            self = .linkPending(LinkPending(pendings: try c.decode([PendingID].self, forKey: .pendings)))
         }
     }
 
@@ -139,6 +141,7 @@ extension LedgerOperation: Codable {
             case .settleAction: ["action", "accounts"]
             case .commitRegister: ["action", "total", "leaf_count", "root"]
             case .castVote: ["action", "account", "option"]
+            case .linkPending: ["pendings"]
             }
         return fields.union(["type"])
     }
@@ -206,6 +209,8 @@ extension LedgerOperation: Codable {
             try op.encode(to: encoder)
         case .castVote(let op):
             try op.encode(to: encoder)
+        case .linkPending(let op):
+            try c.encode(op.pendings, forKey: .pendings)
         }
     }
 

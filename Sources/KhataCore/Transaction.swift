@@ -252,8 +252,21 @@ extension LedgerOperation {
             try op.validate()
         case .commitRegister(let op):
             try op.validate()
+        case .linkPending(let op):
+            try op.validate()
         case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount, .castVote:
             break
+        }
+    }
+}
+
+extension LinkPending {
+    func validate() throws(MalformedInput) {
+        guard (2...Limits.maxLinkedPendings).contains(pendings.count) else {
+            throw MalformedInput(.limitExceeded, "a link binds 2 to \(Limits.maxLinkedPendings) pending transfers, got \(pendings.count)")
+        }
+        for i in pendings.indices.dropFirst() where pendings[i - 1] >= pendings[i] {
+            throw MalformedInput(.invalidValue, "a link's pending transfers are ascending and distinct")
         }
     }
 }

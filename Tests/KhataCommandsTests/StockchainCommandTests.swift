@@ -38,6 +38,15 @@ extension CommandTests {
         #expect(try khata(dvp).contains("committed"))
         let state = try LedgerDirectory(directory).open().state
         #expect(state.balance(of: DevGenesis.account("ravi"), in: DevGenesis.shares).posted == 510)
+        // Matched now, settled later: both legs held and linked, then posted together.
+        let held = try khata(dvp + ["--hold", "600", "--id", "0000000000000000000000000000d0d0"])
+        #expect(held.contains("committed"))
+        #expect(
+            "posting one linked leg alone",
+            performing: { try khata(["tx", "post", "--data", directory, "--key", "asha", "--pending", "0000000000000000000000000000d0d0/0"]) },
+            throws: { ($0 as? ExitCode)?.rawValue == 3 })
+        try khata(["tx", "dvp-post", "--data", directory, "--key", "asha", "--key", "ravi", "--matched", "0000000000000000000000000000d0d0"])
+        #expect(try LedgerDirectory(directory).open().state.balance(of: DevGenesis.account("ravi"), in: DevGenesis.shares).posted == 520)
         // A receiver without an identity attestation: simulated, exit 3 with the rule's code.
         #expect(
             "an unverified receiver",

@@ -31,6 +31,13 @@ func actionScenario(for code: RejectionCode) -> RejectionScenario {
             1, [.declareAction(DeclareAction(asset: S.shares, terms: .ballot(terms), escrowAccount: nil))], signedBy: [S.acmeKey])
         return RejectionScenario(
             start: start, setup: [(ballot, 1)], failing: F.transaction(2, [BallotTests.vote(F.alice, 0)], signedBy: [F.aliceKey]), advance: 10)
+    case .pendingLinkInvalid:
+        return RejectionScenario(
+            start: LinkedPendingTests.state(), failing: LinkedPendingTests.legs(30, timeout: 60, paymentTimeout: 61), operation: 2)
+    case .linkedPendingUnresolved:
+        return RejectionScenario(
+            start: LinkedPendingTests.state(), setup: [(LinkedPendingTests.legs(10), 1)],
+            failing: F.transaction(11, [LinkedPendingTests.post(10, 0, amount: 100)], signedBy: [F.aliceKey]))
     case .registerMismatch:
         let commit = CommitRegister(action: 1, total: Amount(299), leafCount: 1024, root: Digest32.sha256([]))
         return RejectionScenario(

@@ -309,9 +309,9 @@ struct ReserveTests {
         let state = Fixture.genesisState()
         var bytes = state.encodedSnapshot()
         // An empty securities section (version 3): no instruments, identities,
-        // locks or actions, the next action 1. Without it, a version 2 snapshot.
-        #expect(Array(bytes.suffix(24)) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0])
-        bytes.removeLast(24)
+        // locks or actions, the next action 1, no links. Without it, a version 2 snapshot.
+        #expect(Array(bytes.suffix(28)) == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+        bytes.removeLast(28)
         bytes[0] = 2
         #expect(try LedgerState(snapshot: bytes).digest == state.digest)
         // An empty reserve section: no policy, no attestations, prices or supply points, no commitment.

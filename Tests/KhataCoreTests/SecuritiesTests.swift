@@ -327,3 +327,80 @@ struct SecuritiesTests {
         #expect(try LedgerState(snapshot: state.encodedSnapshot()).digest == state.digest)
     }
 }
+
+/// Two-phase delivery versus payment: both legs pending and linked, then
+/// posted together, voided together, or expired together.
+@Suite("Stockchain: linked pending transfers")
+struct LinkedPendingTests {
+    static func legs(_ id: UInt64, timeout: UInt32 = 60, paymentTimeout: UInt32? = nil) -> Transaction {
+        let delivery = PendingTransfer(
+            transfer: Transfer(asset: S.shares, debit: F.alice, credit: F.bob, amount: Amount(100)), timeoutSeconds: timeout)
+        let payment = PendingTransfer(
+            transfer: Transfer(asset: inr, debit: F.bob, credit: F.alice, amount: Amount(50_000)), timeoutSeconds: paymentTimeout ?? timeout)
+        let ids = [PendingID(transaction: transactionID(id), operation: 0), PendingID(transaction: transactionID(id), operation: 1)]
+        return F.transaction(
+            id, [.pendingTransfer(delivery), .pendingTransfer(payment), .linkPending(LinkPending(pendings: ids))], signedBy: [F.aliceKey, F.bobKey])
+    }
+
+    static func post(_ matched: UInt64, _ leg: UInt16, amount: UInt64) -> LedgerOperation {
+        .postPending(PostPending(pending: PendingID(transaction: transactionID(matched), operation: leg), amount: Amount(amount)))
+    }
+
+    static func state() -> LedgerState {
+        var state = S.state()
+        precondition(apply(&state, F.transaction(1, [F.transfer(100_000, from: F.alice, to: F.bob)], signedBy: [F.aliceKey])) == .committed)
+        return state
+    }
+
+    @Test func legsPostTogetherOrNotAtAll() throws {
+        var state = Self.state()
+        #expect(apply(&state, Self.legs(10)) == .committed)
+        let before = (state.balance(of: F.alice, in: inr), state.balance(of: F.bob, in: S.shares))
+        // The seller posts only the delivery: refused as a whole, nothing moves.
+        #expect(
+            apply(&state, F.transaction(11, [Self.post(10, 0, amount: 100)], signedBy: [F.aliceKey]))
+                == .rejected(.linkedPendingUnresolved, operation: 0))
+        #expect((state.balance(of: F.alice, in: inr), state.balance(of: F.bob, in: S.shares)) == before)
+        // Both payers post both legs in one transaction.
+        #expect(
+            apply(&state, F.transaction(12, [Self.post(10, 0, amount: 100), Self.post(10, 1, amount: 50_000)], signedBy: [F.aliceKey, F.bobKey]))
+                == .committed)
+        #expect(state.balance(of: F.bob, in: S.shares).posted == 100 && state.balance(of: F.alice, in: inr).posted == before.0.posted + 50_000)
+        #expect(try LedgerState(snapshot: state.encodedSnapshot()).securities == state.securities)
+        #expect(state.invariantViolations().isEmpty)
+    }
+
+    @Test func aVoidVoidsEveryLeg() {
+        var state = Self.state()
+        #expect(apply(&state, Self.legs(20)) == .committed)
+        // The payee of the payment (Alice) gives it up: the delivery is voided with it.
+        let void = LedgerOperation.voidPending(VoidPending(pending: PendingID(transaction: transactionID(20), operation: 1)))
+        #expect(apply(&state, F.transaction(21, [void], signedBy: [F.aliceKey])) == .committed)
+        #expect(state.pendings[PendingID(transaction: transactionID(20), operation: 0)]?.state == .voided)
+        #expect(state.balance(of: F.alice, in: S.shares).debitsPending == 0 && state.balance(of: F.bob, in: inr).debitsPending == 0)
+        #expect(state.invariantViolations().isEmpty)
+    }
+
+    @Test func legsExpireTogetherAndMustBeAbleTo() {
+        var state = Self.state()
+        #expect(apply(&state, Self.legs(30, timeout: 60, paymentTimeout: 61)) == .rejected(.pendingLinkInvalid, operation: 2))
+        #expect(apply(&state, Self.legs(31)) == .committed)
+        #expect(
+            apply(
+                &state, F.transaction(32, [Self.post(31, 0, amount: 100), Self.post(31, 1, amount: 50_000)], signedBy: [F.aliceKey, F.bobKey]),
+                advance: 60_000)
+                == .rejected(.pendingExpired, operation: 0))
+        #expect(state.pendings[PendingID(transaction: transactionID(31), operation: 1)]?.state == .expired)
+        // Only the payers link: the buyer alone cannot bind the seller's leg.
+        let stranger = F.transaction(
+            33,
+            [
+                .linkPending(
+                    LinkPending(pendings: [
+                        PendingID(transaction: transactionID(31), operation: 0), PendingID(transaction: transactionID(31), operation: 1),
+                    ]))
+            ],
+            signedBy: [F.bobKey])
+        #expect(state.refusal(of: stranger)?.code == .insufficientSignatures)
+    }
+}

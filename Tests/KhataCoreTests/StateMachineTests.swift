@@ -121,7 +121,7 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
         return RejectionScenario(failing: F.transaction(1, [.closeAccount(CloseAccount(account: F.inrIssuance))], signedBy: [F.issuerKey]))
     case .instrumentInvalid, .exceedsAuthorisedAmount, .holdingLocked, .identityNotVerified, .maxHoldingExceeded, .maxHoldersExceeded:
         return securitiesScenario(for: code)
-    case .actionInvalid, .instrumentSettling, .instrumentRedeemed, .registerMismatch, .ballotClosed:
+    case .actionInvalid, .instrumentSettling, .instrumentRedeemed, .registerMismatch, .ballotClosed, .pendingLinkInvalid, .linkedPendingUnresolved:
         return actionScenario(for: code)
     case .attestorNotRegistered, .governanceThresholdNotMet, .coverageInsufficient, .reserveDataStale, .policyInvalid, .asOfInvalid,
         .liabilitiesMismatch:

@@ -49,6 +49,13 @@ func stockchainExamples() -> [(name: String, operation: LedgerOperation)] {
                 CommitRegister(action: 1, total: Amount(300), leafCount: 1_024, root: Digest32(bytes: Array(repeating: 0xAB, count: 32))!))
         ),
         ("op-cast-vote", .castVote(CastVote(action: 2, account: Fixture.alice, option: 1))),
+        (
+            "op-link-pending",
+            .linkPending(
+                LinkPending(pendings: [
+                    PendingID(transaction: transactionID(10), operation: 0), PendingID(transaction: transactionID(10), operation: 1),
+                ]))
+        ),
     ]
 }
 

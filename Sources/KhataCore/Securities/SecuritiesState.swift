@@ -58,6 +58,8 @@ public struct SecuritiesState: Hashable, Sendable {
     public internal(set) var identities: [IdentityKey: IdentityRecord] = [:]
     /// Current locks, by instrument and account (lifted ones removed).
     public internal(set) var locks: [BalanceKey: HoldingLock] = [:]
+    /// Linked pending transfers: each member to its whole group, ascending (`link_pending`).
+    public internal(set) var links: [PendingID: [PendingID]] = [:]
     /// Every corporate action declared, by id (1, 2, …), open and completed.
     public internal(set) var actions: [UInt64: CorporateAction] = [:]
     /// The id the next declaration gets.
@@ -70,7 +72,7 @@ public struct SecuritiesState: Hashable, Sendable {
 
     public init() {}
 
-    public var isEmpty: Bool { instruments.isEmpty && identities.isEmpty && locks.isEmpty && actions.isEmpty }
+    public var isEmpty: Bool { instruments.isEmpty && identities.isEmpty && locks.isEmpty && actions.isEmpty && links.isEmpty }
 
     /// Whether `asset` has an open split or redemption.
     public func isSettling(_ asset: AssetCode) -> Bool {
@@ -125,6 +127,14 @@ extension ByteWriter {
         write(securities.nextAction)
         write(UInt32(securities.actions.count))
         for id in securities.actions.keys.sorted() { write(action: securities.actions[id]!) }
+        // Each group once, under its first member, ascending.
+        let groups = securities.links.filter { $0.value.first == $0.key }.keys.sorted()
+        write(UInt32(groups.count))
+        for first in groups {
+            let group = securities.links[first]!
+            write(UInt8(group.count))
+            for member in group { write(pending: member) }
+        }
     }
 
     mutating func write(action: CorporateAction) {
@@ -209,6 +219,16 @@ extension ByteReader {
             if action.isOpen { state.openActions[action.asset, default: []].append(action.id) }
         }
         for asset in state.openActions.keys { state.openActions[asset]!.sort() }
+        for _ in 0..<(try readUInt32("link count")) {
+            let count = try readUInt8("linked pending count")
+            var group: [PendingID] = []
+            for _ in 0..<count { group.append(try readPendingID()) }
+            try LinkPending(pendings: group).validate()
+            for member in group {
+                guard state.links[member] == nil else { throw MalformedInput(.invalidValue, "pending \(member) is in two links") }
+                state.links[member] = group
+            }
+        }
         return state
     }
 
