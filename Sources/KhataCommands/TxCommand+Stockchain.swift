@@ -276,16 +276,20 @@ extension TxCommand {
         @OptionGroup var common: TransactionOptions
         @Option(help: "The id of the transaction that held and linked the two legs.")
         var matched: String
+        @Option(help: "Through a node: the delivery leg's amount, in the security's minor units (read from the ledger otherwise).")
+        var delivery: UInt64?
+        @Option(help: "Through a node: the payment leg's amount, in the currency's minor units (read from the ledger otherwise).")
+        var payment: UInt64?
 
         func run() throws {
             try common.submit { state, _ in
                 guard let id = TransactionID(hex: matched) else { throw CommandFailure("--matched is a transaction id, 32 hex digits") }
-                return try (0..<2).map { leg -> LedgerOperation in
+                return try [delivery, payment].enumerated().map { leg, given -> LedgerOperation in
                     let pending = PendingID(transaction: id, operation: UInt16(leg))
-                    guard let record = state.pending(pending) else {
-                        throw CommandFailure("the held leg \(pending) is not known here (post each with `tx post --amount` through a node)")
+                    guard let amount = state.pending(pending)?.transfer.amount ?? given.map(Amount.init) else {
+                        throw CommandFailure("the held leg \(pending) is not known here: pass --delivery and --payment (minor units)")
                     }
-                    return .postPending(PostPending(pending: pending, amount: record.transfer.amount))
+                    return .postPending(PostPending(pending: pending, amount: amount))
                 }
             }
         }
@@ -298,7 +302,7 @@ extension TxCommand {
                 Example (₹2.50 a share, from Acme's account):
                   khata tx dividend --data ./ledger --key acme --asset ACME --per-share 2.50
                 Each holder gets ⌊holding × rate⌋; the remainder returns to the issuer. A node settles it by itself;
-                without one, `khata action settle ID --key acme`.
+                without one, `khata action settle ID` (with the ledger key named in khata.json).
                 """
         )
         @OptionGroup var common: TransactionOptions

@@ -23,6 +23,7 @@ extension LedgerState {
             guard (securities.openHolds[op.asset] ?? 0) == 0 else { return .instrumentSettling }
         }
         let outstanding = supply(of: op.asset)
+        guard outstanding <= Limits.maxLiabilityTotal else { return .amountOverflow }
         let holderCount = UInt64(holders[op.asset] ?? 0)
         let rate: ActionRate?
         let escrow: UInt64
@@ -129,7 +130,7 @@ extension LedgerState {
             }
             // A payment an account cannot take (closed, or holding its most assets)
             // stays in escrow and returns to the issuer with the remainder.
-            if cash > 0 && canReceive(account) {
+            if cash > 0 && canReceive(account, currency) {
                 let pay = Transfer(asset: currency, debit: escrowAccount, credit: account, amount: Amount(cash))
                 if let code = movePosted(pay, &context, limited: false) { return code }
                 securities.actions[id]!.paid += cash
@@ -208,7 +209,8 @@ extension LedgerState {
         switch action.declaration.terms {
         case .split(let numerator, let denominator, _):
             let scaled = UInt128(instrument.authorised) * UInt128(numerator) / UInt128(denominator)
-            updated.authorised = UInt64(clamping: scaled)
+            // Registers are Merkle-sum trees: what may be outstanding stays within their totals.
+            updated.authorised = UInt64(min(scaled, UInt128(Limits.maxLiabilityTotal)))
         case .redemption:
             updated.isRedeemed = true
         case .cashDividend, .coupon, .ballot:
@@ -250,9 +252,10 @@ extension LedgerState {
     /// Whether a settlement can pay `account`: an ordinary account, not closed
     /// (a closed account holds nothing, so it can only be owed a dividend on a
     /// holding it had at the record date and then gave up).
-    private func canReceive(_ account: AccountID) -> Bool {
+    private func canReceive(_ account: AccountID, _ asset: AssetCode) -> Bool {
         guard let holder = accounts[account], !holder.isClosed, holder.issuedAsset == nil, !holder.isEscrow else { return false }
-        return true
+        // The snapshot counts an account's assets in a byte.
+        return holder.assets.contains(asset) || holder.assets.count < Int(UInt8.max)
     }
 
     /// `account`'s holding of an action's instrument at its record date.

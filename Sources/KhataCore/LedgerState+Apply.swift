@@ -289,8 +289,10 @@ extension LedgerState {
             if let code = record.state.rejectionOfResolving { return code }
             guard securities.links[id] == nil, expiry == nil || expiry == record.expiresAt else { return .pendingLinkInvalid }
             expiry = record.expiresAt
-            // Every payer binds its own leg.
-            guard context.isAuthorized(by: authority(of: record.transfer.debit)) else { return .insufficientSignatures }
+            // Every payer binds its own leg, and every payee agrees: once linked, a void
+            // of another leg releases its hold too.
+            guard context.isAuthorized(by: authority(of: record.transfer.debit)), context.isAuthorized(by: authority(of: record.transfer.credit))
+            else { return .insufficientSignatures }
         }
         for id in op.pendings {
             context.undo.append(.link(id, nil))

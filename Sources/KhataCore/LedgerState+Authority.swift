@@ -136,6 +136,7 @@ extension LedgerState {
                 for id in op.pendings {
                     guard let pending = overlay.pendings[id] ?? pendings[id]?.transfer else { return refuse(.pendingNotFound) }
                     if let code = overlay.check(authorityOf: pending.debit, in: self, signers: signers) { return refuse(code) }
+                    if let code = overlay.check(authorityOf: pending.credit, in: self, signers: signers) { return refuse(code) }
                 }
             }
         }

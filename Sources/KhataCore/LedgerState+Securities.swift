@@ -86,7 +86,7 @@ extension LedgerState {
         guard let debit = accounts[transfer.debit], let credit = accounts[transfer.credit] else { return .accountNotFound }
         guard !debit.isClosed && !credit.isClosed else { return .accountClosed }
         // Never an issue nor a cancellation: the issuer does those, with its own threshold.
-        guard debit.issuedAsset == nil, credit.issuedAsset == nil, !credit.isEscrow else { return .issuanceAccountRestricted }
+        guard debit.issuedAsset == nil, credit.issuedAsset == nil, !debit.isEscrow, !credit.isEscrow else { return .issuanceAccountRestricted }
         guard balance(of: transfer.debit, in: transfer.asset).available >= Int128(transfer.amount.units) else {
             return .exceedsAvailableBalance
         }

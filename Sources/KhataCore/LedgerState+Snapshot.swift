@@ -89,6 +89,11 @@ extension LedgerState {
         if version >= 3 { securities = try reader.readSecuritiesState() }
         try reader.expectEnd("the snapshot")
         if let currency = reserves.policy?.currency { trackHoldings(of: currency) }
+        for (member, group) in securities.links {
+            guard let record = pendings[member], record.expiresAt == pendings[group[0]]?.expiresAt else {
+                throw MalformedInput(.invalidValue, "linked pending transfer \(member) is not a pending transfer of its group's expiry")
+            }
+        }
         rebuildSecuritiesIndexes()
     }
 

@@ -88,6 +88,10 @@ public struct LedgerState: Sendable {
                 if let record = pendings[op.pending] { touched.formUnion([record.transfer.debit, record.transfer.credit]) }
             case .voidPending(let op):
                 if let record = pendings[op.pending] { touched.formUnion([record.transfer.debit, record.transfer.credit]) }
+                // A void of a linked leg voids the others: their parties see it too.
+                for member in securities.links[op.pending] ?? [] {
+                    if let record = pendings[member] { touched.formUnion([record.transfer.debit, record.transfer.credit]) }
+                }
             case .changeControllers(let op): touched.insert(op.account)
             case .closeAccount(let op): touched.insert(op.account)
             case .attestReserve(let op): touched.insert(op.custodian)

@@ -46,8 +46,8 @@ public final class ActionService: Service, @unchecked Sendable {
     /// One tree built at a time for proofs: a burst of requests cannot start many.
     private let treeBuild = NSLock()
 
-    /// `ledgerKey` nil: the node cannot sign, so it settles nothing (the issuer
-    /// may). `directory`: where register files are kept (nil: memory only).
+    /// `ledgerKey` nil: the node cannot sign, so it settles nothing (only the
+    /// ledger key settles). `directory`: where register files are kept (nil: memory only).
     public init(
         sequencer: Sequencer, origin: String, ledgerKey: SigningKey?, directory: String?, logger: Logger, idle: Duration = .milliseconds(250)
     ) {

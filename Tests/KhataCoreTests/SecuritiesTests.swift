@@ -370,6 +370,19 @@ struct LinkedPendingTests {
         #expect(state.invariantViolations().isEmpty)
     }
 
+    /// A payer cannot link its hold for a payee with a hold of its own and void
+    /// that one to take the first back: every payee signs a link.
+    @Test func everyPayeeAgreesToALink() {
+        var state = Self.state()
+        let toBob = PendingTransfer(transfer: Transfer(asset: inr, debit: F.alice, credit: F.bob, amount: Amount(100)), timeoutSeconds: 60)
+        let toCarol = PendingTransfer(transfer: Transfer(asset: inr, debit: F.alice, credit: F.carol, amount: Amount(1)), timeoutSeconds: 60)
+        #expect(apply(&state, F.transaction(40, [.pendingTransfer(toBob), .pendingTransfer(toCarol)], signedBy: [F.aliceKey])) == .committed)
+        let ids = [PendingID(transaction: transactionID(40), operation: 0), PendingID(transaction: transactionID(40), operation: 1)]
+        let link = F.transaction(41, [.linkPending(LinkPending(pendings: ids))], signedBy: [F.aliceKey])
+        #expect(state.refusal(of: link)?.code == .insufficientSignatures)
+        #expect(apply(&state, link) == .rejected(.insufficientSignatures, operation: 0))
+    }
+
     @Test func aVoidVoidsEveryLeg() {
         var state = Self.state()
         #expect(apply(&state, Self.legs(20)) == .committed)
