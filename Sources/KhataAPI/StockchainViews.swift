@@ -101,6 +101,45 @@ public struct HolderPage: Codable, Sendable {
     }
 }
 
+extension HolderPage {
+    /// Up to `limit` holders of instrument `code` from position `from` of its
+    /// holdings (zero balances skipped), with the part locked at `time`; nil if
+    /// `code` is not an instrument. Shared by the node and the command line.
+    public init?(_ state: LedgerState, instrument code: AssetCode, from: UInt64, limit: Int, at time: Timestamp) {
+        guard state.securities.instruments[code] != nil, let view = state.instrumentHoldings[code]?.view else { return nil }
+        var lines: [Line] = []
+        var position = Int(clamping: from)
+        while position < view.count && lines.count < limit {
+            let holding = view.pages[position / HoldingBook.pageSize][position % HoldingBook.pageSize]
+            position += 1
+            guard holding.balance > 0 else { continue }
+            lines.append(Line(account: holding.account, units: holding.balance, locked: state.securities.locked(holding.account, in: code, at: time)))
+        }
+        self.init(
+            asset: code, size: state.size, holders: state.holders[code] ?? 0, lines: lines, next: position < view.count ? UInt64(position) : nil)
+    }
+}
+
+extension InstrumentView {
+    /// Every instrument, by code, its actions grouped in one pass.
+    public static func all(in state: LedgerState) -> [InstrumentView] {
+        let byAsset = Dictionary(grouping: state.securities.actions.values, by: \.asset).mapValues { $0.map(\.id) }
+        return state.securities.instruments.keys.sorted().map {
+            InstrumentView(state.securities.instruments[$0]!, state: state, actions: byAsset[$0] ?? [])
+        }
+    }
+}
+
+extension ActionView {
+    /// Actions newest first, of one instrument or (nil) of all, ballots only if `ballots`, at most `limit`.
+    public static func list(in state: LedgerState, instrument code: AssetCode? = nil, ballots: Bool = false, limit: Int = 100) -> [ActionView] {
+        let chosen = state.securities.actions.values.filter {
+            (code == nil || $0.asset == code) && (!ballots || $0.declaration.terms.ballot != nil)
+        }
+        return chosen.sorted { $0.id > $1.id }.prefix(limit).map(ActionView.init)
+    }
+}
+
 extension HolderPage.Line {
     public init(account: AccountID, units: UInt64, locked: UInt64) {
         self.account = account

@@ -46,8 +46,7 @@ struct InstrumentCommand: ParsableCommand {
 
         func run() throws {
             let views = try source.read(
-                local: { state in state.securities.instruments.keys.sorted().map { InstrumentView(state.securities.instruments[$0]!, state: state) }
-                },
+                local: { InstrumentView.all(in: $0) },
                 remote: { try $0.instruments() })
             if output.json { return try printJSON(views) }
             if views.isEmpty { return print("no instruments") }
@@ -124,23 +123,10 @@ struct InstrumentCommand: ParsableCommand {
             let code = try assetCode(asset)
             let page = try source.read(
                 local: { state -> HolderPage in
-                    guard state.securities.instruments[code] != nil, let view = state.instrumentHoldings[code]?.view else {
+                    guard let page = HolderPage(state, instrument: code, from: from, limit: limit, at: state.time) else {
                         throw CommandFailure("\(code) is not an instrument of this ledger")
                     }
-                    var lines: [HolderPage.Line] = []
-                    var position = Int(clamping: from)
-                    while position < view.count && lines.count < limit {
-                        let holding = view.pages[position / HoldingBook.pageSize][position % HoldingBook.pageSize]
-                        position += 1
-                        guard holding.balance > 0 else { continue }
-                        lines.append(
-                            HolderPage.Line(
-                                account: holding.account, units: holding.balance,
-                                locked: state.securities.locked(holding.account, in: code, at: state.time)))
-                    }
-                    return HolderPage(
-                        asset: code, size: state.size, holders: state.holders[code] ?? 0, lines: lines,
-                        next: position < view.count ? UInt64(position) : nil)
+                    return page
                 }, remote: { try $0.holders(of: code, from: from, limit: limit) })
             if output.json { return try printJSON(page) }
             print(
@@ -170,7 +156,7 @@ struct ActionCommand: ParsableCommand {
         func run() throws {
             let code = try assetCode(asset)
             let views = try source.read(
-                local: { state in state.securities.actions.values.filter { $0.asset == code }.sorted { $0.id > $1.id }.map(ActionView.init) },
+                local: { ActionView.list(in: $0, instrument: code, limit: .max) },
                 remote: { try $0.actions(of: code) })
             if output.json { return try printJSON(views) }
             if views.isEmpty { return print("no actions on \(code)") }
@@ -318,9 +304,7 @@ struct BallotCommand: ParsableCommand {
 
         func run() throws {
             let views = try source.read(
-                local: { state in
-                    state.securities.actions.values.filter { $0.declaration.terms.ballot != nil }.sorted { $0.id > $1.id }.map(ActionView.init)
-                }, remote: { try $0.ballots() })
+                local: { ActionView.list(in: $0, ballots: true, limit: .max) }, remote: { try $0.ballots() })
             if output.json { return try printJSON(views) }
             if views.isEmpty { return print("no ballots") }
             for view in views { print(actionLine(view)) }

@@ -18,14 +18,7 @@ extension NodeAPI {
         }
         router.get("/v1/instruments") { request, _ in
             _ = try Query(request)
-            return try json(
-                try durableState { ledger in
-                    let state = ledger.state
-                    let byAsset = Dictionary(grouping: state.securities.actions.values, by: \.asset).mapValues { $0.map(\.id) }
-                    return state.securities.instruments.keys.sorted().map {
-                        InstrumentView(state.securities.instruments[$0]!, state: state, actions: byAsset[$0] ?? [])
-                    }
-                })
+            return try json(try durableState { InstrumentView.all(in: $0.state) })
         }
         router.get("/v1/instruments/:code") { request, context in
             _ = try Query(request)
@@ -41,8 +34,7 @@ extension NodeAPI {
             return try json(
                 try durableState { ledger in
                     _ = try instrument(code, ledger.state)
-                    return ledger.state.securities.actions.values.filter { $0.asset == code }.sorted { $0.id > $1.id }.prefix(100).map(
-                        ActionView.init)
+                    return ActionView.list(in: ledger.state, instrument: code)
                 })
         }
         router.get("/v1/instruments/:code/holders/:account/proof") { request, context in
@@ -56,11 +48,7 @@ extension NodeAPI {
         }
         router.get("/v1/ballots") { request, _ in
             _ = try Query(request)
-            return try json(
-                try durableState { ledger in
-                    ledger.state.securities.actions.values.filter { $0.declaration.terms.ballot != nil }.sorted { $0.id > $1.id }.prefix(100)
-                        .map(ActionView.init)
-                })
+            return try json(try durableState { ActionView.list(in: $0.state, ballots: true) })
         }
         router.get("/v1/ballots/:id") { request, context in
             _ = try Query(request)
@@ -127,21 +115,10 @@ extension NodeAPI {
         let from = try query.integer("from", in: 0...Limits.maxQueryInteger) ?? 0
         return try json(
             try durableState { ledger -> HolderPage in
-                let state = ledger.state
-                _ = try instrument(code, state)
-                let view = state.instrumentHoldings[code]?.view
-                var lines: [HolderPage.Line] = []
-                var position = Int(clamping: from)
-                let count = view?.count ?? 0
-                while position < count && lines.count < limit {
-                    let holding = view!.pages[position / HoldingBook.pageSize][position % HoldingBook.pageSize]
-                    position += 1
-                    guard holding.balance > 0 else { continue }
-                    let locked = state.securities.locked(holding.account, in: code, at: ledger.clock())
-                    lines.append(HolderPage.Line(account: holding.account, units: holding.balance, locked: locked))
+                guard let page = HolderPage(ledger.state, instrument: code, from: from, limit: limit, at: ledger.clock()) else {
+                    throw Problem(404, "instrument_not_found", "no instrument \(code)")
                 }
-                return HolderPage(
-                    asset: code, size: state.size, holders: state.holders[code] ?? 0, lines: lines, next: position < count ? UInt64(position) : nil)
+                return page
             })
     }
 
