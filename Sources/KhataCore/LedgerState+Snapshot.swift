@@ -1,5 +1,6 @@
 import Crypto
 import KhataBytes
+import KhataEd25519
 
 // The canonical encoding of a whole ledger state (docs/ENCODING.md, "Snapshot").
 // Every collection is written in ascending key order, so equal states encode to
@@ -47,15 +48,32 @@ extension LedgerState {
         return writer.bytes
     }
 
-    /// Restores a state from `encodedSnapshot()` bytes, refusing anything malformed.
-    public init(snapshot bytes: [UInt8]) throws(MalformedInput) {
+    /// The origin and ledger key a snapshot names, read from its first fields
+    /// without decoding the rest (a start checks checkpoints with the key while
+    /// the state itself still loads).
+    public static func snapshotHeader(_ bytes: [UInt8]) throws(MalformedInput) -> (origin: String, ledgerKey: PublicKey) {
         var reader = ByteReader(bytes)
+        let header = try readSnapshotHeader(&reader)
+        return (header.origin, header.ledgerKey)
+    }
+
+    private static func readSnapshotHeader(
+        _ reader: inout ByteReader
+    ) throws(MalformedInput) -> (version: UInt8, origin: String, ledgerKey: PublicKey) {
         let version = try reader.readUInt8("snapshot version")
         guard (1...LedgerState.snapshotVersion).contains(version) else {
             throw MalformedInput(.unknownVersion, "snapshot version \(version) is not supported")
         }
         let origin = String(decoding: try reader.readShortBytes(limit: Limits.maxOriginBytes, "origin"), as: UTF8.self)
-        self.init(origin: origin, ledgerKey: try reader.readPublicKey(), issuerKeys: try reader.readKeySet())
+        return (version, origin, try reader.readPublicKey())
+    }
+
+    /// Restores a state from `encodedSnapshot()` bytes, refusing anything malformed.
+    public init(snapshot bytes: [UInt8]) throws(MalformedInput) {
+        var reader = ByteReader(bytes)
+        let header = try LedgerState.readSnapshotHeader(&reader)
+        let version = header.version
+        self.init(origin: header.origin, ledgerKey: header.ledgerKey, issuerKeys: try reader.readKeySet())
         size = try reader.readUInt64("size")
         time = Timestamp(milliseconds: try reader.readUInt64("time"))
         for _ in 0..<(try reader.readUInt32("asset count")) {

@@ -43,7 +43,8 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    init(_ error: StorageError) {
+    /// A storage failure: `corrupt` for a damaged or foreign store, `storage` otherwise.
+    public init(_ error: StorageError) {
         self.init(error.code == .corrupt || error.code == .foreign ? .corrupt : .storage, error.message)
     }
 

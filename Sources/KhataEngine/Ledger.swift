@@ -110,6 +110,15 @@ public final class Ledger {
         }
     }
 
+    /// Takes a failure of the journal's structure check that a fast open left
+    /// for later (`JournalStore.checkStructure`): the ledger halts, as for a
+    /// damaged prefix. (Success changes nothing: that check covers pages the
+    /// checkpoints do not sign over, such as account history, so they need not
+    /// wait for it.)
+    public func structureCheckFailed(_ error: EngineError) {
+        halted = halted ?? "the journal's pages failed their check: \(error.message)"
+    }
+
     private init(
         state: LedgerState, edge: TreeEdge, checkpoint: SignedCheckpoint?, journal: any JournalStore,
         clock: @escaping @Sendable () -> Timestamp, snapshotInterval: UInt64, lastSnapshotSize: UInt64

@@ -79,7 +79,8 @@ public struct LedgerDirectory: Sendable {
         progress: ((UInt64, UInt64) -> Void)? = nil
     ) throws(EngineError) -> Ledger {
         let journal: SQLiteJournal
-        do { journal = try SQLiteJournal.open(path: journalPath) } catch { throw EngineError(error) }
+        // Deferring the prefix defers the file's page check with it.
+        do { journal = try SQLiteJournal.open(path: journalPath, checkingStructure: check == .whole) } catch { throw EngineError(error) }
         do {
             return try Ledger.open(
                 journal: journal, externalCheckpoints: checkpointFile().map { [$0] } ?? [], clock: clock, snapshotInterval: snapshotInterval,

@@ -21,7 +21,7 @@ public enum Node {
     /// open re-reads the journal only after the latest signed checkpoint or
     /// snapshot (`JournalCheck.deferringPrefix`), so a restart takes time in
     /// proportion to the snapshot interval; the rest is re-read in the
-    /// background (`PrefixCheckService`) before any checkpoint is signed. `companions` run in the same group and stop after the node
+    /// background (`DeferredCheckService`) before any checkpoint is signed. `companions` run in the same group and stop after the node
     /// (`khata dev` runs its witnesses this way). `serverMetrics`: the registry the
     /// process bootstrapped swift-metrics with, served at `/metrics` after the
     /// node's own (`ServerMetrics.bootstrap()`). `onRunning` gets the bound port.
@@ -60,9 +60,9 @@ public enum Node {
                 checkpointer: try journal.makeWALCheckpointer(), interval: .milliseconds(50), metrics: metrics, logger: logger)
             background.append(.init(service: service))
         }
-        let prefixCheck = ledger.uncheckedPrefix.map { check in
-            PrefixCheckService(check: check, path: ledgerDirectory.journalPath, sequencer: sequencer, metrics: metrics, logger: logger)
-        }
+        // The node opened deferring its prefix: the pages and the prefix are checked now, in the background.
+        let deferredCheck = DeferredCheckService(
+            prefix: ledger.uncheckedPrefix, path: ledgerDirectory.journalPath, sequencer: sequencer, metrics: metrics, logger: logger)
         let publisher = CheckpointPublisher(
             sequencer: sequencer, directory: ledgerDirectory, signer: signer, witnesses: witnesses, readStore: readStore,
             interval: .milliseconds(configuration.checkpointIntervalMilliseconds ?? 500), metrics: metrics, logger: logger)
@@ -102,8 +102,8 @@ public enum Node {
             logger: logger)
         // Services stop in reverse order: the HTTP server first (in-flight requests
         // still get their receipts), then the publisher (one last checkpoint, while
-        // witnesses are up), then the reserve service, then the prefix check (if a
-        // fast start left one running), then the sequencer (drains,
+        // witnesses are up), then the reserve service, then the deferred checks (pages
+        // and prefix), then the sequencer (drains,
         // snapshots), then the background WAL checkpoints, then companions.
         let group = ServiceGroup(
             configuration: .init(
@@ -111,7 +111,7 @@ public enum Node {
                     // A halted sequencer (its journal failed) ends the node, gracefully, so that
                     // the in-flight requests still get their answers (outcome_unknown, halted).
                     .init(service: sequencer, failureTerminationBehavior: .gracefullyShutdownGroup)
-                ] + (prefixCheck.map { [.init(service: $0, successTerminationBehavior: .ignore)] } ?? []) + [
+                ] + [.init(service: deferredCheck, successTerminationBehavior: .ignore)] + [
                     .init(service: reserves), .init(service: actions), .init(service: publisher), .init(service: app),
                 ],
                 gracefulShutdownSignals: [], logger: logger))

@@ -32,7 +32,7 @@ public final class NodeMetrics: @unchecked Sendable {
     let snapshotSeconds: Gauge
     /// Frames in the journal's write-ahead log at the last background checkpoint.
     let walFrames: Gauge
-    /// Entries a fast start has yet to re-read (`PrefixCheckService`); 0 once checked.
+    /// Entries a fast start has yet to re-read (`DeferredCheckService`); 0 once checked.
     let uncheckedEntries: Gauge
     let commitSeconds: ValueHistogram
     private let tableVerifications: Counter

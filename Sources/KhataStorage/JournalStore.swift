@@ -96,6 +96,10 @@ public protocol JournalStore: AnyObject {
     /// Indexes of entries that touched `account`, newest first, strictly before
     /// `before` when given; at most `limit`.
     func history(of account: AccountID, before: LeafIndex?, limit: Int) throws(StorageError) -> [LeafIndex]
+
+    /// Checks the store's own structure (for SQLite, every page: `quick_check`),
+    /// throwing `corrupt` if it is damaged. Reads the whole store.
+    func checkStructure() throws(StorageError)
 }
 
 /// Saves snapshots beside a journal's appends (`JournalStore.makeSnapshotWriter`).

@@ -69,6 +69,9 @@ public final class MemoryJournal: JournalStore {
     /// Nil: an in-memory journal saves snapshots on the writer's thread.
     public func makeSnapshotWriter() throws(StorageError) -> (any SnapshotWriter)? { nil }
 
+    /// Nothing to check: memory has no pages to damage.
+    public func checkStructure() throws(StorageError) {}
+
     public func history(of account: AccountID, before: LeafIndex?, limit: Int) throws(StorageError) -> [LeafIndex] {
         let all = historyRows[account] ?? []
         return Array(all.reversed().lazy.filter { before == nil || $0 < before! }.prefix(limit))

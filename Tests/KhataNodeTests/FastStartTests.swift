@@ -38,16 +38,22 @@ struct FastStartTests {
         await node.stop()
     }
 
-    /// A prefix damaged after it was signed (entry 7 changed): the node opens,
-    /// then its check finds the damage, and it stops with that reason, having
-    /// signed nothing over the damaged log.
-    @Test func aDamagedPrefixStopsTheNode() async throws {
+    /// Damage the start left to its background checks: a prefix damaged after
+    /// it was signed (entry 7 changed), or a damaged page of the file (account
+    /// history). The node opens, then its check finds the damage, and it stops
+    /// with that reason, having signed nothing over the damaged log.
+    @Test(arguments: [false, true])
+    func damageFoundInTheBackgroundStopsTheNode(pages: Bool) async throws {
         let directory = temporaryDirectory()
         defer { removeDirectory(directory) }
         let published = try makeRestartableLedger(in: directory, size: 600, snapshotAt: 500, checkpointAt: 550)
         try KeyFile(name: "ledger", key: Fixture.ledgerKey).write(to: directory + "/ledger.key")
-        let journal = try SQLiteConnection(path: LedgerDirectory(directory).journalPath, create: false)
-        try journal.execute("UPDATE entries SET data = CAST(data AS BLOB) || x'00' WHERE idx = 7")
+        let path = LedgerDirectory(directory).journalPath
+        if pages {
+            try damageRootPage(of: "history", journalPath: path)
+        } else {
+            try SQLiteConnection(path: path, create: false).execute("UPDATE entries SET data = CAST(data AS BLOB) || x'00' WHERE idx = 7")
+        }
         var configuration = NodeConfiguration(ledgerKey: "ledger.key")
         configuration.port = 0
         configuration.checkpointIntervalMilliseconds = 20
@@ -65,7 +71,7 @@ struct FastStartTests {
         let result = await running.result
         guardTask.cancel()
         #expect(throws: (any Error).self) { try result.get() }
-        if case .failure(let error) = result { #expect("\(error)".contains("entry 7")) }
+        if case .failure(let error) = result { #expect("\(error)".contains(pages ? "pages failed their check" : "entry 7"), "\(error)") }
         let file = try String(contentsOfFile: directory + "/checkpoint", encoding: .utf8)
         #expect(file == published.note.formatted)
     }

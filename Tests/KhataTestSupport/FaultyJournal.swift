@@ -34,6 +34,7 @@ public final class FaultyJournal: JournalStore, @unchecked Sendable {
     public func saveSnapshot(_ snapshot: StoredSnapshot) throws(StorageError) { try inner.saveSnapshot(snapshot) }
     public func latestSnapshot() throws(StorageError) -> StoredSnapshot? { try inner.latestSnapshot() }
     public func makeSnapshotWriter() throws(StorageError) -> (any SnapshotWriter)? { nil }
+    public func checkStructure() throws(StorageError) { try inner.checkStructure() }
     public func history(of account: AccountID, before: LeafIndex?, limit: Int) throws(StorageError) -> [LeafIndex] {
         try inner.history(of: account, before: before, limit: limit)
     }

@@ -160,3 +160,21 @@ public func makeRestartableLedger(in directory: String, size: Int, snapshotAt: I
     }
     return checkpoint!
 }
+
+/// Damages a ledger file's pages as a failing disk would: overwrites the
+/// page-type byte of `table`'s root page with one no page has, after copying
+/// the WAL into the file. SQLite's `quick_check` then fails; reading other
+/// tables still works.
+public func damageRootPage(of table: String, journalPath: String) throws {
+    let db = try SQLiteConnection(path: journalPath, create: false)
+    let page = try db.scalarInt("SELECT rootpage FROM sqlite_master WHERE name = '\(table)'")
+    let pageSize = try db.scalarInt("PRAGMA page_size")
+    _ = try db.scalarText("PRAGMA wal_checkpoint(TRUNCATE)")
+    guard page > 0, let file = FileHandle(forUpdatingAtPath: journalPath) else {
+        throw StorageError(.notFound, "no table \(table) in \(journalPath)")
+    }
+    defer { try? file.close() }
+    try file.seek(toOffset: UInt64((page - 1) * pageSize))
+    try file.write(contentsOf: [0xFF])
+    try file.synchronize()
+}
