@@ -84,7 +84,11 @@ let package = Package(
         .target(name: "KhataStorage", dependencies: ["KhataBytes", "KhataCore", "KhataLog", "CSQLite"]),
         .target(
             name: "KhataEngine", dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataVerify", "KhataStorage", "KhataFiles"]),
-        .target(name: "KhataAPI", dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities"]),
+        .target(
+            name: "KhataAPI",
+            dependencies: [
+                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(
             name: "KhataClient",
             dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "KhataVerify", "KhataAPI", "KhataFiles"]
@@ -165,6 +169,9 @@ let package = Package(
             name: "KhataCoreTests", dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataTestSupport"], resources: [.copy("Golden")]),
         .testTarget(name: "KhataLogTests", dependencies: ["KhataBytes", "KhataLog", "KhataCore", "KhataTestSupport"], exclude: ["Vectors"]),
         .testTarget(name: "KhataFuzzTargetsTests", dependencies: ["KhataFuzzTargets"]),
+        // OCF/ holds the Open Cap Format schemas the export is validated against (scripts/ocf-validate.py).
+        .testTarget(
+            name: "KhataAPITests", dependencies: ["KhataBytes", "KhataEd25519", "KhataCore", "KhataAPI", "KhataTestSupport"], exclude: ["OCF"]),
         // The floors: Package.swift and every import, read as text (docs/ARCHITECTURE.md).
         .testTarget(name: "KhataFloorTests"),
         .testTarget(name: "KhataLiabilitiesTests", dependencies: ["KhataLiabilities", "KhataCore", "KhataTestSupport"]),

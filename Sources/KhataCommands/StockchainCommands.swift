@@ -33,7 +33,7 @@ struct InstrumentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "instrument",
         abstract: "Show instruments: their terms, rules, outstanding amount and holders.",
-        subcommands: [List.self, Show.self, Holders.self]
+        subcommands: [List.self, Show.self, Holders.self, ExportOCF.self]
     )
 
     struct List: ParsableCommand {

@@ -27,7 +27,7 @@ struct TxCommand: ParsableCommand {
             Controllers.self, Close.self, AttestReserveCommand.self, AttestPriceCommand.self, SetPolicy.self,
             RegisterInstrument.self, InstrumentRulesCommand.self, AttestIdentityCommand.self, Lock.self, Force.self, DVP.self, DVPPost.self,
             Dividend.self,
-            Split.self, Coupon.self, Redeem.self, Ballot.self, VoteCommand.self, Submit.self,
+            Split.self, Coupon.self, Redeem.self, Ballot.self, VoteCommand.self, ImportOCF.self, Submit.self,
         ]
     )
 
