@@ -152,7 +152,7 @@ public final class KhataClient: @unchecked Sendable {
     /// `ReserveVerifier`). The node serves it only to the holder: the request
     /// is signed here, now, by `key`, one of the account's controllers.
     public func liabilityProof(_ account: AccountID, key: SigningKey, now: Timestamp = KhataClient.now()) throws -> LiabilityProofView {
-        let request = LiabilityProofRequest(account: account, time: now, signedBy: key, origin: origin)
+        let request = HolderProofRequest(account: account, resource: .reserves, time: now, signedBy: key, origin: origin)
         return try decode(LiabilityProofView.self, try get("/v1/reserves/proof/\(account.hex)?\(request.query)"))
     }
     public func account(_ id: AccountID) throws -> AccountView { try decode(AccountView.self, try get("/v1/accounts/\(id.hex)")) }

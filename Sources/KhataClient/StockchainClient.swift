@@ -23,7 +23,8 @@ extension KhataClient {
     public func registerProof(
         of account: AccountID, in code: AssetCode, action id: UInt64, key: SigningKey, now: Timestamp = KhataClient.now()
     ) throws -> RegisterProofView {
-        let request = LiabilityProofRequest(account: account, time: now, signedBy: key, origin: origin)
+        let request = HolderProofRequest(
+            account: account, resource: .register(instrument: code, action: id), time: now, signedBy: key, origin: origin)
         return try decodeJSON(
             RegisterProofView.self, try get("/v1/instruments/\(code)/holders/\(account.hex)/proof?action=\(id)&\(request.query)"))
     }

@@ -39,10 +39,10 @@ extension NodeAPI {
 
     /// A holder's proof, for the holder only: the request must be signed by one
     /// of the account's controller keys within five minutes of the node's clock
-    /// (`LiabilityProofRequest`), because the proof reveals the balance and salt.
+    /// (`HolderProofRequest`, for `reserves`), because the proof reveals the balance and salt.
     func liabilityProof(_ text: String, _ request: Request, from client: String) throws -> Response {
         guard let account = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
-        let holder = try holderRequest(for: account, request, from: client)
+        let holder = try holderRequest(for: account, .reserves, request, from: client)
         guard let (tree, index) = reserves.latestTree else {
             guard reserves.canSign else {
                 throw Problem(404, "no_liabilities_tree", "this node has no ledger key configured, so it builds no liabilities tree")
@@ -61,16 +61,18 @@ extension NodeAPI {
         return response
     }
 
-    /// The signed request in `request`'s query, checked: fresh, signed, and by a
-    /// key that controls `account`. 403 `holder_signature_required` otherwise.
+    /// The signed request in `request`'s query, checked: for `resource`, fresh,
+    /// signed, and by a key that controls `account`. 403
+    /// `holder_signature_required` otherwise.
     func holderRequest(
-        for account: AccountID, _ request: Request, from client: String, allowing extra: Set<String> = []
-    ) throws -> LiabilityProofRequest {
+        for account: AccountID, _ resource: HolderProofRequest.Resource, _ request: Request, from client: String,
+        allowing extra: Set<String> = []
+    ) throws -> HolderProofRequest {
         let query = try Query(request, allowed: extra.union(["time", "key", "signature"]))
         let refuse = { (why: String) in
             Problem(
                 403, "holder_signature_required",
-                "\(why): a liabilities proof reveals a balance, so only its holder gets it; sign the request with one of the account's keys (khata reserves verify --key, docs/RESERVES.md)"
+                "\(why): a proof reveals a holding, so only its holder gets it; sign the request for \(resource) with one of the account's keys (khata reserves verify --key or khata action verify --key; docs/RESERVES.md)"
             )
         }
         guard let time = try query.integer("time", in: 0...Limits.maxTimestampMilliseconds),
@@ -79,14 +81,14 @@ extension NodeAPI {
         guard let key = PublicKey(hex: keyText), let signature = Hex.decode(signatureText), signature.count == 64 else {
             throw Problem(400, "invalid_parameter", "key is 64 hex digits and signature 128")
         }
-        let signed = LiabilityProofRequest(account: account, time: Timestamp(milliseconds: time), key: key, signature: signature)
+        let signed = HolderProofRequest(account: account, resource: resource, time: Timestamp(milliseconds: time), key: key, signature: signature)
         let (now, controllers) = try durableState { ledger in (ledger.clock().milliseconds, ledger.state.accounts[account]?.controllers) }
-        guard (now > time ? now - time : time - now) <= LiabilityProofRequest.maxSkewMilliseconds else {
+        guard (now > time ? now - time : time - now) <= HolderProofRequest.maxSkewMilliseconds else {
             throw refuse("the request's time is more than five minutes from the node's (\(now) ms)")
         }
         guard controllers?.keys.contains(key) == true else { throw refuse("\(key) is not a controller of account \(account)") }
         try limits.admitSignatureChecks(1, from: client)
-        guard signed.isSigned(origin: origin) else { throw refuse("the signature does not verify") }
+        guard signed.isSigned(origin: origin) else { throw refuse("the signature does not verify (for \(resource))") }
         return signed
     }
 }

@@ -134,8 +134,9 @@ struct ReserveNodeTests {
                 try node.request(
                     "GET",
                     "/v1/reserves/proof/\(Fixture.carol.hex)?"
-                        + LiabilityProofRequest(
-                            account: Fixture.carol, time: KhataClient.now(), signedBy: Fixture.carolKeys[1], origin: Fixture.origin
+                        + HolderProofRequest(
+                            account: Fixture.carol, resource: .reserves, time: KhataClient.now(), signedBy: Fixture.carolKeys[1],
+                            origin: Fixture.origin
                         ).query)
             }
             #expect(missing.status == 404 && String(decoding: missing.body, as: UTF8.self).contains("not_a_holder"))
@@ -145,9 +146,10 @@ struct ReserveNodeTests {
     }
 
     /// A liabilities proof is the holder's alone: a request must be signed, now,
-    /// by one of the account's controller keys. Unsigned, signed by a stranger,
-    /// by a key of another account, stale, or with a bad signature: 403, and the
-    /// body says what is needed; the holder's own request is answered.
+    /// by one of the account's controller keys, for this proof. Unsigned, signed
+    /// by a stranger, by a key of another account, stale, for another proof (a
+    /// register proof's request replayed here), or with a bad signature: 403,
+    /// and the body says what is needed; the holder's own request is answered.
     @Test func proofIsServedOnlyToItsHolder() async throws {
         let genesis = R.genesis(at: Ledger.systemClock().milliseconds)
         try await withNode(genesis: genesis) { node in
@@ -157,20 +159,25 @@ struct ReserveNodeTests {
                 let response = try await offPool { try node.request("GET", "/v1/reserves/proof/\(Fixture.alice.hex)" + query) }
                 return (response.status, String(decoding: response.body, as: UTF8.self))
             }
-            func signed(_ key: SigningKey, at time: Timestamp = now, origin: String = Fixture.origin) -> String {
-                "?" + LiabilityProofRequest(account: Fixture.alice, time: time, signedBy: key, origin: origin).query
+            func signed(
+                _ key: SigningKey, at time: Timestamp = now, origin: String = Fixture.origin, for resource: HolderProofRequest.Resource = .reserves
+            ) -> String {
+                "?" + HolderProofRequest(account: Fixture.alice, resource: resource, time: time, signedBy: key, origin: origin).query
             }
             let holder = try await status(signed(Fixture.aliceKey))
             #expect(holder.0 == 200 && holder.1.contains("\"balance\""), "\(holder)")
-            var forged = LiabilityProofRequest(account: Fixture.alice, time: now, signedBy: Fixture.aliceKey, origin: Fixture.origin)
-            forged = LiabilityProofRequest(
-                account: Fixture.alice, time: Timestamp(milliseconds: now.milliseconds + 1), key: forged.key, signature: forged.signature)
+            var forged = HolderProofRequest(
+                account: Fixture.alice, resource: .reserves, time: now, signedBy: Fixture.aliceKey, origin: Fixture.origin)
+            forged = HolderProofRequest(
+                account: Fixture.alice, resource: .reserves, time: Timestamp(milliseconds: now.milliseconds + 1), key: forged.key,
+                signature: forged.signature)
             for (why, query) in [
                 ("unsigned", ""),
                 ("a stranger's key", signed(testKey(77))),
                 ("another account's key", signed(Fixture.bobKey)),
                 ("ten minutes old", signed(Fixture.aliceKey, at: Timestamp(milliseconds: now.milliseconds - 600_000))),
                 ("for another ledger", signed(Fixture.aliceKey, origin: "khata.test/other")),
+                ("for another proof", signed(Fixture.aliceKey, for: .register(instrument: AssetCode("ACME")!, action: 1))),
                 ("a signature over another time", "?" + forged.query),
             ] {
                 let (code, body) = try await status(query)

@@ -52,9 +52,18 @@ struct StockchainNodeTests {
             }
             let entitlement = try EntitlementVerifier.verify(proof, account: Fixture.alice, audited: audited.state)
             #expect(entitlement.units == Amount(299) && entitlement.owed == Amount(74_750))
-            // Bob's key gets no proof of Alice's holding.
+            // Bob's key gets no proof of Alice's holding; nor does Alice's own request
+            // for another proof (her liabilities proof, or another action) replayed here.
             #expect(throws: ClientError.self) {
                 try node.client.registerProof(of: Fixture.alice, in: S.shares, action: 1, key: Fixture.bobKey)
+            }
+            for other in [HolderProofRequest.Resource.reserves, .register(instrument: S.shares, action: 2)] {
+                let replayed = HolderProofRequest(
+                    account: Fixture.alice, resource: other, time: KhataClient.now(), signedBy: Fixture.aliceKey, origin: Fixture.origin)
+                let response = try await offPool {
+                    try node.request("GET", "/v1/instruments/\(S.shares)/holders/\(Fixture.alice.hex)/proof?action=1&\(replayed.query)")
+                }
+                #expect(response.status == 403 && String(decoding: response.body, as: UTF8.self).contains("holder_signature_required"), "\(other)")
             }
             // The instrument and its register now.
             let instrument = try await offPool { try node.client.instrument(S.shares) }
