@@ -5,8 +5,8 @@ Usage: scripts/ocf-validate.py PACKAGE_DIR [SCHEMA_DIR]
   SCHEMA_DIR defaults to Tests/KhataAPITests/OCF/schema (copied from the OCF repository; see its ORIGIN.md).
 
 Every file the manifest lists, and the manifest, is validated against the file schema whose
-`file_type` const matches; every `$ref` resolves by `$id` from SCHEMA_DIR (no network). Each
-listed file's MD5 must match the manifest. Prints one line per file and exits 1 on any error.
+`file_type` const matches; every `$ref` resolves by `$id` from SCHEMA_DIR (no network), and
+formats (date; date-time where rfc3339-validator is installed) are checked. Each listed file's MD5 must match the manifest. Prints one line per file and exits 1 on any error.
 Needs the Python packages jsonschema (4.18 or later) and referencing.
 """
 import hashlib
@@ -54,7 +54,8 @@ def main():
             print(f"{name}: no schema for file_type {document.get('file_type')!r}")
             errors += 1
             continue
-        found = sorted(Draft7Validator(schema, registry=registry).iter_errors(document), key=lambda e: list(e.path))
+        validator = Draft7Validator(schema, registry=registry, format_checker=Draft7Validator.FORMAT_CHECKER)
+        found = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
         if md5 is not None and hashlib.md5(data).hexdigest() != md5.lower():
             print(f"{name}: MD5 {hashlib.md5(data).hexdigest()} but the manifest says {md5}")
             errors += 1

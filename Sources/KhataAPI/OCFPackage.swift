@@ -17,6 +17,9 @@ public enum OCF {
     /// The most holdings an import issues: they go in one transaction with the
     /// instrument's registration, so that it is created whole or not at all.
     public static let maxImportHoldings = 900
+    /// The most files a manifest may list, and their most bytes together.
+    public static let maxListedFiles = 64
+    public static let maxPackageBytes = 64 << 20
 }
 
 /// What an OCF issuer needs that the ledger does not record.
@@ -63,8 +66,9 @@ public struct OCFError: Error, CustomStringConvertible, Equatable {
     public var description: String { field.isEmpty ? "\(file): \(message)" : "\(file): \(field): \(message)" }
 }
 
-/// An equity instrument's register now, as an OCF package: the issuer and
-/// the package's date in the manifest, the instrument as one stock class
+/// An equity instrument's register now, as an OCF package: the issuer (id
+/// `issuer-` and its account) and the package's date in the manifest, the
+/// instrument as one stock class
 /// (authorised, par value), every holder as a stakeholder (its Khata account in
 /// `issuer_assigned_id`), and every holding as one stock issuance of its units
 /// at the package's date (the ledger keeps positions, not the price each was
@@ -138,10 +142,12 @@ public struct OCFExport {
             "ocf_version": OCF.version, "file_type": "OCF_MANIFEST_FILE", "as_of": date,
             "generated_at": OCFDate.formatTime(generatedAt),
             "issuer": [
-                "object_type": "ISSUER", "id": instrument.issuer.hex, "legal_name": issuer.legalName,
+                "object_type": "ISSUER", "id": "issuer-\(instrument.issuer.hex)", "legal_name": issuer.legalName,
                 "formation_date": issuer.formationDate, "country_of_formation": issuer.country,
             ],
-            "comments": ["Exported by khata from the register of \(classID) after \(instrument.outstanding) units were outstanding"],
+            "comments": [
+                "Exported by khata from the register of \(classID): \(AmountText.format(instrument.outstanding, scale: instrument.scale)) outstanding; issuer account \(instrument.issuer.hex); every stakeholder is written as INDIVIDUAL (the ledger does not record which holders are institutions)"
+            ],
         ]
         for key in [
             "stock_plans_files", "stock_legend_templates_files", "stock_classes_files", "vesting_terms_files", "valuations_files",
@@ -185,11 +191,15 @@ public struct OCFOpeningRegister: Sendable, Equatable {
     /// One per account, in the package's order of first issuance; several
     /// issuances to one stakeholder are added up.
     public let holdings: [Holding]
+    /// SHA-256 over every file read, in order: for each, its path, a newline,
+    /// its SHA-256 in hex and a newline (the default offering-document hash of
+    /// an import, pinning the whole package, not only through MD5).
+    public let packageDigest: Digest32
 
     public static func == (a: OCFOpeningRegister, b: OCFOpeningRegister) -> Bool {
         a.issuerName == b.issuerName && a.stockClassID == b.stockClassID && a.className == b.className && a.classType == b.classType
             && a.authorised == b.authorised && a.parValue?.amount == b.parValue?.amount && a.parValue?.currency == b.parValue?.currency
-            && a.holdings == b.holdings
+            && a.holdings == b.holdings && a.packageDigest == b.packageDigest
     }
 }
 
@@ -209,6 +219,9 @@ public enum OCFPackageReader {
         manifest manifestBytes: [UInt8], scale: UInt8, stockClass wanted: String? = nil, file read: (String) throws -> [UInt8]
     ) throws(OCFError) -> OCFOpeningRegister {
         let manifestName = OCFExport.manifestName
+        var digested = "\(manifestName)\n\(Digest32.sha256(manifestBytes).hex)\n"
+        var seen = Set<String>()
+        var packageBytes = manifestBytes.count
         let manifest = try object(manifestBytes, manifestName)
         try expect(manifest, "ocf_version", in: manifestName) { $0 as? String == OCF.version }
         try expect(manifest, "file_type", in: manifestName) { $0 as? String == "OCF_MANIFEST_FILE" }
@@ -223,9 +236,18 @@ public enum OCFPackageReader {
                     throw OCFError(manifestName, field, "needs a filepath and an md5")
                 }
                 let name = try checkedPath(path, field: field)
+                guard seen.insert(name).inserted else { throw OCFError(manifestName, field + ".filepath", "\(name) is listed twice") }
+                guard seen.count <= OCF.maxListedFiles else {
+                    throw OCFError(manifestName, key, "the manifest lists more than \(OCF.maxListedFiles) files")
+                }
                 let bytes: [UInt8]
                 do { bytes = try read(name) } catch { throw OCFError(name, "", "cannot be read: \(error)") }
                 guard bytes.count <= OCF.maxFileBytes else { throw OCFError(name, "", "is larger than \(OCF.maxFileBytes) bytes") }
+                packageBytes += bytes.count
+                guard packageBytes <= OCF.maxPackageBytes else {
+                    throw OCFError(manifestName, key, "the package's files add up to more than \(OCF.maxPackageBytes) bytes")
+                }
+                digested += "\(name)\n\(Digest32.sha256(bytes).hex)\n"
                 guard self.md5(bytes) == md5.lowercased() else {
                     throw OCFError(manifestName, field + ".md5", "is \(md5), but \(name)'s MD5 is \(self.md5(bytes)): the file changed")
                 }
@@ -259,10 +281,9 @@ public enum OCFPackageReader {
         guard ["COMMON", "PREFERRED"].contains(classType) else {
             throw OCFError(chosen.file, at + "class_type", "is \(classType), not COMMON or PREFERRED")
         }
-        guard let authorisedText = chosen.item["initial_shares_authorized"] as? String else {
-            throw OCFError(chosen.file, at + "initial_shares_authorized", "is missing")
-        }
+        let authorisedText = try numeric(chosen.item, "initial_shares_authorized", in: chosen.file, path: at)
         let authorised = try quantity(authorisedText, scale: scale, file: chosen.file, field: at + "initial_shares_authorized")
+        let classIDs = Set(classes.compactMap { $0.item["id"] as? String })
         var parValue: (String, String)?
         if let par = chosen.item["par_value"] {
             guard let par = par as? [String: Any], let amount = par["amount"] as? String, let currency = par["currency"] as? String,
@@ -310,13 +331,19 @@ public enum OCFPackageReader {
             guard securities.insert(security).inserted else { throw OCFError(entry.file, at + "security_id", "\"\(security)\" is issued twice") }
             let classOf = try text(entry.item, "stock_class_id", in: entry.file, path: at)
             guard classOf == classID else {
-                throw OCFError(entry.file, at + "stock_class_id", "\"\(classOf)\" is not the stock class imported (\"\(classID)\")")
+                // Another class of the package (one was named): not this import's.
+                if wanted != nil, classIDs.contains(classOf) { continue }
+                throw OCFError(entry.file, at + "stock_class_id", "\"\(classOf)\" is not a stock class of the package")
+            }
+            for key in ["vesting_terms_id", "vestings", "stock_plan_id"] where entry.item[key] != nil {
+                throw OCFError(
+                    entry.file, at + key, "is not taken: the ledger has no vesting or plans, so these shares would arrive fully vested")
             }
             let holder = try text(entry.item, "stakeholder_id", in: entry.file, path: at)
             guard let stakeholder = stakeholders[holder] else {
                 throw OCFError(entry.file, at + "stakeholder_id", "\"\(holder)\" is not a stakeholder of the package")
             }
-            guard let quantityText = entry.item["quantity"] as? String else { throw OCFError(entry.file, at + "quantity", "is missing") }
+            let quantityText = try numeric(entry.item, "quantity", in: entry.file, path: at)
             let amount = try quantity(quantityText, scale: scale, file: entry.file, field: at + "quantity")
             guard !amount.isZero else { throw OCFError(entry.file, at + "quantity", "is zero") }
             guard let sum = total.adding(amount), let held = (units[stakeholder.account] ?? .zero).adding(amount) else {
@@ -340,11 +367,12 @@ public enum OCFPackageReader {
         return OCFOpeningRegister(
             issuerName: issuerName, stockClassID: classID, className: className, classType: classType, authorised: authorised,
             parValue: parValue,
-            holdings: order.map { OCFOpeningRegister.Holding(account: $0, units: units[$0]!, name: stakeholders[accounts[$0]!]!.name) })
+            holdings: order.map { OCFOpeningRegister.Holding(account: $0, units: units[$0]!, name: stakeholders[accounts[$0]!]!.name) },
+            packageDigest: Digest32.sha256(Array(digested.utf8)))
     }
 
     /// Lower-case hex MD5 of `bytes`, as OCF manifests list their files.
-    public static func md5(_ bytes: [UInt8]) -> String { Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined() }
+    public static func md5(_ bytes: [UInt8]) -> String { Hex.encode(Insecure.MD5.hash(data: bytes)) }
 
     /// A path relative to the manifest that stays inside the package: no
     /// absolute path, no `..`, no empty part; "./" is dropped.
@@ -357,20 +385,29 @@ public enum OCFPackageReader {
         return parts.joined(separator: "/")
     }
 
-    /// An OCF Numeric (`^[+-]?[0-9]+(\.[0-9]{1,10})?$`) as units at `scale`:
-    /// no sign, and no non-zero digit past the scale.
+    /// An OCF Numeric (`^[+-]?[0-9]+(\.[0-9]{1,10})?$`), always in whole
+    /// units ("1" is one share, or one rupee), as minor units at `scale`: no
+    /// sign, and no non-zero digit past the scale.
     static func quantity(_ text: String, scale: UInt8, file: String, field: String) throws(OCFError) -> Amount {
+        do { return try majorUnits(text, scale: scale) } catch {
+            throw OCFError(file, field, "\"\(text)\": \(error.message)")
+        }
+    }
+
+    /// An OCF Numeric in whole units as minor units at `scale` ("10" at scale
+    /// 2 is 1000; "20.000" at scale 0 is 20; "12.5" at scale 0 is refused).
+    public static func majorUnits(_ text: String, scale: UInt8) throws(MalformedInput) -> Amount {
         guard isNumeric(text), !text.hasPrefix("-"), !text.hasPrefix("+") else {
-            throw OCFError(file, field, "\"\(text)\" is not a non-negative OCF number")
+            throw MalformedInput(.invalidValue, "is not a non-negative OCF number")
         }
-        var trimmed = Substring(text)
-        if trimmed.contains(".") {
-            while trimmed.hasSuffix("0") { trimmed.removeLast() }
-            if trimmed.hasSuffix(".") { trimmed.removeLast() }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        var fraction = parts.count == 2 ? parts[1] : ""
+        while fraction.hasSuffix("0") { fraction.removeLast() }
+        guard fraction.count <= Int(scale) else {
+            throw MalformedInput(.invalidValue, "has \(fraction.count) decimals but the instrument's units have \(scale)")
         }
-        do { return try AmountText.parse(String(trimmed), scale: scale) } catch {
-            throw OCFError(file, field, "\"\(text)\": \(error.message) (the instrument's scale is \(scale))")
-        }
+        let padded = String(parts[0]) + "." + fraction + String(repeating: "0", count: Int(scale) - fraction.count)
+        return try AmountText.parse(scale == 0 ? String(parts[0]) : padded, scale: scale)
     }
 
     static func isNumeric(_ text: String) -> Bool {
@@ -390,6 +427,13 @@ public enum OCFPackageReader {
         return object
     }
 
+    /// A field that must be an OCF Numeric, which OCF writes as a JSON string.
+    private static func numeric(_ object: [String: Any], _ key: String, in file: String, path: String) throws(OCFError) -> String {
+        guard let value = object[key] else { throw OCFError(file, path + key, "is missing") }
+        guard let text = value as? String else { throw OCFError(file, path + key, "must be a string (an OCF Numeric such as \"1000\")") }
+        return text
+    }
+
     private static func text(_ object: [String: Any], _ key: String, in file: String, path: String = "") throws(OCFError) -> String {
         guard let value = object[key] as? String, !value.isEmpty else { throw OCFError(file, path + key, "is missing or not text") }
         return value
@@ -399,7 +443,7 @@ public enum OCFPackageReader {
         _ object: [String: Any], _ key: String, in file: String, path: String = "", _ isValid: (Any?) -> Bool
     ) throws(OCFError) {
         guard isValid(object[key]) else {
-            throw OCFError(file, path + key, object[key].map { "\($0) is not what this reader takes" } ?? "is missing")
+            throw OCFError(file, path + key, object[key].map { "\(String(describing: $0).prefix(80)) is not what this reader takes" } ?? "is missing")
         }
     }
 }

@@ -36,7 +36,11 @@ extension InstrumentCommand {
             guard country.utf8.count == 2, country.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
                 throw ValidationError("--country is two capital letters (ISO 3166-1 alpha-2), for example IN")
             }
-            if let formationDate, !isDate(formationDate) { throw ValidationError("--formation-date is YYYY-MM-DD") }
+            if let formationDate {
+                guard formationDate.utf8.count == 10, let time = try? parseTime(formationDate, "--formation-date"),
+                    OCFExport.date(time) == formationDate
+                else { throw ValidationError("--formation-date is a date, YYYY-MM-DD") }
+            }
         }
 
         func run() throws {
@@ -101,7 +105,12 @@ extension InstrumentCommand {
                         page = try client.holders(of: code, from: next, limit: Limits.maxPageEntries)
                         lines += page.lines
                     }
-                    guard page.size == size else { continue }  // the ledger moved: read the register again
+                    // The ledger moved (a page of another size, or the instrument changed): read it all again.
+                    guard page.size == size else { continue }
+                    let after = try client.instrument(code)
+                    guard after.outstanding == view.outstanding, after.authorised == view.authorised, after.holders == lines.count else {
+                        continue
+                    }
                     self.view = view
                     self.lines = lines
                     currencyScale = try NodeFacts(client: client).scale(of: view.currency) ?? 0
@@ -137,9 +146,9 @@ extension TxCommand {
         var stockClass: String?
         @Option(help: "The display name (default: the stock class's name; at most 64 bytes).")
         var name: String?
-        @Option(help: "The offering document: a file or 64 hex digits of its SHA-256 (default: the manifest's SHA-256).")
+        @Option(help: "The offering document: a file or 64 hex digits of its SHA-256 (default: a SHA-256 over every file of the package).")
         var document: String?
-        @Option(help: "The currency par values are in; the package's par value is taken if it is in this currency.")
+        @Option(help: "The currency par values are in; a package whose par value is in another currency is refused unless --par is given.")
         var currency = "INR"
         @Option(help: "The par value of one share in the currency (default: the package's, or 0 if it has none).")
         var par: String?
@@ -155,8 +164,12 @@ extension TxCommand {
             let manifest = try readFile(manifestPath)
             let register: OCFOpeningRegister
             do {
+                let base = URL(fileURLWithPath: root.isEmpty ? "." : root).resolvingSymlinksInPath().path
                 register = try OCFPackageReader.read(manifest: manifest, scale: 0, stockClass: stockClass) { path in
-                    try readFile("\(root.isEmpty ? "." : root)/\(path)")
+                    // The listed path is already relative and free of `..`; a symbolic link must not lead out either.
+                    let resolved = URL(fileURLWithPath: "\(base)/\(path)").resolvingSymlinksInPath().path
+                    guard resolved.hasPrefix(base + "/") else { throw CommandFailure("\(path) leads out of the package") }
+                    return try readFile(resolved)
                 }
             } catch { throw CommandFailure("the package was not imported: \(error)") }
             try common.submit { state, participants in
@@ -174,7 +187,7 @@ extension TxCommand {
                             "the package's par value is in \(packaged.currency), not \(currency): pass --currency \(packaged.currency) (an asset of this ledger) or --par"
                         )
                     }
-                    parValue = try AmountText.parse(packaged.amount, scale: currencyScale)
+                    parValue = try OCFPackageReader.majorUnits(packaged.amount, scale: currencyScale)
                 } else {
                     parValue = .zero
                 }
@@ -191,7 +204,7 @@ extension TxCommand {
                 let registration = LedgerOperation.registerInstrument(
                     KhataCore.RegisterInstrument(
                         asset: code, scale: 0, issuer: try participants.account(issuer), issuanceAccount: issuance, name: displayName,
-                        document: try document.map(documentDigest) ?? Digest32.sha256(manifest), authorised: register.authorised,
+                        document: try document.map(documentDigest) ?? register.packageDigest, authorised: register.authorised,
                         currency: currencyCode, terms: .equity(EquityTerms(shareClass: shareClass, parValue: parValue)),
                         rules: try rules.rules(participants: participants)))
                 return [registration]
@@ -201,7 +214,10 @@ extension TxCommand {
             }
         }
 
+        /// A regular file's bytes, at most `OCF.maxFileBytes` (a FIFO or device is refused, not waited on).
         private func readFile(_ path: String) throws -> [UInt8] {
+            let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType
+            guard type == .typeRegular else { throw CommandFailure("\(path) is not a regular file") }
             guard let handle = FileHandle(forReadingAtPath: path) else { throw CommandFailure("cannot read \(path)") }
             defer { try? handle.close() }
             let data = try handle.read(upToCount: OCF.maxFileBytes + 1) ?? Data()
@@ -209,9 +225,4 @@ extension TxCommand {
             return Array(data)
         }
     }
-}
-
-private func isDate(_ text: String) -> Bool {
-    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-    return parts.count == 3 && parts.map(\.count) == [4, 2, 2] && parts.allSatisfy { $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
 }

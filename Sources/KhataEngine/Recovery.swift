@@ -55,12 +55,21 @@ struct Recovery {
         guard count > 0 else { throw EngineError(.corrupt, "the journal has no genesis entry") }
         let start = try startingPoint()
         let load: SnapshotLoad?
-        var state: LedgerState?  // nil while the snapshot still decodes
+        let state: LedgerState?  // nil while the snapshot still decodes
         switch start.state {
         case .genesis(let genesis): (state, load) = (genesis, nil)
         case .snapshot(let stored): (state, load) = (nil, SnapshotLoad(stored))
         }
         defer { load?.abandon() }
+        do { return try run(from: start, load: load, state: state, count: count) } catch {
+            // A snapshot that failed to decode is the first thing wrong: report it, not what followed.
+            if let failure = load?.abandon() { throw failure }
+            throw error
+        }
+    }
+
+    private func run(from start: StartingPoint, load: SnapshotLoad?, state initial: LedgerState?, count: UInt64) throws(EngineError) -> Result {
+        var state = initial
         guard start.origin == journal.origin else {
             throw EngineError(.corrupt, "the journal is for \(journal.origin) but its state is for \(start.origin)")
         }
@@ -106,9 +115,13 @@ struct Recovery {
         var completed: [TreeEdge.Completed] = []
         let wanted = Set(checkpoints.map(\.checkpoint.size))
         if wanted.contains(from) { rootsAt[from] = edge.root }
-        // Entries decoded while the snapshot still loads wait for it, up to
-        // `maxWaitingEntries`; then the reading waits for the snapshot instead.
+        // Decoded entries wait to be replayed until the snapshot has loaded and
+        // (those taken without their signatures checked) until the signed root
+        // that proves them has been compared; past `maxWaitingEntries` the
+        // reading waits for the snapshot, and replays unproven entries (a
+        // forgery among them still fails the root comparison below).
         var waiting: [Entry] = []
+        var signedRootChecked = signedSize == 0
         while edge.size < count {
             let page = try read(from: LeafIndex(edge.size), limit: Limits.maxPageEntries)
             let replayFrom = page.firstIndex { $0.index.value >= start.size } ?? page.count
@@ -116,12 +129,17 @@ struct Recovery {
                 completed += edge.append(stored.leafHash)
                 if wanted.contains(edge.size) { rootsAt[edge.size] = edge.root }
             }
+            if !signedRootChecked, edge.size >= signedSize, let latest {
+                try Recovery.compare(latest, rootsAt[signedSize])
+                signedRootChecked = true
+            }
             let replayed = page[replayFrom...]
             let proven = replayed.prefix { $0.index.value < signedSize }
             waiting += try decode(Array(proven), checkingSignatures: false)
             waiting += try decode(Array(replayed.dropFirst(proven.count)))
-            if state == nil, waiting.count >= Recovery.maxWaitingEntries, let load { state = try load.take() }
-            if state != nil {
+            let full = waiting.count >= Recovery.maxWaitingEntries
+            if state == nil, full, let load { state = try load.take() }
+            if state != nil, signedRootChecked || full {
                 try Recovery.replay(waiting, onto: &state!)
                 waiting.removeAll(keepingCapacity: true)
             }
@@ -129,14 +147,10 @@ struct Recovery {
         }
         if state == nil, let load { state = try load.take() }
         guard var recovered = state else { preconditionFailure("Recovery.run: no starting state") }
+        state = nil  // one owner, so the replay below mutates in place
         try Recovery.replay(waiting, onto: &recovered)
         try compareTreeHashes(completed, after: from)
-        for signed in checkpoints where rootsAt[signed.checkpoint.size] != signed.checkpoint.root {
-            throw EngineError(
-                .corrupt,
-                "the signed checkpoint of \(signed.checkpoint.size) entries does not match the journal's tree: entries were altered after it was signed"
-            )
-        }
+        for signed in checkpoints { try Recovery.compare(signed, rootsAt[signed.checkpoint.size]) }
         return Result(
             state: recovered, edge: edge, snapshotSize: snapshotSize, checkpoint: latest,
             uncheckedPrefix: from > 0 ? JournalPrefixCheck(size: from, root: prefixRoot) : nil)
@@ -171,7 +185,7 @@ struct Recovery {
 
     /// Entries a start decodes ahead of a snapshot still loading (about 1 KiB
     /// each); past this the reading waits for the snapshot.
-    static let maxWaitingEntries = 200_000
+    static let maxWaitingEntries = 100_000
 
     /// Where the state starts: the latest snapshot (its header read now, its
     /// state decoded on another thread while the entries are read), or the
@@ -208,6 +222,16 @@ struct Recovery {
         let genesis: LedgerState
         do { genesis = try LedgerState(replayingGenesis: genesisEntry) } catch { throw EngineError(.corrupt, "\(error)") }
         return StartingPoint(state: .genesis(genesis), origin: genesis.origin, ledgerKey: genesis.ledgerKey, size: genesis.size)
+    }
+
+    /// A signed checkpoint's root must be the rebuilt tree's at its size.
+    private static func compare(_ signed: SignedCheckpoint, _ rebuilt: Digest32?) throws(EngineError) {
+        guard rebuilt == signed.checkpoint.root else {
+            throw EngineError(
+                .corrupt,
+                "the signed checkpoint of \(signed.checkpoint.size) entries does not match the journal's tree: entries were altered after it was signed"
+            )
+        }
     }
 
     private static func replay(_ entries: [Entry], onto state: inout LedgerState) throws(EngineError) {
@@ -336,9 +360,10 @@ private final class SnapshotLoad: @unchecked Sendable {
     private var taken = false
 
     init(_ stored: StoredSnapshot) {
-        let thread = Thread { [result] in result.put(SnapshotLoad.decode(stored)) }
-        thread.name = "khata-snapshot-load"
-        thread.start()
+        Thread { [result] in
+            nameThisThread("khata-snapshot-load")
+            result.put(SnapshotLoad.decode(stored))
+        }.start()
     }
 
     private static func decode(_ stored: StoredSnapshot) -> Swift.Result<LedgerState, EngineError> {
@@ -360,10 +385,13 @@ private final class SnapshotLoad: @unchecked Sendable {
     }
 
     /// Waits for the decoding thread if nothing took its state (a start that
-    /// failed), so no thread outlives the open.
-    func abandon() {
-        guard !taken else { return }
+    /// failed), so no thread outlives the open; returns the decoding's failure,
+    /// if it failed.
+    @discardableResult
+    func abandon() -> EngineError? {
+        guard !taken else { return nil }
         taken = true
-        _ = result.take()
+        if case .failure(let error) = result.take() { return error }
+        return nil
     }
 }

@@ -111,7 +111,10 @@ public enum Node {
                     // A halted sequencer (its journal failed) ends the node, gracefully, so that
                     // the in-flight requests still get their answers (outcome_unknown, halted).
                     .init(service: sequencer, failureTerminationBehavior: .gracefullyShutdownGroup)
-                ] + [.init(service: deferredCheck, successTerminationBehavior: .ignore)] + [
+                ] + [
+                    // A check that could not run (not damage: that halts the sequencer) stops the node gracefully.
+                    .init(service: deferredCheck, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup)
+                ] + [
                     .init(service: reserves), .init(service: actions), .init(service: publisher), .init(service: app),
                 ],
                 gracefulShutdownSignals: [], logger: logger))

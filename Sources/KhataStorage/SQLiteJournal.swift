@@ -129,22 +129,27 @@ public final class SQLiteJournal: JournalStore {
         try SQLiteSnapshotWriter(path: path, vfs: vfs)
     }
 
-    /// Opens a second, read-only connection to a journal that another connection
-    /// writes: for serving reads (tiles, entries, proofs, history) beside the
-    /// sequencer without ever taking its lock. Skips the integrity checks the
-    /// writer already made. `refresh()` picks up entries committed since.
+    /// SQLite's `quick_check`: a damaged page (or a file SQLite finds corrupt)
+    /// is `corrupt`; any other failure (busy, I/O, memory) keeps its own code,
+    /// since it says nothing about the file.
     private static func quickCheck(_ db: SQLiteConnection, path: String) throws(StorageError) {
-        do throws(StorageError) {
-            let check = try db.scalarText("PRAGMA quick_check")
-            guard check == "ok" else { throw StorageError(.corrupt, check ?? "no answer from quick_check") }
-        } catch {
+        let check: String?
+        do { check = try db.scalarText("PRAGMA quick_check") } catch  where error.code == .corrupt {
             throw StorageError(.corrupt, "\(path) is damaged (\(error.message)); restore it from a backup")
+        }
+        guard check == "ok" else {
+            throw StorageError(.corrupt, "\(path) is damaged (\(check ?? "no answer from quick_check")); restore it from a backup")
         }
     }
 
     /// Every page of the file checked (`PRAGMA quick_check`).
     public func checkStructure() throws(StorageError) { try SQLiteJournal.quickCheck(db, path: path) }
 
+    /// Opens a second, read-only connection to a journal that another connection
+    /// writes: for serving reads (tiles, entries, proofs, history) beside the
+    /// sequencer without ever taking its lock. Makes no checks of the file (the
+    /// writer's open made or deferred them). `refresh()` picks up entries
+    /// committed since.
     public static func openForReading(path: String, vfs: String? = nil) throws(StorageError) -> SQLiteJournal {
         guard fileExists(path) else { throw StorageError(.notFound, "no ledger at \(path)") }
         return try SQLiteJournal(

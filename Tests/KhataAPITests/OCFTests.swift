@@ -59,6 +59,17 @@ import Testing
         }
     }
 
+    /// OCF numbers are whole units: "10" of a currency with two decimals is 1000 minor units.
+    @Test func numbersAreWholeUnits() throws {
+        #expect(try OCFPackageReader.majorUnits("10", scale: 2) == Amount(1_000))
+        #expect(try OCFPackageReader.majorUnits("10.5", scale: 2) == Amount(1_050))
+        #expect(try OCFPackageReader.majorUnits("20.000", scale: 0) == Amount(20))
+        #expect(throws: MalformedInput.self) { try OCFPackageReader.majorUnits("12.5", scale: 0) }
+        #expect(throws: MalformedInput.self) { try OCFPackageReader.majorUnits("-1", scale: 0) }
+        #expect(throws: MalformedInput.self) { try OCFPackageReader.majorUnits("1e3", scale: 0) }
+        #expect(throws: MalformedInput.self) { try OCFPackageReader.majorUnits("99999999999999999999", scale: 0) }
+    }
+
     @Test func anExportReadsBackAsTheSameRegister() throws {
         let register = try Self.read(try Self.package())
         #expect(register.issuerName == "Acme Tea Ltd" && register.stockClassID == "ACME" && register.classType == "COMMON")
@@ -140,6 +151,21 @@ import Testing
                 "a wrong file type", try Self.edit(files, "Stakeholders.ocf.json") { $0["file_type"] = "OCF_STOCK_CLASSES_FILE" },
                 "Stakeholders.ocf.json", "file_type"
             ),
+            (
+                "shares that vest", try Self.editItem(files, "Transactions.ocf.json", 1) { $0["vesting_terms_id"] = "four-years" },
+                "Transactions.ocf.json", "items[1].vesting_terms_id"
+            ),
+            (
+                "a quantity written as a JSON number", try Self.editItem(files, "Transactions.ocf.json", 0) { $0["quantity"] = 250 },
+                "Transactions.ocf.json", "items[0].quantity"
+            ),
+            (
+                "a file listed twice",
+                try Self.edit(files, OCFExport.manifestName) {
+                    $0["transactions_files"] = ($0["transactions_files"] as! [Any]) + ($0["transactions_files"] as! [Any])
+                },
+                OCFExport.manifestName, "transactions_files[1].filepath"
+            ),
         ]
         for (what, package, file, field) in cases {
             do {
@@ -163,6 +189,8 @@ import Testing
         }
         #expect { try Self.read(files) } throws: { "\($0)".contains("name one with --stock-class") }
         #expect(try Self.read(files, stockClass: "ACME").holdings.count == 2)
-        #expect { try Self.read(files, stockClass: "PREF") } throws: { ($0 as? OCFError)?.field == "items[0].stock_class_id" }
+        // The other class's issuances are not this import's: PREF has none.
+        #expect(try Self.read(files, stockClass: "PREF").holdings.isEmpty)
+        #expect { try Self.read(files, stockClass: "NONE") } throws: { "\($0)".contains("no stock class has id \"NONE\"") }
     }
 }
