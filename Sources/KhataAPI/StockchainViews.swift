@@ -85,19 +85,53 @@ public struct HolderPage: Codable, Sendable {
     }
 
     public let asset: AssetCode
-    /// The ledger size the page reflects.
+    /// The ledger size the page reflects: now, or (with `at`) the record date.
     public let size: UInt64
     public let holders: Int
     public let lines: [Line]
     /// The cursor for the next page (`from`), absent at the end.
     public let next: UInt64?
+    /// For a page of a record-date register (`?at=INDEX`): the action whose
+    /// record date it is and the register's commitment in the log, which
+    /// every holder's proof and the register's sum are checked against.
+    public let action: UInt64?
+    public let register: ActionView.Register?
 
-    public init(asset: AssetCode, size: UInt64, holders: Int, lines: [Line], next: UInt64?) {
+    public init(
+        asset: AssetCode, size: UInt64, holders: Int, lines: [Line], next: UInt64?, action: UInt64? = nil, register: ActionView.Register? = nil
+    ) {
         self.asset = asset
         self.size = size
         self.holders = holders
         self.lines = lines
         self.next = next
+        self.action = action
+        self.register = register
+    }
+
+    /// A page of action `action`'s record-date register (`entries`, ascending
+    /// by account, as the node keeps it): positions are places in that order;
+    /// nothing is locked in it (`locked` is 0).
+    public init(recordDate action: CorporateAction, entries: [RegisterEntry], from: UInt64, limit: Int) {
+        let start = Int(clamping: min(from, UInt64(entries.count)))
+        let end = min(entries.count, start + limit)
+        self.init(
+            asset: action.asset, size: action.recordDate.value, holders: entries.count,
+            lines: entries[start..<end].map { Line(account: $0.account, units: Amount($0.units), locked: .zero) },
+            next: end < entries.count ? UInt64(end) : nil, action: action.id, register: ActionView(action).register)
+    }
+}
+
+extension LedgerState {
+    /// The action on `code` whose record date is `index` and whose register is
+    /// committed (the registers the ledger can prove), or nil.
+    public func registeredAction(of code: AssetCode, at index: LeafIndex) -> CorporateAction? {
+        securities.actions.values.filter { $0.asset == code && $0.recordDate == index && $0.register != nil }.min { $0.id < $1.id }
+    }
+
+    /// The record dates of `code` with a committed register, ascending (at most `limit`).
+    public func registeredDates(of code: AssetCode, limit: Int = 20) -> [LeafIndex] {
+        Array(Set(securities.actions.values.filter { $0.asset == code && $0.register != nil }.map(\.recordDate)).sorted().prefix(limit))
     }
 }
 

@@ -14,6 +14,10 @@ extension KhataClient {
     public func holders(of code: AssetCode, from: UInt64 = 0, limit: Int = 100) throws -> HolderPage {
         try decodeJSON(HolderPage.self, try get("/v1/instruments/\(code)/holders?from=\(from)&limit=\(limit)"))
     }
+    /// A page of the committed register at record date `at` (an action's), with its commitment.
+    public func holders(of code: AssetCode, at: LeafIndex, from: UInt64 = 0, limit: Int = 100) throws -> HolderPage {
+        try decodeJSON(HolderPage.self, try get("/v1/instruments/\(code)/holders?at=\(at.value)&from=\(from)&limit=\(limit)"))
+    }
     public func actions(of code: AssetCode) throws -> [ActionView] { try decodeJSON([ActionView].self, try get("/v1/instruments/\(code)/actions")) }
     public func action(_ id: UInt64) throws -> ActionView { try decodeJSON(ActionView.self, try get("/v1/actions/\(id)")) }
     public func ballots() throws -> [ActionView] { try decodeJSON([ActionView].self, try get("/v1/ballots")) }

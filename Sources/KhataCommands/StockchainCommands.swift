@@ -104,8 +104,13 @@ struct InstrumentCommand: ParsableCommand {
 
     struct Holders: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List an instrument's holders now, a page at a time.",
-            discussion: "Example:\n  khata instrument holders ACME --data ./ledger --limit 50\nContinue with --from <the `next` shown>.")
+            abstract: "List an instrument's holders now, or at a record date, a page at a time.",
+            discussion: """
+                Examples:
+                  khata instrument holders ACME --data ./ledger --limit 50
+                  khata instrument holders ACME --data ./ledger --at 1
+                Continue with --from <the `next` shown>. With --at, the register committed at that record date (an action's), ascending by account, with its root.
+                """)
         @OptionGroup var source: ReadSource
         @OptionGroup var output: OutputOptions
         @Argument(help: "The asset code.")
@@ -114,6 +119,8 @@ struct InstrumentCommand: ParsableCommand {
         var from: UInt64 = 0
         @Option(help: "How many holders (at most 1000).")
         var limit = 100
+        @Option(help: "A record date (entry index) of one of the instrument's actions: its committed register instead of now.")
+        var at: UInt64?
 
         func validate() throws {
             guard (1...Limits.maxPageEntries).contains(limit) else { throw ValidationError("--limit is 1 to \(Limits.maxPageEntries)") }
@@ -123,17 +130,48 @@ struct InstrumentCommand: ParsableCommand {
             let code = try assetCode(asset)
             let page = try source.read(
                 local: { state -> HolderPage in
+                    if let at { return try recordDatePage(state, code: code, at: LeafIndex(at)) }
                     guard let page = HolderPage(state, instrument: code, from: from, limit: limit, at: state.time) else {
                         throw CommandFailure("\(code) is not an instrument of this ledger")
                     }
                     return page
-                }, remote: { try $0.holders(of: code, from: from, limit: limit) })
+                },
+                remote: { client in
+                    try at.map { try client.holders(of: code, at: LeafIndex($0), from: from, limit: limit) }
+                        ?? client.holders(of: code, from: from, limit: limit)
+                })
             if output.json { return try printJSON(page) }
+            if let action = page.action, let register = page.register {
+                print(
+                    "register of action \(action) at record date \(page.size): \(register.leafCount) leaves, total \(register.total), root \(register.root.hex), committed at entry \(register.index)"
+                )
+            }
             print(
                 table(
                     [["holder", "units", "locked"]]
                         + page.lines.map { [source.name($0.account), $0.units.description, $0.locked.isZero ? "" : $0.locked.description] }))
             print("\(page.holders) holder(s) in all\(page.next.map { "; more with --from \($0)" } ?? "")")
+        }
+
+        /// The committed register at `at` from the directory: the node's copy in
+        /// `registers/`, or, while the action is open, rebuilt from the state.
+        private func recordDatePage(_ state: LedgerState, code: AssetCode, at: LeafIndex) throws -> HolderPage {
+            guard state.securities.instruments[code] != nil else { throw CommandFailure("\(code) is not an instrument of this ledger") }
+            guard let action = state.registeredAction(of: code, at: at) else {
+                let dates = state.registeredDates(of: code).map { String($0.value) }
+                throw CommandFailure(
+                    "no committed register of \(code) has its record date at entry \(at); its registers are at: \(dates.isEmpty ? "none yet" : dates.joined(separator: ", "))"
+                )
+            }
+            let entries: [RegisterEntry]
+            if let data = FileManager.default.contents(atPath: "\(source.ledger.data)/registers/\(action.id).register") {
+                entries = try RegisterFile.decode(Array(data), action: action.id)
+            } else if action.isOpen, let (current, holdings) = state.registerSources(of: action.id) {
+                entries = CorporateAction.register(holdings: holdings, saved: current.saved)
+            } else {
+                throw CommandFailure("the register of action \(action.id) is not in \(source.ledger.data)/registers; ask the node that committed it (--node)")
+            }
+            return HolderPage(recordDate: action, entries: entries, from: from, limit: limit)
         }
     }
 }

@@ -116,7 +116,7 @@ public final class ActionService: Service, @unchecked Sendable {
     /// if the register is not known here (not committed by this node, or its file is gone).
     public func proof(action id: UInt64, account: AccountID, recordDate: LeafIndex, asset: AssetCode) async throws -> LiabilityProof?? {
         if let tree = lock.withLock({ trees[id] }) { return .some(tree.proof(for: account)) }
-        guard let entries = try register(id) else { return .none }
+        guard let entries = try await registerEntries(action: id) else { return .none }
         // Not a holder: answered from the sorted register, without building anything.
         var (low, high) = (0, entries.count)
         while low < high {
@@ -133,6 +133,14 @@ public final class ActionService: Service, @unchecked Sendable {
         }
         keep(tree, for: id)
         return .some(tree.proof(for: account))
+    }
+
+    /// Action `id`'s record-date register, ascending by account: in memory, or
+    /// read from its file on a thread of its own (never an event loop); nil if
+    /// this node does not have it.
+    public func registerEntries(action id: UInt64) async throws -> [RegisterEntry]? {
+        if let entries = lock.withLock({ registers[id] }) { return entries }
+        return try await onOwnThread { [self] in try register(id) }
     }
 
     // MARK: Steps
@@ -260,7 +268,7 @@ public enum RegisterFile {
         return writer.bytes
     }
 
-    static func decode(_ bytes: [UInt8], action: UInt64) throws -> [RegisterEntry] {
+    public static func decode(_ bytes: [UInt8], action: UInt64) throws -> [RegisterEntry] {
         var reader = ByteReader(bytes)
         guard Array(try reader.readBytes(4, "magic")) == magic, try reader.readUInt64("action") == action else {
             throw MalformedInput(.invalidValue, "not the register file of action \(action)")

@@ -26,7 +26,7 @@ extension NodeAPI {
             return try json(try durableState { ledger in InstrumentView(try instrument(code, ledger.state), state: ledger.state) })
         }
         router.get("/v1/instruments/:code/holders") { request, context in
-            try holders(try instrumentCode(try parameter(context, "code")), request)
+            try await holders(try instrumentCode(try parameter(context, "code")), request)
         }
         router.get("/v1/instruments/:code/actions") { request, context in
             _ = try Query(request)
@@ -108,11 +108,29 @@ extension NodeAPI {
     }
 
     /// A page of the register now, in the order holdings were first taken
-    /// (stable while the node runs; `from` is a position, not an account).
-    func holders(_ code: AssetCode, _ request: Request) throws -> Response {
-        let query = try Query(request, allowed: ["from", "limit"])
+    /// (stable while the node runs; `from` is a position, not an account); or,
+    /// with `at`, of the committed register at that record date, ascending by
+    /// account, with its commitment.
+    func holders(_ code: AssetCode, _ request: Request) async throws -> Response {
+        let query = try Query(request, allowed: ["from", "limit", "at"])
         let limit = Int(try query.integer("limit", in: 1...UInt64(Limits.maxPageEntries)) ?? 100)
         let from = try query.integer("from", in: 0...Limits.maxQueryInteger) ?? 0
+        if let at = try query.integer("at", in: 0...Limits.maxQueryInteger) {
+            let (found, dates) = try durableState { ledger in
+                _ = try instrument(code, ledger.state)
+                return (ledger.state.registeredAction(of: code, at: LeafIndex(at)), ledger.state.registeredDates(of: code))
+            }
+            guard let action = found else {
+                throw Problem(
+                    404, "no_register_at",
+                    "no committed register of \(code) has its record date at entry \(at); registers are kept at the record dates of \(code)'s actions: \(dates.isEmpty ? "none yet" : dates.map { String($0.value) }.joined(separator: ", "))"
+                )
+            }
+            guard let service = actions, let entries = try await service.registerEntries(action: action.id) else {
+                throw Problem(404, "no_register_tree", "this node does not have the register of action \(action.id)")
+            }
+            return try json(HolderPage(recordDate: action, entries: entries, from: from, limit: limit))
+        }
         return try json(
             try durableState { ledger -> HolderPage in
                 guard let page = HolderPage(ledger.state, instrument: code, from: from, limit: limit, at: ledger.clock()) else {

@@ -22,6 +22,10 @@ extension CommandTests {
         let ashaBefore = try LedgerDirectory(directory).open().state.balance(of: DevGenesis.account("asha"), in: inr).posted
         #expect(try khata(["action", "settle", "1", "--data", directory]).contains("complete"))
         #expect(FileManager.default.fileExists(atPath: directory + "/registers/1.register"))
+        // The register at its record date (entry 0, the genesis), from the node's copy in registers/.
+        let atRecord = try khata(["instrument", "holders", "ACME", "--data", directory, "--at", "0"])
+        #expect(atRecord.contains("register of action 1 at record date 0") && atRecord.contains("total 501750"), "\(atRecord)")
+        #expect(throws: CommandFailure.self) { try khata(["instrument", "holders", "ACME", "--data", directory, "--at", "7"]) }
         #expect(try LedgerDirectory(directory).open().state.balance(of: DevGenesis.account("asha"), in: inr).posted == ashaBefore + 50_000)
         // A vote, by option name.
         try khata(["tx", "vote", "--data", directory, "--key", "ravi", "--ballot", "2", "--account", "ravi", "--option", "no"])

@@ -65,6 +65,16 @@ struct StockchainNodeTests {
                 }
                 #expect(response.status == 403 && String(decoding: response.body, as: UTF8.self).contains("holder_signature_required"), "\(other)")
             }
+            // The register at the record date, with its commitment: it sums to the committed total.
+            let recordDate = try await offPool { try node.client.action(1) }.recordDate
+            let atRecord = try await offPool { try node.client.holders(of: S.shares, at: recordDate, limit: 1) }
+            let restAtRecord = try await offPool { try node.client.holders(of: S.shares, at: recordDate, from: atRecord.next ?? 0, limit: 1000) }
+            #expect(atRecord.action == 1 && atRecord.register?.root == done.register?.root && atRecord.size == recordDate.value)
+            #expect((atRecord.lines + restAtRecord.lines).reduce(0) { $0 + $1.units.units } == done.register?.total.units)
+            let noRegister = try await offPool {
+                try node.request("GET", "/v1/instruments/\(S.shares)/holders?at=\(recordDate.value + 1)")
+            }
+            #expect(noRegister.status == 404 && String(decoding: noRegister.body, as: UTF8.self).contains("no_register_at"))
             // The instrument and its register now.
             let instrument = try await offPool { try node.client.instrument(S.shares) }
             #expect(instrument.outstanding == Amount(300) && instrument.holders == 2 && instrument.actions == [1])
