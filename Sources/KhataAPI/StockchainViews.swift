@@ -155,11 +155,12 @@ extension HolderPage {
 }
 
 extension InstrumentView {
-    /// Every instrument, by code, its actions grouped in one pass.
-    public static func all(in state: LedgerState) -> [InstrumentView] {
+    /// The instruments `codes` names (every one, by code, when nil), their
+    /// actions grouped in one pass.
+    public static func all(in state: LedgerState, codes: [AssetCode]? = nil) -> [InstrumentView] {
         let byAsset = Dictionary(grouping: state.securities.actions.values, by: \.asset).mapValues { $0.map(\.id) }
-        return state.securities.instruments.keys.sorted().map {
-            InstrumentView(state.securities.instruments[$0]!, state: state, actions: byAsset[$0] ?? [])
+        return (codes ?? state.securities.instruments.keys.sorted()).compactMap { code in
+            state.securities.instruments[code].map { InstrumentView($0, state: state, actions: byAsset[code] ?? []) }
         }
     }
 }

@@ -157,7 +157,26 @@ public final class KhataClient: @unchecked Sendable {
     }
     public func account(_ id: AccountID) throws -> AccountView { try decode(AccountView.self, try get("/v1/accounts/\(id.hex)")) }
     public func asset(_ code: AssetCode) throws -> AssetView { try decode(AssetView.self, try get("/v1/assets/\(code)")) }
-    public func assets() throws -> [AssetView] { try decode([AssetView].self, try get("/v1/assets")) }
+    /// Every asset, read a page of 1,000 at a time.
+    public func assets() throws -> [AssetView] {
+        try listing { after in
+            try decode([AssetView].self, try get("/v1/assets?limit=1000" + (after.map { "&after=\($0)" } ?? "")))
+        } code: {
+            $0.code
+        }
+    }
+
+    /// Every item of a listing by asset code, page after page (`after` the last code seen) until a short page.
+    func listing<Item>(_ page: (AssetCode?) throws -> [Item], code: (Item) -> AssetCode) throws -> [Item] {
+        var items: [Item] = []
+        var after: AssetCode?
+        while true {
+            let next = try page(after)
+            items += next
+            guard next.count == Limits.maxPageEntries, let last = next.last else { return items }
+            after = code(last)
+        }
+    }
 
     /// The node's current checkpoint, verified: the ledger's signature, the witness
     /// quorum, and consistency with the last checkpoint this client accepted.

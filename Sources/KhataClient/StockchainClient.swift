@@ -9,7 +9,14 @@ import KhataLiabilities
 // entitlement (docs/STOCKCHAIN.md).
 
 extension KhataClient {
-    public func instruments() throws -> [InstrumentView] { try decodeJSON([InstrumentView].self, try get("/v1/instruments")) }
+    /// Every instrument, read a page of 1,000 at a time.
+    public func instruments() throws -> [InstrumentView] {
+        try listing { after in
+            try decodeJSON([InstrumentView].self, try get("/v1/instruments?limit=1000" + (after.map { "&after=\($0)" } ?? "")))
+        } code: {
+            $0.asset
+        }
+    }
     public func instrument(_ code: AssetCode) throws -> InstrumentView { try decodeJSON(InstrumentView.self, try get("/v1/instruments/\(code)")) }
     public func holders(of code: AssetCode, from: UInt64 = 0, limit: Int = 100) throws -> HolderPage {
         try decodeJSON(HolderPage.self, try get("/v1/instruments/\(code)/holders?from=\(from)&limit=\(limit)"))

@@ -169,7 +169,8 @@ struct InstrumentCommand: ParsableCommand {
             } else if action.isOpen, let (current, holdings) = state.registerSources(of: action.id) {
                 entries = CorporateAction.register(holdings: holdings, saved: current.saved)
             } else {
-                throw CommandFailure("the register of action \(action.id) is not in \(source.ledger.data)/registers; ask the node that committed it (--node)")
+                throw CommandFailure(
+                    "the register of action \(action.id) is not in \(source.ledger.data)/registers; ask the node that committed it (--node)")
             }
             return HolderPage(recordDate: action, entries: entries, from: from, limit: limit)
         }

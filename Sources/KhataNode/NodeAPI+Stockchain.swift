@@ -17,8 +17,9 @@ extension NodeAPI {
             return try await simulate(request, from: ClientLimits.client(context.remoteAddress))
         }
         router.get("/v1/instruments") { request, _ in
-            _ = try Query(request)
-            return try json(try durableState { InstrumentView.all(in: $0.state) })
+            let page = try CodePage(request)
+            return try json(
+                try durableState { ledger in InstrumentView.all(in: ledger.state, codes: page.select(ledger.state.securities.instruments.keys)) })
         }
         router.get("/v1/instruments/:code") { request, context in
             _ = try Query(request)

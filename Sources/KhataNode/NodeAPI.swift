@@ -76,9 +76,9 @@ public struct NodeAPI: Sendable {
         }
         router.get("/v1/accounts/:id/entries") { request, context in try await history(try parameter(context, "id"), request) }
         router.get("/v1/assets") { request, _ in
-            _ = try Query(request)
+            let page = try CodePage(request)
             return try json(
-                try durableState { ledger in ledger.state.assets.keys.sorted().map { AssetView(ledger.state.assets[$0]!, state: ledger.state) } })
+                try durableState { ledger in page.select(ledger.state.assets.keys).map { AssetView(ledger.state.assets[$0]!, state: ledger.state) } })
         }
         router.get("/v1/assets/:code") { request, context in
             _ = try Query(request)

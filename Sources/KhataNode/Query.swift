@@ -46,3 +46,31 @@ struct Query {
         return value
     }
 }
+
+/// A listing by asset code, a page at a time: `after` (the last code of the
+/// previous page) and `limit` (default 100, at most 1000), so that no request
+/// builds an answer in proportion to every asset or instrument the ledger has
+/// (anyone may register one).
+struct CodePage {
+    static let defaultLimit = 100
+    let after: AssetCode?
+    let limit: Int
+
+    init(_ request: Request) throws {
+        let query = try Query(request, allowed: ["after", "limit"])
+        limit = Int(try query.integer("limit", in: 1...UInt64(Limits.maxPageEntries)) ?? UInt64(Self.defaultLimit))
+        if let text = query.string("after") {
+            guard let code = AssetCode(text) else { throw Problem(400, "invalid_parameter", "after is an asset code") }
+            after = code
+        } else {
+            after = nil
+        }
+    }
+
+    /// The page's codes among `codes`, ascending.
+    func select(_ codes: some Sequence<AssetCode>) -> [AssetCode] {
+        var chosen = codes.filter { after == nil || $0 > after! }
+        chosen.sort()
+        return Array(chosen.prefix(limit))
+    }
+}

@@ -75,6 +75,20 @@ struct StockchainNodeTests {
                 try node.request("GET", "/v1/instruments/\(S.shares)/holders?at=\(recordDate.value + 1)")
             }
             #expect(noRegister.status == 404 && String(decoding: noRegister.body, as: UTF8.self).contains("no_register_at"))
+            // Listings by code come a page at a time (anyone may register assets): limit, then after.
+            let assets = try await offPool { try node.client.assets() }
+            #expect(assets.count >= 2)
+            let firstBody = try await offPool { try node.request("GET", "/v1/assets?limit=1") }.body
+            let firstAsset = try JSONDecoder().decode([AssetView].self, from: Data(firstBody))
+            let restBody = try await offPool { try node.request("GET", "/v1/assets?limit=1000&after=\(firstAsset[0].code)") }.body
+            let restAssets = try JSONDecoder().decode([AssetView].self, from: Data(restBody))
+            #expect(firstAsset.map(\.code) + restAssets.map(\.code) == assets.map(\.code))
+            #expect(try await offPool { try node.client.instruments() }.map(\.asset) == [S.shares])
+            let afterShares = try await offPool { try node.request("GET", "/v1/instruments?after=\(S.shares)") }
+            #expect(afterShares.status == 200 && String(decoding: afterShares.body, as: UTF8.self).filter { !$0.isWhitespace } == "[]")
+            for bad in ["/v1/instruments?limit=0", "/v1/assets?limit=1001", "/v1/instruments?after=not%20a%20code"] {
+                #expect(try await offPool { try node.request("GET", bad) }.status == 400, "\(bad)")
+            }
             // The instrument and its register now.
             let instrument = try await offPool { try node.client.instrument(S.shares) }
             #expect(instrument.outstanding == Amount(300) && instrument.holders == 2 && instrument.actions == [1])
