@@ -41,7 +41,7 @@ struct FastStartTests {
     /// Damage the start left to its background checks: a prefix damaged after
     /// it was signed (entry 7 changed), or a damaged page of the file (account
     /// history). The node opens, then its check finds the damage, and it stops
-    /// with that reason, having signed nothing over the damaged log.
+    /// with that reason, having signed nothing over a damaged prefix.
     @Test(arguments: [false, true])
     func damageFoundInTheBackgroundStopsTheNode(pages: Bool) async throws {
         let directory = temporaryDirectory()
@@ -73,6 +73,14 @@ struct FastStartTests {
         #expect(throws: (any Error).self) { try result.get() }
         if case .failure(let error) = result { #expect("\(error)".contains(pages ? "pages failed their check" : "entry 7"), "\(error)") }
         let file = try String(contentsOfFile: directory + "/checkpoint", encoding: .utf8)
-        #expect(file == published.note.formatted)
+        if pages {
+            // Checkpoints wait for the prefix, not the pages (which hold nothing a checkpoint
+            // signs): the node may have signed the whole, re-read log before the pages failed.
+            let signed = try SignedCheckpoint(
+                note: file, logKey: try NoteVerifierKey(name: Fixture.origin, type: .ed25519, publicKey: Fixture.ledgerKey.publicKey))
+            #expect(signed.checkpoint.size == 550 || signed.checkpoint.size == 600, "\(signed.checkpoint)")
+        } else {
+            #expect(file == published.note.formatted)
+        }
     }
 }
