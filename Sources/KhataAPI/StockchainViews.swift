@@ -111,8 +111,19 @@ public struct HolderPage: Codable, Sendable {
 
     /// A page of action `action`'s record-date register (`entries`, ascending
     /// by account, as the node keeps it): positions are places in that order;
-    /// nothing is locked in it (`locked` is 0).
-    public init(recordDate action: CorporateAction, entries: [RegisterEntry], from: UInt64, limit: Int) {
+    /// nothing is locked in it (`locked` is 0). Nil if `entries` are not the
+    /// committed register (their units do not sum to its total, or they are
+    /// more than its leaves): a stale or foreign copy is never shown beside the
+    /// logged root.
+    public init?(recordDate action: CorporateAction, entries: [RegisterEntry], from: UInt64, limit: Int) {
+        guard let commitment = action.register, UInt64(entries.count) <= commitment.leafCount else { return nil }
+        var sum: UInt64 = 0
+        for entry in entries {
+            let (next, overflow) = sum.addingReportingOverflow(entry.units)
+            guard !overflow else { return nil }
+            sum = next
+        }
+        guard sum == commitment.total else { return nil }
         let start = Int(clamping: min(from, UInt64(entries.count)))
         let end = min(entries.count, start + limit)
         self.init(

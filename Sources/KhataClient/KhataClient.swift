@@ -166,12 +166,17 @@ public final class KhataClient: @unchecked Sendable {
         }
     }
 
-    /// Every item of a listing by asset code, page after page (`after` the last code seen) until a short page.
+    /// Every item of a listing by asset code, page after page (`after` the
+    /// last code seen) until a short page; a page that does not move past
+    /// `after` (a node that ignores it) is an error, not a loop.
     func listing<Item>(_ page: (AssetCode?) throws -> [Item], code: (Item) -> AssetCode) throws -> [Item] {
         var items: [Item] = []
         var after: AssetCode?
         while true {
             let next = try page(after)
+            if let after, let first = next.first, code(first) <= after {
+                throw ClientError(status: 0, code: "bad_listing", "the node listed \(code(first)) after \(after): it does not page by code")
+            }
             items += next
             guard next.count == Limits.maxPageEntries, let last = next.last else { return items }
             after = code(last)

@@ -172,7 +172,10 @@ struct InstrumentCommand: ParsableCommand {
                 throw CommandFailure(
                     "the register of action \(action.id) is not in \(source.ledger.data)/registers; ask the node that committed it (--node)")
             }
-            return HolderPage(recordDate: action, entries: entries, from: from, limit: limit)
+            guard let page = HolderPage(recordDate: action, entries: entries, from: from, limit: limit) else {
+                throw CommandFailure("registers/\(action.id).register does not sum to the register committed in the log; it is not that register")
+            }
+            return page
         }
     }
 }

@@ -130,7 +130,10 @@ extension NodeAPI {
             guard let service = actions, let entries = try await service.registerEntries(action: action.id) else {
                 throw Problem(404, "no_register_tree", "this node does not have the register of action \(action.id)")
             }
-            return try json(HolderPage(recordDate: action, entries: entries, from: from, limit: limit))
+            guard let page = HolderPage(recordDate: action, entries: entries, from: from, limit: limit) else {
+                throw Problem(503, "register_mismatch", "this node's copy of the register of action \(action.id) does not sum to its commitment")
+            }
+            return try json(page)
         }
         return try json(
             try durableState { ledger -> HolderPage in

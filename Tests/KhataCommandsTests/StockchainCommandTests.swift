@@ -3,6 +3,7 @@ import Foundation
 import KhataBytes
 import KhataCore
 import KhataEngine
+import KhataNode
 import KhataTestSupport
 import Testing
 
@@ -26,6 +27,14 @@ extension CommandTests {
         let atRecord = try khata(["instrument", "holders", "ACME", "--data", directory, "--at", "0"])
         #expect(atRecord.contains("register of action 1 at record date 0") && atRecord.contains("total 501750"), "\(atRecord)")
         #expect(throws: CommandFailure.self) { try khata(["instrument", "holders", "ACME", "--data", directory, "--at", "7"]) }
+        // A copy that is not the committed register (one unit more) is refused, not shown beside the root.
+        let registerPath = directory + "/registers/1.register"
+        let kept = try #require(FileManager.default.contents(atPath: registerPath))
+        var entries = try RegisterFile.decode(Array(kept), action: 1)
+        entries[0] = RegisterEntry(account: entries[0].account, units: entries[0].units + 1)
+        try RegisterFile.save(entries, action: 1, in: directory + "/registers")
+        #expect(throws: CommandFailure.self) { try khata(["instrument", "holders", "ACME", "--data", directory, "--at", "0"]) }
+        FileManager.default.createFile(atPath: registerPath, contents: kept)
         #expect(try LedgerDirectory(directory).open().state.balance(of: DevGenesis.account("asha"), in: inr).posted == ashaBefore + 50_000)
         // A vote, by option name.
         try khata(["tx", "vote", "--data", directory, "--key", "ravi", "--ballot", "2", "--account", "ravi", "--option", "no"])
