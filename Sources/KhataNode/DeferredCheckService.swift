@@ -43,6 +43,12 @@ final class DeferredCheckService: Service {
     }
 
     func run() async throws {
+        // A stop that cancels a check (the page check cannot be interrupted, so
+        // the group cancels it) concludes nothing and is no failure of the node.
+        do { try await check() } catch is CancellationError {}
+    }
+
+    private func check() async throws {
         let prefix = self.prefix
         let path = self.path
         let logger = self.logger
