@@ -37,10 +37,15 @@ extension Receipt {
         switch outcome {
         case .committed:
             out += #""status":"committed""#.utf8
-        case .rejected(let code, let operation):
+        case .rejected(let code, let operation, let law):
             out += #""code":""#.utf8
             out += code.name.utf8
             out += #"","#.utf8
+            if let law {
+                out += #""law":""#.utf8
+                out += law.hex.utf8
+                out += #"","#.utf8
+            }
             if let operation {
                 out += #""operation":"#.utf8
                 out += String(operation).utf8

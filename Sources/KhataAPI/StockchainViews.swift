@@ -284,6 +284,8 @@ public struct SimulationView: Codable, Sendable {
     public let result: String
     public let code: RejectionCode?
     public let operation: UInt16?
+    /// For a rejection by a zone's law: that law's hash (docs/LAWS.md).
+    public var law: Digest32? = nil
     /// Which rule decided, for people.
     public let detail: String
     /// For `logged`: the entry and its outcome.
@@ -295,9 +297,11 @@ public struct SimulationView: Codable, Sendable {
         case .outcome(.committed):
             (result, code, operation, index, outcome) = ("committed", nil, nil, nil, nil)
             detail = "every operation would commit"
-        case .outcome(.rejected(let code, let operation)):
+        case .outcome(.rejected(let code, let operation, let law)):
             (result, self.code, self.operation, index, outcome) = ("rejected", code, operation, nil, nil)
-            detail = Self.explain(code, operation, transaction) + "; it would be logged as a rejection"
+            self.law = law
+            detail =
+                Self.explain(code, operation, transaction) + (law.map { " (law \($0.hex))" } ?? "") + "; it would be logged as a rejection"
         case .refused(let refusal):
             (result, code, operation, index, outcome) = ("refused", refusal.code, refusal.operation, nil, nil)
             detail = Self.explain(refusal.code, refusal.operation, transaction) + "; it would not be logged and its id would stay free"

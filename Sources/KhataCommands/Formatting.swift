@@ -14,8 +14,9 @@ extension Outcome {
     var text: String {
         switch self {
         case .committed: "committed"
-        case .rejected(let code, let operation):
+        case .rejected(let code, let operation, let law):
             "rejected: \(code.name) (code \(code.rawValue))" + (operation.map { " at operation \($0)" } ?? "")
+                + (law.map { " by law \($0.hex)" } ?? "")
         }
     }
 }

@@ -202,5 +202,13 @@ func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (
         }
         return "\(name(op.account)) votes “\(option ?? "option \(op.option)")” in ballot \(op.action)"
     case .linkPending(let op): return "link \(op.pendings.count) pending transfers to post together"
+    case .registerZone(let op): return "register zone \(op.zone) “\(op.name)”, law \(op.law.hash.hex.prefix(12))…"
+    case .proposeLaw(let op): return "propose law \(op.law.hash.hex.prefix(12))… for zone \(op.zone)"
+    case .voteLaw(let op): return "governor \(op.governor.hex.prefix(12))… votes \(op.choice.name) on proposal \(op.proposal)"
+    case .cancelProposal(let op): return "guardian cancels proposal \(op.proposal)"
+    case .moveZone(let op): return "\(name(op.account)) moves to zone \(op.zone)"
+    case .payLevy(let op):
+        let scale = state.zones.zones[op.zone]?.law.law.currency.flatMap { state.assets[$0]?.scale } ?? 0
+        return "levy of zone \(op.zone) on operation \(op.operation): \(AmountText.format(op.amount, scale: scale))"
     }
 }

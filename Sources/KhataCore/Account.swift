@@ -49,7 +49,8 @@ public struct Account: Hashable, Sendable {
     /// The asset whose supply this account carries, if it is an issuance account.
     public let issuedAsset: AssetCode?
     public internal(set) var isClosed: Bool
-    public let zone: UInt16
+    /// The account's home zone (`MoveZone` changes it).
+    public internal(set) var zone: ZoneID
     public let kycTier: UInt8
     /// The entry that created the account.
     public let createdAt: LeafIndex

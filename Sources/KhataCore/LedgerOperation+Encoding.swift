@@ -62,6 +62,23 @@ extension ByteWriter {
         case .linkPending(let op):
             write(UInt8(op.pendings.count))
             for pending in op.pendings { write(pending: pending) }
+        case .registerZone(let op):
+            write(registerZone: op)
+        case .proposeLaw(let op):
+            write(proposeLaw: op)
+        case .voteLaw(let op):
+            write(op.proposal)
+            write(bytes: op.governor.bytes)
+            write(op.choice.rawValue)
+        case .cancelProposal(let op):
+            write(op.proposal)
+        case .moveZone(let op):
+            write(id: op.account)
+            write(op.zone)
+        case .payLevy(let op):
+            write(op.operation)
+            write(op.zone)
+            write(op.amount.units)
         }
     }
 
@@ -160,6 +177,21 @@ extension ByteReader {
             let op = LinkPending(pendings: pendings)
             try op.validate()
             return .linkPending(op)
+        case .registerZone:
+            return .registerZone(try readRegisterZone())
+        case .proposeLaw:
+            return .proposeLaw(try readProposeLaw())
+        case .voteLaw:
+            return .voteLaw(try readVoteLaw())
+        case .cancelProposal:
+            return .cancelProposal(CancelProposal(proposal: try readUInt64("proposal")))
+        case .moveZone:
+            let account = try readID(AccountID.self, "account id")
+            return .moveZone(MoveZone(account: account, zone: try readUInt16("zone")))
+        case .payLevy:
+            let operation = try readUInt16("levied operation")
+            let zone = try readUInt16("zone")
+            return .payLevy(PayLevy(operation: operation, zone: zone, amount: Amount(try readUInt64("amount"))))
         }
     }
 

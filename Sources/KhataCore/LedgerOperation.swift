@@ -25,6 +25,12 @@ public enum LedgerOperation: Hashable, Sendable {
     case commitRegister(CommitRegister)
     case castVote(CastVote)
     case linkPending(LinkPending)
+    case registerZone(RegisterZone)
+    case proposeLaw(ProposeLaw)
+    case voteLaw(VoteLaw)
+    case cancelProposal(CancelProposal)
+    case moveZone(MoveZone)
+    case payLevy(PayLevy)
 
     public enum Tag: UInt8, Sendable, CaseIterable {
         case createAccount = 1
@@ -49,6 +55,12 @@ public enum LedgerOperation: Hashable, Sendable {
         case commitRegister = 20
         case castVote = 21
         case linkPending = 22
+        case registerZone = 23
+        case proposeLaw = 24
+        case voteLaw = 25
+        case cancelProposal = 26
+        case moveZone = 27
+        case payLevy = 28
 
         /// The name used in JSON (`"type"`) and in messages.
         public var name: String {
@@ -75,6 +87,12 @@ public enum LedgerOperation: Hashable, Sendable {
             case .commitRegister: "commit_register"
             case .castVote: "cast_vote"
             case .linkPending: "link_pending"
+            case .registerZone: "register_zone"
+            case .proposeLaw: "propose_law"
+            case .voteLaw: "vote_law"
+            case .cancelProposal: "cancel_proposal"
+            case .moveZone: "move_zone"
+            case .payLevy: "pay_levy"
             }
         }
     }
@@ -103,6 +121,12 @@ public enum LedgerOperation: Hashable, Sendable {
         case .commitRegister: .commitRegister
         case .castVote: .castVote
         case .linkPending: .linkPending
+        case .registerZone: .registerZone
+        case .proposeLaw: .proposeLaw
+        case .voteLaw: .voteLaw
+        case .cancelProposal: .cancelProposal
+        case .moveZone: .moveZone
+        case .payLevy: .payLevy
         }
     }
 }
@@ -113,9 +137,10 @@ public enum LedgerOperation: Hashable, Sendable {
 public struct CreateAccount: Hashable, Sendable, Codable {
     public var account: AccountID
     public var controllers: KeySet
-    /// The account's zone (0 = the mainland). Rules per zone come with smart laws.
-    public var zone: UInt16
-    /// The account's KYC tier (0 = minimum). Limits per tier come with smart laws.
+    /// The account's home zone: 0 (the mainland) or a registered zone (docs/LAWS.md).
+    public var zone: ZoneID
+    /// A tier the creator declares for its own records. Laws do not count it:
+    /// a law's tiers come from attestations by the identity providers it names.
     public var kycTier: UInt8
 
     public init(account: AccountID, controllers: KeySet, zone: UInt16 = 0, kycTier: UInt8 = 0) {

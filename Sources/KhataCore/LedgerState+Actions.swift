@@ -131,8 +131,15 @@ extension LedgerState {
             // A payment an account cannot take (closed, or holding its most assets)
             // stays in escrow and returns to the issuer with the remainder.
             if cash > 0 && canReceive(account, currency) {
-                let pay = Transfer(asset: currency, debit: escrowAccount, credit: account, amount: Amount(cash))
-                if let code = movePosted(pay, &context, limited: false) { return code }
+                var net = cash
+                // Withholding on dividends and interest: its own leg, to the holder's zone's treasury.
+                if terms.isIncome, let (withheld, treasury) = withholding(on: cash, to: account) {
+                    let withhold = Transfer(asset: currency, debit: escrowAccount, credit: treasury, amount: Amount(withheld))
+                    if let code = movePosted(withhold, &context, limited: false) { return code }
+                    net -= withheld
+                }
+                let pay = Transfer(asset: currency, debit: escrowAccount, credit: account, amount: Amount(net))
+                if net > 0, let code = movePosted(pay, &context, limited: false) { return code }
                 securities.actions[id]!.paid += cash
             }
             securities.actions[id]!.settledUnits += units

@@ -38,6 +38,7 @@ extension LedgerState {
     mutating func passTime(to time: Timestamp, at index: LeafIndex) {
         expirePending(upTo: time)
         closeBallots(upTo: time, at: index)
+        if !zones.active.isEmpty { advanceProposals(to: time, at: index) }
     }
 
     /// Releases every pending transfer whose expiry is at or before `time`, oldest
@@ -70,8 +71,14 @@ extension LedgerState {
             if let code = apply(operation, &context) {
                 rollBack(context.undo)
                 currencyHoldings = holdingsBefore
-                return .rejected(code, operation: UInt16(position))
+                return .rejected(code, operation: UInt16(position), law: context.rejectingLaw)
             }
+        }
+        // Every levy a payment owes is paid by a `pay_levy` of the same transaction.
+        if let unpaid = context.owedLevies.first(where: { !$0.paid }) {
+            rollBack(context.undo)
+            currencyHoldings = holdingsBefore
+            return .rejected(.levyUnpaid, operation: unpaid.operation, law: unpaid.law)
         }
         // Linked pending transfers post together: every group a post touched is now posted whole.
         for (group, position) in context.postedLinks where group.contains(where: { pendings[$0]?.state != .posted }) {
@@ -108,6 +115,12 @@ extension LedgerState {
         case .commitRegister(let op): commitRegister(op, &context)
         case .castVote(let op): castVote(op, &context)
         case .linkPending(let op): linkPending(op, &context)
+        case .registerZone(let op): registerZone(op, &context)
+        case .proposeLaw(let op): proposeLaw(op, &context)
+        case .voteLaw(let op): voteLaw(op, &context)
+        case .cancelProposal(let op): cancelProposal(op, &context)
+        case .moveZone(let op): moveZone(op, &context)
+        case .payLevy(let op): payLevy(op, &context)
         }
     }
 
@@ -118,6 +131,8 @@ extension LedgerState {
         // The new controllers sign for themselves: nobody can open an account
         // under keys they do not hold.
         guard context.isAuthorized(by: op.controllers) else { return .insufficientSignatures }
+        // A new account's home is the mainland or a registered zone.
+        guard op.zone == 0 || zones.zones[op.zone] != nil else { return .zoneInvalid }
         context.undo.append(.account(op.account, nil))
         accounts[op.account] = Account(
             id: op.account, controllers: op.controllers, issuedAsset: nil, isClosed: false,
@@ -145,6 +160,7 @@ extension LedgerState {
     private mutating func transfer(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
         if let code = checkTransfer(op, &context) { return code }
         if let code = checkInstrumentTransfer(op, pending: false, &context) { return code }
+        if !zones.isEmpty, let code = checkLaws(op, .transfer, &context) { return code }
         return movePosted(op, &context)
     }
 
@@ -173,6 +189,7 @@ extension LedgerState {
         let transfer = op.transfer
         if let code = checkTransfer(transfer, &context) { return code }
         if let code = checkInstrumentTransfer(transfer, pending: true, &context) { return code }
+        if !zones.isEmpty, let code = checkLaws(transfer, .hold, &context) { return code }
         let debitKey = BalanceKey(account: transfer.debit, asset: transfer.asset)
         let creditKey = BalanceKey(account: transfer.credit, asset: transfer.asset)
         var debit = balances[debitKey] ?? Balance()
@@ -202,6 +219,11 @@ extension LedgerState {
         // The payer confirms the payment.
         guard context.isAuthorized(by: authority(of: record.transfer.debit)) else { return .insufficientSignatures }
         if let code = checkHolderLimit(posting: record) { return code }
+        if !zones.isEmpty {
+            var posting = record.transfer
+            posting.amount = op.amount
+            if let code = checkLaws(posting, .post, &context) { return code }
+        }
         if !securities.links.isEmpty, let group = securities.links[record.id], !context.postedLinks.contains(where: { $0.group == group }) {
             context.postedLinks.append((group, context.operation))
         }
@@ -408,6 +430,8 @@ extension LedgerState {
             case .openHolds(let asset, let old): securities.openHolds[asset] = old
             case .vote(let id, let account, let old): securities.actions[id]!.votes[account] = old
             case .link(let id, let old): securities.links[id] = old
+            case .outflow(let id, let old): zones.outflows[id] = old
+            case .zones(let old): zones = old
             }
         }
     }
@@ -429,6 +453,10 @@ struct ApplyContext {
     /// Debit accounts already found authorised in this transaction, so that a
     /// batch of transfers from one account counts its signatures once.
     var authorizedAccounts: [AccountID] = []
+    /// Levies the transaction's payments owe so far (docs/LAWS.md).
+    var owedLevies: [OwedLevy] = []
+    /// The law whose rule refused the operation, when one did.
+    var rejectingLaw: Digest32?
 
     init(signers: [PublicKey]?, transaction: TransactionID, index: LeafIndex, time: Timestamp) {
         self.signers = signers
@@ -463,6 +491,9 @@ enum Undo {
     case openHolds(AssetCode, Int?)
     case vote(UInt64, AccountID, Vote?)
     indirect case link(PendingID, [PendingID]?)
+    case outflow(AccountID, Outflow?)
+    /// The zone state before a zone operation (rare, and its large part is shared until written).
+    indirect case zones(ZoneState)
 }
 
 extension PendingState {

@@ -138,6 +138,21 @@ extension LedgerState {
                     if let code = overlay.check(authorityOf: pending.debit, in: self, signers: signers) { return refuse(code) }
                     if let code = overlay.check(authorityOf: pending.credit, in: self, signers: signers) { return refuse(code) }
                 }
+            case .registerZone:
+                guard issuerKeys.isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
+            case .proposeLaw(let op):
+                guard signers.contains(op.proposer) else { return refuse(.insufficientSignatures) }
+            case .voteLaw(let op):
+                guard signers.contains(op.governor) else { return refuse(.insufficientSignatures) }
+            case .cancelProposal(let op):
+                // Only the guardian of the proposal's zone: nobody else can stop a change.
+                guard let zone = zones.proposals[op.proposal].flatMap({ zones.zones[$0.zone] }) else { return refuse(.proposalInvalid) }
+                guard signers.contains(zone.guardian) else { return refuse(.insufficientSignatures) }
+            case .moveZone(let op):
+                if let code = overlay.check(controllersOf: op.account, in: self, signers: signers) { return refuse(code) }
+            case .payLevy:
+                // Authorised with the payment it belongs to, which the same signers sign.
+                break
             }
         }
         return nil

@@ -91,6 +91,7 @@ extension LedgerState {
             return .exceedsAvailableBalance
         }
         if let code = checkReceiver(transfer, of: instrument, pending: false) { return code }
+        if !zones.isEmpty, let code = checkLaws(transfer, .forced, &context) { return code }
         return movePosted(transfer, &context)
     }
 

@@ -7,9 +7,9 @@ import KhataEd25519
 // equal bytes and `digest` identifies a state.
 
 extension LedgerState {
-    /// Version 2 added the reserve state, version 3 the securities state;
-    /// version 1 and 2 snapshots still load.
-    public static let snapshotVersion: UInt8 = 3
+    /// Version 2 added the reserve state, version 3 the securities state,
+    /// version 4 the zones; older snapshots still load.
+    public static let snapshotVersion: UInt8 = 4
 
     /// SHA-256 of `encodedSnapshot()`: two states are the same if and only if their
     /// digests are. Costs a sort and a hash of the whole state.
@@ -45,6 +45,7 @@ extension LedgerState {
         }
         writer.write(reserves: reserves)
         writer.write(securities: securities)
+        writer.write(zones: zones)
         return writer.bytes
     }
 
@@ -105,6 +106,7 @@ extension LedgerState {
         }
         if version >= 2 { reserves = try reader.readReserveState() }
         if version >= 3 { securities = try reader.readSecuritiesState() }
+        if version >= 4 { zones = try reader.readZoneState() }
         try reader.expectEnd("the snapshot")
         if let currency = reserves.policy?.currency { trackHoldings(of: currency) }
         for (member, group) in securities.links {

@@ -32,6 +32,8 @@ public struct LedgerState: Sendable {
     public internal(set) var reserves = ReserveState()
     /// Instruments, identity attestations and locks (docs/STOCKCHAIN.md).
     public internal(set) var securities = SecuritiesState()
+    /// Zones, their laws and law proposals (docs/LAWS.md).
+    public internal(set) var zones = ZoneState()
     /// The holdings of the policy's currency in cheaply copied pages, for
     /// liabilities commitments. Derived from `balances` like `holders`.
     public internal(set) var currencyHoldings: HoldingBook?
@@ -117,9 +119,25 @@ public struct LedgerState: Sendable {
                 for id in op.pendings {
                     if let record = pendings[id] { touched.formUnion([record.transfer.debit, record.transfer.credit]) }
                 }
+            case .registerZone, .proposeLaw, .voteLaw, .cancelProposal: break
+            case .moveZone(let op): touched.insert(op.account)
+            case .payLevy(let op):
+                // The payer is the payment's; the treasury its zone's.
+                if Int(op.operation) < operations.count, let payer = payer(of: operations[Int(op.operation)]) { touched.insert(payer) }
+                if let treasury = zones.zones[op.zone]?.law.law.treasury { touched.insert(treasury) }
             }
         }
         return touched.sorted()
+    }
+
+    /// Who pays a levy a payment or a move owes.
+    private func payer(of operation: LedgerOperation) -> AccountID? {
+        switch operation {
+        case .transfer(let op): op.debit
+        case .postPending(let op): pendings[op.pending]?.transfer.debit
+        case .moveZone(let op): op.account
+        default: nil
+        }
     }
 
     /// The supply of an asset: what its issuance account has issued net of what

@@ -73,6 +73,20 @@ public enum Limits {
     /// Actions (ballots included) open at once on one instrument: every change of
     /// a holding saves its record-date value in each, so each costs every transfer.
     public static let maxOpenActionsPerInstrument = 16
+    /// Bytes of a law's URL.
+    public static let maxLawURLBytes = 200
+    /// Bytes of a zone's name.
+    public static let maxZoneNameBytes = 32
+    /// Tiers one law sets limits for.
+    public static let maxLawTiers = 8
+    /// Assets one law lists as allowed.
+    public static let maxLawAssets = 32
+    /// Corridors one law sets.
+    public static let maxLawCorridors = 16
+    /// The longest voting period or time lock: 366 days, in seconds.
+    public static let maxGovernanceSeconds: UInt32 = 366 * 24 * 3600
+    /// Proposals open at once (voting or in their time lock) in one zone.
+    public static let maxOpenProposals = 8
     /// Pending transfers one link binds (at least 2).
     public static let maxLinkedPendings = 8
     /// Bytes of a ballot's question.

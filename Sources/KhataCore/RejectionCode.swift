@@ -106,6 +106,32 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
     /// A transaction posts part of a linked group of pending transfers without
     /// posting all of it: linked legs post together or not at all.
     case linkedPendingUnresolved = 40
+    /// A zone that is not registered (or already is), or a move to the zone the account is in.
+    case zoneInvalid = 41
+    /// A law whose currency, allowed assets, identity providers or treasury the ledger does not have.
+    case lawInvalid = 42
+    /// The receiver's zone's law does not allow it to hold the asset.
+    case lawAssetNotAllowed = 43
+    /// The payment is above the payer's per-payment cap for its tier.
+    case lawPaymentCap = 44
+    /// The payment is above the limit of the corridor between the two zones.
+    case lawCorridorCap = 45
+    /// The payment would take the payer past its daily outflow cap.
+    case lawDailyCap = 46
+    /// The payment would take the payer past its monthly outflow cap.
+    case lawMonthlyCap = 47
+    /// The payment would take the receiver past its balance cap.
+    case lawBalanceCap = 48
+    /// A payment (or a move) owes a levy the transaction does not pay.
+    case levyUnpaid = 49
+    /// A `pay_levy` that pays no levy owed, or not exactly the amount owed.
+    case levyMismatch = 50
+    /// No such proposal, or the key is not one of its zone's governors.
+    case proposalInvalid = 51
+    /// The proposal is past the step the operation needs (voting over, or already decided).
+    case proposalClosed = 52
+    /// The account does not hold the tier its destination zone requires to enter.
+    case zoneEntryRefused = 53
 
     /// The snake_case name used in JSON and API problem codes.
     public var name: String {
@@ -150,6 +176,19 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .ballotClosed: "ballot_closed"
         case .pendingLinkInvalid: "pending_link_invalid"
         case .linkedPendingUnresolved: "linked_pending_unresolved"
+        case .zoneInvalid: "zone_invalid"
+        case .lawInvalid: "law_invalid"
+        case .lawAssetNotAllowed: "law_asset_not_allowed"
+        case .lawPaymentCap: "law_payment_cap"
+        case .lawCorridorCap: "law_corridor_cap"
+        case .lawDailyCap: "law_daily_cap"
+        case .lawMonthlyCap: "law_monthly_cap"
+        case .lawBalanceCap: "law_balance_cap"
+        case .levyUnpaid: "levy_unpaid"
+        case .levyMismatch: "levy_mismatch"
+        case .proposalInvalid: "proposal_invalid"
+        case .proposalClosed: "proposal_closed"
+        case .zoneEntryRefused: "zone_entry_refused"
         }
     }
 
@@ -196,6 +235,19 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .ballotClosed: "the ballot has closed"
         case .pendingLinkInvalid: "linked pending transfers must be distinct, pending, not yet linked, and expire together"
         case .linkedPendingUnresolved: "linked pending transfers post together: a transaction that posts one posts them all"
+        case .zoneInvalid: "the zone is not registered (or already is), or the account is already in it"
+        case .lawInvalid: "the law names a currency, asset, identity provider or treasury the ledger does not have"
+        case .lawAssetNotAllowed: "the receiver's zone's law does not allow it to hold this asset"
+        case .lawPaymentCap: "the payment is above the payer's per-payment cap for its tier"
+        case .lawCorridorCap: "the payment is above the limit of the corridor between the two zones"
+        case .lawDailyCap: "the payment would take the payer past its daily outflow cap (the zone's day)"
+        case .lawMonthlyCap: "the payment would take the payer past its monthly outflow cap (the zone's month)"
+        case .lawBalanceCap: "the payment would take the receiver past its balance cap for its tier"
+        case .levyUnpaid: "the payment owes a levy that no pay_levy of the same transaction pays"
+        case .levyMismatch: "the pay_levy pays no levy owed, or not exactly the amount owed"
+        case .proposalInvalid: "no such proposal, or the key is not a governor of its zone"
+        case .proposalClosed: "the proposal is no longer open for this step"
+        case .zoneEntryRefused: "the account does not hold the tier its destination zone requires to enter"
         }
     }
 
@@ -222,11 +274,13 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
 public enum Outcome: Hashable, Sendable {
     case committed
     /// Refused with `code`; `operation` is the index of the failing operation, or
-    /// nil when the transaction as a whole was refused (a reused id).
-    case rejected(RejectionCode, operation: UInt16?)
+    /// nil when the transaction as a whole was refused (a reused id); `law` the
+    /// hash of the law whose rule refused it, when a law's rule did.
+    case rejected(RejectionCode, operation: UInt16?, law: Digest32? = nil)
 
-    /// `u8 0` or `u8 1 ‖ u16 code ‖ u16 operation (0xFFFF: the whole transaction)`.
-    public static let maxEncodedBytes = 5
+    /// `u8 0`, `u8 1 ‖ u16 code ‖ u16 operation (0xFFFF: the whole transaction)`,
+    /// or `u8 2 ‖ u16 code ‖ u16 operation ‖ 32 bytes law hash`.
+    public static let maxEncodedBytes = 37
 
     public var isCommitted: Bool { self == .committed }
 }
@@ -236,10 +290,11 @@ extension ByteWriter {
         switch outcome {
         case .committed:
             write(UInt8(0))
-        case .rejected(let code, let operation):
-            write(UInt8(1))
+        case .rejected(let code, let operation, let law):
+            write(UInt8(law == nil ? 1 : 2))
             write(code.rawValue)
             write(operation ?? 0xFFFF)
+            if let law { write(bytes: law.bytes) }
         }
     }
 }
@@ -249,13 +304,14 @@ extension ByteReader {
         switch try readUInt8("outcome") {
         case 0:
             return .committed
-        case 1:
+        case let kind where kind == 1 || kind == 2:
             let raw = try readUInt16("rejection code")
             guard let code = RejectionCode(rawValue: raw) else {
                 throw MalformedInput(.unknownTag, "unknown rejection code \(raw)")
             }
             let operation = try readUInt16("failing operation")
-            return .rejected(code, operation: operation == 0xFFFF ? nil : operation)
+            let law = kind == 2 ? Digest32(bytes: try readBytes(32, "law hash"))! : nil
+            return .rejected(code, operation: operation == 0xFFFF ? nil : operation, law: law)
         case let other:
             throw MalformedInput(.unknownTag, "unknown outcome \(other)")
         }
@@ -263,7 +319,7 @@ extension ByteReader {
 }
 
 extension Outcome: Codable {
-    private enum CodingKeys: String, CodingKey { case status, code, operation }
+    private enum CodingKeys: String, CodingKey { case status, code, operation, law }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -273,7 +329,8 @@ extension Outcome: Codable {
         case "rejected":
             self = .rejected(
                 try container.decode(RejectionCode.self, forKey: .code),
-                operation: try container.decodeIfPresent(UInt16.self, forKey: .operation))
+                operation: try container.decodeIfPresent(UInt16.self, forKey: .operation),
+                law: try container.decodeIfPresent(Digest32.self, forKey: .law))
         case let other:
             throw DecodingError.dataCorruptedError(
                 forKey: .status, in: container, debugDescription: "status is committed or rejected, not \(other)")
@@ -285,10 +342,11 @@ extension Outcome: Codable {
         switch self {
         case .committed:
             try container.encode("committed", forKey: .status)
-        case .rejected(let code, let operation):
+        case .rejected(let code, let operation, let law):
             try container.encode("rejected", forKey: .status)
             try container.encode(code, forKey: .code)
             try container.encodeIfPresent(operation, forKey: .operation)
+            try container.encodeIfPresent(law, forKey: .law)
         }
     }
 }

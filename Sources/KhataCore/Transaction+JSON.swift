@@ -112,6 +112,19 @@ extension LedgerOperation: Codable {
             self = .castVote(try CastVote(from: decoder))
         case .linkPending:
             self = .linkPending(LinkPending(pendings: try c.decode([PendingID].self, forKey: .pendings)))
+        // The zone operations keep their fields beside "type" as well.
+        case .registerZone:
+            self = .registerZone(try RegisterZone(from: decoder))
+        case .proposeLaw:
+            self = .proposeLaw(try ProposeLaw(from: decoder))
+        case .voteLaw:
+            self = .voteLaw(try VoteLaw(from: decoder))
+        case .cancelProposal:
+            self = .cancelProposal(try CancelProposal(from: decoder))
+        case .moveZone:
+            self = .moveZone(try MoveZone(from: decoder))
+        case .payLevy:
+            self = .payLevy(try PayLevy(from: decoder))
         }
     }
 
@@ -142,6 +155,12 @@ extension LedgerOperation: Codable {
             case .commitRegister: ["action", "total", "leaf_count", "root"]
             case .castVote: ["action", "account", "option"]
             case .linkPending: ["pendings"]
+            case .registerZone: Set(RegisterZone.CodingKeys.allCases.map(\.stringValue))
+            case .proposeLaw: Set(ProposeLaw.CodingKeys.allCases.map(\.stringValue))
+            case .voteLaw: Set(VoteLaw.CodingKeys.allCases.map(\.stringValue))
+            case .cancelProposal: Set(CancelProposal.CodingKeys.allCases.map(\.stringValue))
+            case .moveZone: Set(MoveZone.CodingKeys.allCases.map(\.stringValue))
+            case .payLevy: Set(PayLevy.CodingKeys.allCases.map(\.stringValue))
             }
         return fields.union(["type"])
     }
@@ -211,6 +230,18 @@ extension LedgerOperation: Codable {
             try op.encode(to: encoder)
         case .linkPending(let op):
             try c.encode(op.pendings, forKey: .pendings)
+        case .registerZone(let op):
+            try op.encode(to: encoder)
+        case .proposeLaw(let op):
+            try op.encode(to: encoder)
+        case .voteLaw(let op):
+            try op.encode(to: encoder)
+        case .cancelProposal(let op):
+            try op.encode(to: encoder)
+        case .moveZone(let op):
+            try op.encode(to: encoder)
+        case .payLevy(let op):
+            try op.encode(to: encoder)
         }
     }
 

@@ -254,7 +254,13 @@ extension LedgerOperation {
             try op.validate()
         case .linkPending(let op):
             try op.validate()
-        case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount, .castVote:
+        case .registerZone(let op):
+            try op.validate()
+        case .proposeLaw(let op):
+            try op.law.validate()
+        case .payLevy(let op):
+            guard !op.amount.isZero else { throw MalformedInput(.invalidValue, "a levy paid is more than zero") }
+        case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount, .castVote, .voteLaw, .cancelProposal, .moveZone:
             break
         }
     }

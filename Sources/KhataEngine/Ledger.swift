@@ -377,7 +377,8 @@ public final class Ledger {
 func describe(_ outcome: Outcome) -> String {
     switch outcome {
     case .committed: "committed"
-    case .rejected(let code, let operation): "\(operation.map { String($0) } ?? "-") (\(code.name))"
+    case .rejected(let code, let operation, let law):
+        "\(operation.map { String($0) } ?? "-") (\(code.name)\(law.map { ", law \($0.hex.prefix(16))" } ?? ""))"
     }
 }
 

@@ -121,7 +121,7 @@ import Testing
                 #expect(outcome != .committed, "refused (\(refusal.code.name)) but apply commits \(operations)")
             } else {
                 letThrough += 1
-                if case .rejected(let code, _) = outcome {
+                if case .rejected(let code, _, _) = outcome {
                     #expect(
                         code != .insufficientSignatures && code != .governanceThresholdNotMet,
                         "let through but apply says \(code.name): \(operations)")
@@ -180,7 +180,7 @@ import Testing
                 #expect(outcome != .committed, "refused (\(refusal.code.name)) but apply commits \(operations)")
             } else {
                 letThrough += 1
-                if case .rejected(let code, _) = outcome {
+                if case .rejected(let code, _, _) = outcome {
                     #expect(code != .insufficientSignatures, "let through but apply says \(code.name): \(operations)")
                 }
                 state = trial

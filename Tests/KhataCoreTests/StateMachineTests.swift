@@ -21,6 +21,7 @@ struct Books: Equatable {
     let pendings: [PendingID: PendingRecord]
     let reserves: ReserveState
     let securities: SecuritiesState
+    let zones: ZoneState
     init(_ state: LedgerState) {
         balances = state.balances
         accounts = state.accounts
@@ -28,6 +29,7 @@ struct Books: Equatable {
         pendings = state.pendings
         reserves = state.reserves
         securities = state.securities
+        zones = state.zones
     }
 }
 
@@ -40,6 +42,8 @@ struct RejectionScenario {
     var failing: Transaction
     var advance: UInt64 = 1
     var operation: UInt16? = 0
+    /// The law whose rule refuses, for a zone rule.
+    var law: Digest32? = nil
 }
 
 func pending(_ amount: UInt64, from: AccountID, to: AccountID, timeout: UInt32 = 60) -> LedgerOperation {
@@ -119,6 +123,9 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
         return RejectionScenario(setup: [(hold, 1)], failing: post(1, 101))
     case .issuanceAccountRestricted:
         return RejectionScenario(failing: F.transaction(1, [.closeAccount(CloseAccount(account: F.inrIssuance))], signedBy: [F.issuerKey]))
+    case .zoneInvalid, .lawInvalid, .lawAssetNotAllowed, .lawPaymentCap, .lawCorridorCap, .lawDailyCap, .lawMonthlyCap, .lawBalanceCap,
+        .levyUnpaid, .levyMismatch, .proposalInvalid, .proposalClosed, .zoneEntryRefused:
+        return zoneScenario(for: code)
     case .instrumentInvalid, .exceedsAuthorisedAmount, .holdingLocked, .identityNotVerified, .maxHoldingExceeded, .maxHoldersExceeded:
         return securitiesScenario(for: code)
     case .actionInvalid, .instrumentSettling, .instrumentRedeemed, .registerMismatch, .ballotClosed, .pendingLinkInvalid, .linkedPendingUnresolved:
@@ -180,7 +187,7 @@ struct StateMachineTests {
         }
         let before = Books(state)
         let outcome = apply(&state, scenario.failing, advance: scenario.advance)
-        #expect(outcome == .rejected(code, operation: scenario.operation))
+        #expect(outcome == .rejected(code, operation: scenario.operation, law: scenario.law))
         if code == .pendingExpired {
             // The expiry itself released the hold: that is the entry's time passing, not the rejected post.
             #expect(state.balance(of: F.alice, in: inr).debitsPending == 0)
@@ -189,6 +196,10 @@ struct StateMachineTests {
             // The entry's time closed the ballot; the refused vote counted nothing.
             #expect(Books(state).balances == before.balances && state.securities.actions[1]?.isOpen == false)
             #expect(state.securities.actions[1]?.votes.isEmpty == true)
+        } else if code == .proposalClosed {
+            // The entry's time ended the vote (no quorum); the refused vote counted nothing.
+            #expect(Books(state).balances == before.balances && state.zones.proposals[1]?.status == .noQuorum)
+            #expect(state.zones.proposals[1]?.votes.isEmpty == true)
         } else {
             #expect(Books(state) == before)
         }

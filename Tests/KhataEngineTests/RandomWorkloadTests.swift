@@ -130,7 +130,7 @@ struct RandomWorkloadTests {
                 case .logged(let receipt):
                     switch receipt.outcome {
                     case .committed: committed += 1
-                    case .rejected(let code, _): outcomes[code, default: 0] += 1
+                    case .rejected(let code, _, _): outcomes[code, default: 0] += 1
                     }
                 }
             }

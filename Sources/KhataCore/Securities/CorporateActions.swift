@@ -28,6 +28,14 @@ public struct ActionRate: Hashable, Sendable {
 
 /// What an action does to each holder of its register.
 public enum ActionTerms: Hashable, Sendable {
+    /// Dividends and interest: what a zone's law withholds from (docs/LAWS.md).
+    var isIncome: Bool {
+        switch self {
+        case .cashDividend, .coupon: true
+        default: false
+        }
+    }
+
     /// Pays `amount` minor units of the instrument's currency per `per` minor
     /// units of the instrument (250 per 1: ₹2.50 a share).
     case cashDividend(amount: Amount, per: Amount)
