@@ -375,3 +375,232 @@ func zoneScenario(for code: RejectionCode) -> RejectionScenario {
                 == .rejected(.lawAssetNotAllowed, operation: 0, law: tight.hash))
     }
 }
+
+/// Puts `law` into force in `zone` the way every law changes: proposed,
+/// voted by two governors, past voting and time lock.
+private func enact(_ law: Law, in zone: ZoneID, _ state: inout LedgerState, _ ids: Counter) {
+    let id = state.zones.nextProposal
+    let propose = LedgerOperation.proposeLaw(ProposeLaw(zone: zone, proposer: Z.governorKeys[0].publicKey, law: law))
+    #expect(run(&state, [propose], [Z.governorKeys[0]], ids) == .committed)
+    for governor in 0..<2 {
+        let vote = LedgerOperation.voteLaw(VoteLaw(proposal: id, governor: Z.governorKeys[governor].publicKey, choice: .yes))
+        #expect(run(&state, [vote], [Z.governorKeys[governor]], ids) == .committed)
+    }
+    // Any entry after the time lock puts it into force: here an attestation, which no law checks.
+    #expect(run(&state, [attest(Z.kyc, tier: 1)], [Z.kycKey], ids, advance: 180_001) == .committed)
+    #expect(state.zones.zones[zone]?.law.hash == law.hash)
+}
+
+/// Any law a vote can pass: every parameter drawn at random within its bounds.
+private func randomLaw(_ random: inout SeededGenerator, treasury: AccountID) -> Law {
+    func maybe(_ bound: UInt64) -> Amount? { random.next() % 3 == 0 ? nil : Amount(random.next() % bound) }
+    let currency: AssetCode? = random.next() % 4 == 0 ? nil : inr
+    let tiers =
+        currency == nil
+        ? []
+        : (0..<(random.next() % 4)).map { _ in
+            TierLimits(perPayment: maybe(50_000), daily: maybe(100_000), monthly: maybe(500_000), balance: maybe(3_000_000))
+        }
+    let corridors: [Corridor] =
+        currency == nil
+        ? []
+        : [Corridor.Direction.outbound, .inbound].filter { _ in random.next() % 2 == 0 }.map { direction in
+            let floor = random.next() % 100
+            return Corridor(
+                direction: direction, zone: Corridor.anyZone, levyBasisPoints: UInt16(random.next() % 10_001), levyFloor: Amount(floor),
+                levyCap: random.next() % 2 == 0 ? nil : Amount(floor + random.next() % 1_000), maxPerPayment: maybe(100_000))
+        }
+    let assets: [AssetCode] = [[], [inr], [btc], [btc, inr]][Int(random.next() % 4)]
+    return try! Law(
+        document: Digest32.sha256([UInt8(truncatingIfNeeded: random.next())]), url: "https://khata.example/laws/random",
+        utcOffsetMinutes: Int16(Int(random.next() % 1_561) - 720), currency: currency,
+        providers: random.next() % 2 == 0 ? [] : [ProviderGrant(account: Z.kyc, maxTier: UInt8(random.next() % 4))], tiers: tiers,
+        allowedAssets: assets, withholdingBasisPoints: UInt16(random.next() % 10_001), treasury: treasury, corridors: corridors,
+        exitLevyBasisPoints: currency == nil ? 0 : UInt16(random.next() % 10_001), entryMinimumTier: UInt8(random.next() % 4))
+}
+
+@Suite struct ExitTests {
+    /// Whatever law a vote passes in the zone an account leaves, and whatever
+    /// law the destination has, the exit commits for an account with no
+    /// declared obligation (it entered before any exit levy), refused only by
+    /// the destination's entry tier.
+    @Test func noLawAVoteCanPassBlocksTheExit() {
+        var random = SeededGenerator(seed: 0x4558_4954)
+        var moved = 0
+        var refusedAtEntry = 0
+        for _ in 0..<60 {
+            let ids = Counter()
+            var state = Z.genesisState()
+            // Alice spends and holds first, so that any cap or asset rule has something to bind.
+            #expect(
+                run(
+                    &state, [attest(F.alice, tier: UInt8(random.next() % 3 + 1)), attest(Z.dave, tier: UInt8(random.next() % 3 + 1))], [Z.kycKey], ids
+                ) == .committed)
+            #expect(run(&state, [F.transfer(random.next() % 10_000 + 1, from: F.alice, to: F.bob)], [F.aliceKey], ids) == .committed)
+            #expect(
+                run(&state, [F.transfer(random.next() % 1_000 + 1, from: F.btcIssuance, to: F.alice, asset: btc)], [F.issuerKey], ids) == .committed)
+            enact(randomLaw(&random, treasury: Z.mainTreasury), in: 0, &state, ids)
+            enact(randomLaw(&random, treasury: Z.sezTreasury), in: Z.sez, &state, ids)
+            // A pending payment out of Alice is open while she leaves.
+            _ = run(&state, [pending(random.next() % 100 + 1, from: F.alice, to: F.bob)], [F.aliceKey], ids)
+            for (account, key, destination) in [(F.alice, F.aliceKey, Z.sez), (Z.dave, Z.daveKey, ZoneID(0))] {
+                let law = state.zones.zones[destination]!.law
+                let qualifies = state.tier(of: account, under: law.law, at: state.time) >= law.law.entryMinimumTier
+                // Alice was in the mainland before any exit levy; Dave entered the SEZ at
+                // genesis, when its law declared 2 %: his exit pays it (or less, never more).
+                let levies = state.zones.zones[state.accounts[account]!.zone].flatMap { state.exitLevy(of: state.accounts[account]!, leaving: $0) }
+                if account == F.alice { #expect(levies == nil) }
+                var operations: [LedgerOperation] = [.moveZone(MoveZone(account: account, zone: destination))]
+                if let levy = levies {
+                    #expect(levy.amount <= Z.daveOpeningINR * 200 / 10_000)
+                    operations.append(.payLevy(PayLevy(operation: 0, zone: state.accounts[account]!.zone, amount: Amount(levy.amount))))
+                }
+                let outcome = run(&state, operations, [key], ids)
+                if qualifies {
+                    #expect(outcome == .committed, "\(outcome)")
+                    #expect(state.accounts[account]?.zone == destination)
+                    moved += 1
+                } else {
+                    #expect(outcome == .rejected(.zoneEntryRefused, operation: 0, law: law.hash))
+                    refusedAtEntry += 1
+                }
+                #expect(state.invariantViolations().isEmpty)
+            }
+        }
+        #expect(moved > 40 && refusedAtEntry > 5, "moved \(moved), refused at entry \(refusedAtEntry)")
+    }
+
+    /// An exit levy binds only accounts that entered under it, and a later law
+    /// can lower it but never raise it.
+    @Test func exitLevyIsOnlyAsDeclaredOnEntry() {
+        let ids = Counter()
+        var state = zoneState(ids)
+        // Dave entered under 2 %: leaving owes 2 % of ₹5,000 = ₹100, to the SEZ treasury.
+        let leave = LedgerOperation.moveZone(MoveZone(account: Z.dave, zone: 0))
+        #expect(run(&state, [leave], [Z.daveKey], ids) == .rejected(.levyUnpaid, operation: 0, law: Z.sezLaw.hash))
+        var higher = Z.sezLaw
+        higher.exitLevyBasisPoints = 5_000
+        enact(higher, in: Z.sez, &state, ids)
+        #expect(state.exitLevy(of: state.accounts[Z.dave]!, leaving: state.zones.zones[Z.sez]!)?.amount == 10_000)
+        var lower = Z.sezLaw
+        lower.exitLevyBasisPoints = 100
+        enact(lower, in: Z.sez, &state, ids)
+        #expect(state.exitLevy(of: state.accounts[Z.dave]!, leaving: state.zones.zones[Z.sez]!)?.amount == 5_000)
+        #expect(run(&state, [leave, .payLevy(PayLevy(operation: 0, zone: Z.sez, amount: Amount(5_000)))], [Z.daveKey], ids) == .committed)
+        #expect(state.balance(of: Z.sezTreasury, in: inr).posted == 5_000)
+        // Alice (tier 1) enters the SEZ now, under 1 %; a later 50 % does not bind her.
+        #expect(run(&state, [.moveZone(MoveZone(account: F.alice, zone: Z.sez))], [F.aliceKey], ids) == .committed)
+        enact(higher, in: Z.sez, &state, ids)
+        let aliceLevy = state.exitLevy(of: state.accounts[F.alice]!, leaving: state.zones.zones[Z.sez]!)
+        let held = UInt64(state.balance(of: F.alice, in: inr).available)
+        #expect(aliceLevy?.amount == held / 100)
+    }
+}
+
+@Suite struct ZoneWorkloadTests {
+    /// A random workload across both zones (payments with and without their
+    /// levies, holds and posts, moves, law changes): conservation holds per
+    /// asset after every entry, and a replay of the log reaches the same state.
+    @Test func conservationHoldsUnderCrossZoneLoad() throws {
+        var random = SeededGenerator(seed: 0x5A4F_4E45)
+        let ids = Counter()
+        var state = zoneState(ids)
+        let start = state
+        var log: [(Transaction, UInt64)] = []
+        let people: [(AccountID, SigningKey)] = [(F.alice, F.aliceKey), (F.bob, F.bobKey), (Z.dave, Z.daveKey), (erin, erinKey)]
+        var holds: [(PendingID, AccountID, AccountID, UInt64, SigningKey)] = []
+        var outcomes: [String: Int] = [:]
+        for _ in 0..<1_500 {
+            let (payer, key) = people[Int(random.next() % 4)]
+            let payee = people[Int(random.next() % 4)].0
+            let amount = random.next() % 30_000 + 1
+            var operations: [LedgerOperation]
+            var signers = [key]
+            switch random.next() % 10 {
+            case 0:
+                operations = [pending(amount, from: payer, to: payee, timeout: UInt32(random.next() % 600 + 1))]
+                holds.append((PendingID(transaction: transactionID(ids.next + 1), operation: 0), payer, payee, amount, key))
+            case 1 where !holds.isEmpty:
+                let (id, from, to, held, holder) = holds.remove(at: Int(random.next() % UInt64(holds.count)))
+                let posting = random.next() % held + 1
+                operations = [.postPending(PostPending(pending: id, amount: Amount(posting)))]
+                operations += state.leviesDue(asset: inr, debit: from, credit: to, amount: Amount(posting)).map {
+                    .payLevy(PayLevy(operation: 0, zone: $0.zone, amount: $0.amount))
+                }
+                signers = [holder]
+            case 2:
+                let zone: ZoneID = state.accounts[payer]!.zone == 0 ? Z.sez : 0
+                operations = [.moveZone(MoveZone(account: payer, zone: zone))]
+                if let levy = state.zones.zones[state.accounts[payer]!.zone].flatMap({ state.exitLevy(of: state.accounts[payer]!, leaving: $0) }) {
+                    operations.append(.payLevy(PayLevy(operation: 0, zone: state.accounts[payer]!.zone, amount: Amount(levy.amount))))
+                }
+            case 3:
+                // Without its levies, or with a wrong one.
+                operations = [F.transfer(amount, from: payer, to: payee)]
+                if random.next() % 2 == 0 { operations.append(.payLevy(PayLevy(operation: 0, zone: 0, amount: Amount(random.next() % 500 + 1)))) }
+            case 4 where random.next() % 10 == 0:
+                operations = [
+                    .proposeLaw(
+                        ProposeLaw(
+                            zone: random.next() % 2 == 0 ? 0 : Z.sez, proposer: Z.governorKeys[0].publicKey,
+                            law: randomLaw(&random, treasury: Z.mainTreasury)))
+                ]
+                signers = [Z.governorKeys[0]]
+            case 5 where !state.zones.activeProposals(of: 0).isEmpty || !state.zones.activeProposals(of: Z.sez).isEmpty:
+                let open = state.zones.activeProposals(of: 0) + state.zones.activeProposals(of: Z.sez)
+                let choice: VoteLaw.Choice = random.next() % 4 == 0 ? .no : .yes
+                operations = (0..<2).map { .voteLaw(VoteLaw(proposal: open[0].id, governor: Z.governorKeys[$0].publicKey, choice: choice)) }
+                signers = Array(Z.governorKeys.prefix(2))
+            default:
+                operations = Z.payment(amount, from: payer, to: payee, in: state)
+            }
+            guard let transaction = try? Transaction(id: transactionID(ids.id()), operations: operations).signed(by: signers, origin: F.origin),
+                state.refusal(of: transaction) == nil
+            else { continue }
+            let advance = random.next() % 8 == 0 ? random.next() % 40_000_000 : random.next() % 5_000 + 1
+            let outcome = apply(&state, transaction, advance: advance)
+            log.append((transaction, advance))
+            switch outcome {
+            case .committed: outcomes["committed", default: 0] += 1
+            case .rejected(let code, _, _): outcomes[code.name, default: 0] += 1
+            }
+            let violations = state.invariantViolations()
+            #expect(violations.isEmpty, "after entry \(state.size): \(violations)")
+            if !violations.isEmpty { break }
+        }
+        // Every rule and both law steps happened.
+        for name in ["committed", "law_daily_cap", "law_payment_cap", "levy_unpaid", "levy_mismatch"] {
+            #expect(outcomes[name, default: 0] > 0, "no \(name) in \(outcomes)")
+        }
+        #expect(state.zones.proposals.values.contains { $0.status == .enacted }, "no law was enacted")
+        var replayed = start
+        for (transaction, advance) in log { apply(&replayed, transaction, advance: advance) }
+        #expect(replayed.digest == state.digest)
+        #expect(try LedgerState(snapshot: state.encodedSnapshot()).digest == state.digest)
+    }
+}
+
+@Suite struct WithholdingTests {
+    /// A cash dividend to a mainland holder withholds 10 % as its own leg, to
+    /// the treasury, rounded down (never more than the rate).
+    @Test func dividendsWithholdAsTheirOwnLeg() {
+        var state = ActionFixture.state()
+        let treasuryKey = testKey(52)
+        var law = Z.mainlandLaw
+        law.providers = []
+        let register: [LedgerOperation] = [
+            .createAccount(CreateAccount(account: Z.mainTreasury, controllers: KeySet(single: treasuryKey.publicKey))),
+            .registerZone(Z.registration(0, name: "Mainland", law: law)),
+        ]
+        #expect(apply(&state, F.transaction(900, register, signedBy: [F.issuerKey, treasuryKey])) == .committed)
+        let aliceBefore = state.balance(of: F.alice, in: inr).posted
+        #expect(apply(&state, F.transaction(1, [A.declare(.cashDividend(amount: Amount(25), per: Amount(1)))], signedBy: [S.acmeKey])) == .committed)
+        #expect(apply(&state, F.transaction(2, [A.commit(1, total: 300), A.settle(1, [F.alice, F.bob])], signedBy: [F.ledgerKey])) == .committed)
+        // Alice: 299 × 25 = 7,475, withheld 747 (747.5 rounded down); Bob: 25, withheld 2.
+        #expect(state.balance(of: F.alice, in: inr).posted == aliceBefore + 7_475 - 747)
+        #expect(state.balance(of: F.bob, in: inr).posted == 25 - 2)
+        #expect(state.balance(of: Z.mainTreasury, in: inr).posted == 749)
+        #expect(state.securities.actions[1]!.paid == 7_500)
+        #expect(state.invariantViolations().isEmpty)
+    }
+}

@@ -93,7 +93,7 @@ public struct Law: Hashable, Sendable {
         withholdingBasisPoints > 0 || exitLevyBasisPoints > 0 || corridors.contains { $0.levyBasisPoints > 0 || !$0.levyFloor.isZero }
     }
 
-    func validate() throws(MalformedInput) {
+    public func validate() throws(MalformedInput) {
         guard url.utf8.count <= Limits.maxLawURLBytes else {
             throw MalformedInput(.limitExceeded, "a law's URL is at most \(Limits.maxLawURLBytes) bytes, got \(url.utf8.count)")
         }
@@ -206,7 +206,7 @@ public struct Corridor: Hashable, Sendable {
         self.maxPerPayment = maxPerPayment
     }
 
-    func validate() throws(MalformedInput) {
+    public func validate() throws(MalformedInput) {
         guard levyBasisPoints <= 10_000 else { throw MalformedInput(.invalidValue, "a levy is at most 10,000 basis points") }
         guard levyCap.map({ levyFloor <= $0 }) ?? true else { throw MalformedInput(.invalidValue, "a levy's floor is at most its cap") }
     }
