@@ -63,7 +63,9 @@ public struct GenesisFile: Codable {
 /// people, with keys in `DIR/keys/`. The company, Acme Tea Ltd, has issued
 /// shares (ACME) and a bond (ACME29) held by the people and a bank, verified by
 /// an identity provider; it has declared a dividend (which a node pays as soon
-/// as it starts) and opened a shareholders' ballot.
+/// as it starts) and opened a shareholders' ballot. Two zones with their own
+/// laws (docs/LAWS.md): the mainland and a special economic zone, where Kiran
+/// lives; a law change is open for votes.
 enum DevGenesis {
     struct Member {
         let name: String
@@ -90,11 +92,17 @@ enum DevGenesis {
         Member(name: "asha", role: "person", openingINR: 1_000_000),
         Member(name: "ravi", role: "person", openingINR: 500_000),
         Member(name: "meera", role: "person", openingINR: 250_000),
+        Member(name: "zone-governor-1", role: "governor of both zones' laws", openingINR: 0),
+        Member(name: "zone-governor-2", role: "governor of both zones' laws", openingINR: 0),
+        Member(name: "zone-governor-3", role: "governor of both zones' laws", openingINR: 0),
+        Member(name: "zone-guardian", role: "guardian of both zones (may only cancel a pending law change)", openingINR: 0),
+        Member(name: "mainland-treasury", role: "treasury of the mainland (levies, withholding)", openingINR: 0),
+        Member(name: "sez-treasury", role: "treasury of the SEZ (levies)", openingINR: 0),
     ]
 
     /// The reserves at genesis: 3 BTC at ₹80,00,000 and 1 kg of gold at ₹9,500 a
     /// gram. After haircuts (20 % and 5 %) they are worth ₹2,82,25,000 against
-    /// ₹2,05,17,500 of opening balances: 137 % coverage, 100 % required.
+    /// ₹2,05,67,500 of opening balances: 137 % coverage, 100 % required.
     static let reserveBTC: UInt64 = 3 * 100_000_000
     static let reserveGoldMilligrams: UInt64 = 1_000_000
     static let btcPrice: UInt64 = 80_00_000_00
@@ -160,6 +168,12 @@ enum DevGenesis {
         let (stockchain, named) = stockchain(agent: keys["acme-agent"]!.publicKey, now: now)
         operations += stockchain
         participants += named
+        let kiran = SigningKey()
+        try KeyFile(name: "kiran", key: kiran).write(to: "\(keysDirectory)/kiran.key")
+        participants.append(.init(name: "kiran", role: "person (in the SEZ)", account: account("kiran"), key: "keys/kiran.key"))
+        operations += try zones(
+            governors: (1...3).map { keys["zone-governor-\($0)"]!.publicKey }, guardian: keys["zone-guardian"]!.publicKey, kiran: kiran.publicKey,
+            now: now)
         return GenesisFile(
             origin: origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: keys["rbi"]!.publicKey),
             operations: operations, participants: participants)
@@ -221,6 +235,74 @@ enum DevGenesis {
             .init(name: "dividend-escrow-1", role: "escrow of Acme's first dividend", account: account("escrow/dividend-1"), key: nil),
         ]
         return (operations, named)
+    }
+
+    static let sez: ZoneID = 1
+
+    /// The mainland's law: KYC tiers from the identity provider (tier 0 pays at
+    /// most ₹10,000 at once, ₹50,000 a day, ₹2,00,000 a month and holds
+    /// ₹2,00,000; tier 1 ten times that and no balance cap; tiers 2 and 3 no limits), 10 %
+    /// withheld on dividends and interest, and 0.25 % (₹1 to ₹500) on value
+    /// sent to the SEZ. India's time, UTC+5:30.
+    static func mainlandLaw() throws -> Law {
+        let inr = AssetCode("INR")!
+        return try Law(
+            document: Digest32.sha256(Array("Mainland payments and securities law (development ledger)".utf8)),
+            url: "https://khata.example/laws/mainland", utcOffsetMinutes: 330, currency: inr,
+            providers: [ProviderGrant(account: account("kyc-provider"), maxTier: 3)],
+            tiers: [
+                TierLimits(perPayment: Amount(1_000_000), daily: Amount(5_000_000), monthly: Amount(20_000_000), balance: Amount(20_000_000)),
+                TierLimits(perPayment: Amount(10_000_000), daily: Amount(50_000_000), monthly: Amount(200_000_000)),
+                TierLimits(),
+            ],
+            withholdingBasisPoints: 1_000, treasury: account("mainland-treasury"),
+            corridors: [Corridor(direction: .outbound, zone: sez, levyBasisPoints: 25, levyFloor: Amount(100), levyCap: Amount(50_000))])
+    }
+
+    /// The SEZ's law: it holds INR and Acme's securities only (no BTC or gold),
+    /// withholds nothing, levies nothing on value coming in, 0.5 % (₹1 to
+    /// ₹1,000) on value going out, at most ₹5,00,000 a payment out, 1 % of
+    /// the INR balance on leaving, and needs tier 1 to enter.
+    static func sezLaw() throws -> Law {
+        let inr = AssetCode("INR")!
+        return try Law(
+            document: Digest32.sha256(Array("Special economic zone charter (development ledger)".utf8)),
+            url: "https://khata.example/laws/sez", utcOffsetMinutes: 330, currency: inr,
+            providers: [ProviderGrant(account: account("kyc-provider"), maxTier: 3)],
+            tiers: [TierLimits(perPayment: Amount(5_000_000), daily: Amount(20_000_000), balance: Amount(100_000_000)), TierLimits()],
+            allowedAssets: [shares, bond, inr].sorted(), treasury: account("sez-treasury"),
+            corridors: [
+                Corridor(
+                    direction: .outbound, zone: Corridor.anyZone, levyBasisPoints: 50, levyFloor: Amount(100), levyCap: Amount(100_000),
+                    maxPerPayment: Amount(50_000_000))
+            ],
+            exitLevyBasisPoints: 100, entryMinimumTier: 1)
+    }
+
+    /// The two zones, Kiran in the SEZ with ₹50,000, the banks verified to tier
+    /// 3, and an open proposal to raise the mainland's tier-0 daily cap to
+    /// ₹1,00,000 (voting for 14 days, then a 1-day time lock).
+    static func zones(governors: [PublicKey], guardian: PublicKey, kiran: PublicKey, now: Timestamp) throws -> [LedgerOperation] {
+        let governance = Governance(votingSeconds: 14 * 86_400, quorum: 2, threshold: 2, vetoes: 1, timelockSeconds: 86_400)
+        let provider = account("kyc-provider")
+        let year = Timestamp(milliseconds: now.milliseconds + 365 * 86_400_000)
+        var raised = try mainlandLaw()
+        raised.tiers[0].daily = Amount(10_000_000)
+        raised.document = Digest32.sha256(Array("Mainland payments and securities law, amendment 1 (development ledger)".utf8))
+        return [
+            .attestIdentity(AttestIdentity(provider: provider, account: account("bank-two"), tier: 3, expiresAt: year)),
+            .registerZone(
+                try RegisterZone(zone: 0, name: "Mainland", governors: governors, guardian: guardian, governance: governance, law: mainlandLaw())),
+            .registerZone(
+                try RegisterZone(zone: sez, name: "Khata SEZ", governors: governors, guardian: guardian, governance: governance, law: sezLaw())),
+            .createAccount(CreateAccount(account: account("kiran"), controllers: KeySet(single: kiran), zone: sez)),
+            .attestIdentity(AttestIdentity(provider: provider, account: account("kiran"), tier: 1, expiresAt: year)),
+            .transfer(
+                Transfer(
+                    asset: AssetCode("INR")!, debit: account("issuance/INR"), credit: account("kiran"), amount: Amount(5_000_000),
+                    memo: "opening balance")),
+            .proposeLaw(ProposeLaw(zone: 0, proposer: governors.sorted()[0], law: raised)),
+        ]
     }
 
     /// Prices from the three oracles (and, with `attest`, the custodians'

@@ -89,8 +89,7 @@ extension LedgerState {
         ] {
             guard let zone else { continue }
             let version = zone.law
-            guard version.law.currency == asset, let corridor = version.law.corridor(direction, other) else { continue }
-            let levy = corridor.levy(on: amount)
+            let levy = version.law.levy(on: amount, of: asset, direction, other)
             guard levy > 0, isTreasury(version.law.treasury), version.law.treasury != payer.id else { continue }
             due.append(LevyDue(zone: zone.id, treasury: version.law.treasury!, amount: Amount(levy), law: version.hash))
         }

@@ -101,6 +101,7 @@ public struct NodeAPI: Sendable {
         router.get("/v1/proofs/consistency") { request, _ in try await consistencyProof(request) }
         registerReserves(on: router)
         registerStockchain(on: router)
+        registerZones(on: router)
         router.get("/log/checkpoint") { request, _ in
             _ = try Query(request)
             return try checkpoint()

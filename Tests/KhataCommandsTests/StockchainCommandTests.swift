@@ -19,7 +19,9 @@ extension CommandTests {
         try khata(["init", "--dev", "--data", directory])
         let listed = try khata(["instrument", "list", "--data", directory])
         #expect(listed.contains("ACME") && listed.contains("ACME29") && listed.contains("501750"))
-        // The genesis dividend, settled by the issuer: ₹0.50 a share, Asha's 1,000 earn ₹500.00.
+        // The genesis dividend, settled by the issuer: ₹0.50 a share, Asha's 1,000 earn ₹500.00,
+        // of which the mainland's law withholds 10 % (₹50.00) for its treasury, as its own leg: from
+        // all holders ₹25,087.50 (Acme's 4,00,000 shares ₹20,000.00, the bank's ₹5,000.00, the people's ₹87.50).
         let ashaBefore = try LedgerDirectory(directory).open().state.balance(of: DevGenesis.account("asha"), in: inr).posted
         #expect(try khata(["action", "settle", "1", "--data", directory]).contains("complete"))
         #expect(FileManager.default.fileExists(atPath: directory + "/registers/1.register"))
@@ -35,7 +37,9 @@ extension CommandTests {
         try RegisterFile.save(entries, action: 1, in: directory + "/registers")
         #expect(throws: CommandFailure.self) { try khata(["instrument", "holders", "ACME", "--data", directory, "--at", "0"]) }
         FileManager.default.createFile(atPath: registerPath, contents: kept)
-        #expect(try LedgerDirectory(directory).open().state.balance(of: DevGenesis.account("asha"), in: inr).posted == ashaBefore + 50_000)
+        let settled = try LedgerDirectory(directory).open().state
+        #expect(settled.balance(of: DevGenesis.account("asha"), in: inr).posted == ashaBefore + 45_000)
+        #expect(settled.balance(of: DevGenesis.account("mainland-treasury"), in: inr).posted == 2_508_750)
         // A vote, by option name.
         try khata(["tx", "vote", "--data", directory, "--key", "ravi", "--ballot", "2", "--account", "ravi", "--option", "no"])
         #expect(try khata(["ballot", "show", "2", "--data", directory]).contains("no       500"))

@@ -23,13 +23,17 @@ func khataExecutable() throws -> String {
 final class NodeProcess {
     let process = Process()
     let url: String
+    /// The node's log (its standard error), kept to explain a failure.
+    let logPath: String
 
     init(directory: String, port: Int) throws {
         url = "http://127.0.0.1:\(port)"
+        logPath = directory + "/node-\(port)-\(UInt32.random(in: 0...UInt32.max)).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: try khataExecutable())
         process.arguments = ["node", "--data", directory, "--port", String(port)]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
@@ -43,6 +47,12 @@ final class NodeProcess {
     func kill(_ signal: Int32) {
         Foundation.kill(process.processIdentifier, signal)
         process.waitUntilExit()
+    }
+
+    /// The last lines of the node's log.
+    var logTail: String {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(15).joined(separator: "\n")
     }
 }
 
@@ -99,7 +109,9 @@ struct CrashTests {
         while log.all.count < 40 && Date() < underWay { Thread.sleep(forTimeInterval: 0.05) }
         first.kill(signal)  // submitters still sending: they see errors from here on
         if signal == SIGTERM {
-            #expect(first.process.terminationReason == .exit && first.process.terminationStatus == 0, "a graceful stop exits 0")
+            #expect(
+                first.process.terminationReason == .exit && first.process.terminationStatus == 0,
+                "a graceful stop exits 0, not \(first.process.terminationStatus); the node's log ends:\n\(first.logTail)")
         }
         Thread.sleep(forTimeInterval: 0.5)
         running.value = false

@@ -85,6 +85,13 @@ public struct Law: Hashable, Sendable {
         return any
     }
 
+    /// The levy this law charges on a payment of `amount` of `asset` leaving
+    /// (`.outbound`) or entering its zone from or to `zone`; 0 when none.
+    public func levy(on amount: UInt64, of asset: AssetCode, _ direction: Corridor.Direction, _ zone: ZoneID) -> UInt64 {
+        guard currency == asset, let corridor = corridor(direction, zone) else { return 0 }
+        return corridor.levy(on: amount)
+    }
+
     /// Whether an account of the zone may receive `asset`.
     public func allows(_ asset: AssetCode) -> Bool { allowedAssets.isEmpty || allowedAssets.contains(asset) }
 
