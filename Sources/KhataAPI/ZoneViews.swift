@@ -329,8 +329,11 @@ public struct LevyQuoteView: Codable, Sendable, Equatable {
     public struct Levy: Codable, Sendable, Equatable {
         public let zone: ZoneID
         public let treasury: AccountID
+        public let asset: AssetCode
         public let amount: Amount
         public let law: Digest32
+
+        public var due: LevyDue { LevyDue(zone: zone, treasury: treasury, asset: asset, amount: amount, law: law) }
     }
 
     public let levies: [Levy]
@@ -338,7 +341,7 @@ public struct LevyQuoteView: Codable, Sendable, Equatable {
     public let total: Amount
 
     public init(_ due: [LevyDue], amount: Amount) {
-        levies = due.map { Levy(zone: $0.zone, treasury: $0.treasury, amount: $0.amount, law: $0.law) }
+        levies = due.map { Levy(zone: $0.zone, treasury: $0.treasury, asset: $0.asset, amount: $0.amount, law: $0.law) }
         total = Amount(UInt64(clamping: due.reduce(UInt128(amount.units)) { $0 + UInt128($1.amount.units) }))
     }
 }

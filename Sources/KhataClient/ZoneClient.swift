@@ -15,6 +15,10 @@ extension KhataClient {
     public func proposal(_ id: UInt64, effect: Bool = true) throws -> ProposalView {
         try decodeJSON(ProposalView.self, try get("/v1/proposals/\(id)" + (effect ? "" : "?effect=false")))
     }
+    /// The exit levy a move of `account` would owe now (none, or one).
+    public func exitLevy(of account: AccountID) throws -> LevyQuoteView {
+        try decodeJSON(LevyQuoteView.self, try get("/v1/levies?account=\(account.hex)"))
+    }
     /// The levies a payment would owe now.
     public func levies(asset: AssetCode, debit: AccountID, credit: AccountID, amount: Amount) throws -> LevyQuoteView {
         try decodeJSON(LevyQuoteView.self, try get("/v1/levies?debit=\(debit.hex)&credit=\(credit.hex)&asset=\(asset)&amount=\(amount.units)"))

@@ -20,7 +20,7 @@ public struct Khata: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, DevCommand.self, NodeCommand.self, KeysCommand.self, TxCommand.self, AccountCommand.self, LogCommand.self,
             StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, ReservesCommand.self, InstrumentCommand.self,
-            ActionCommand.self, BallotCommand.self, WitnessCommand.self, RestoreCommand.self,
+            ActionCommand.self, BallotCommand.self, ZoneCommand.self, LawCommand.self, ProposalCommand.self, WitnessCommand.self, RestoreCommand.self,
             BenchCommand.self,
         ]
     )

@@ -44,6 +44,9 @@ struct TxCommand: ParsableCommand {
                   khata tx transfer --data ./ledger --key asha --from asha --to ravi --asset INR --amount 250.00
                 Minting is a transfer from the asset's issuance account, signed by the issuer:
                   khata tx transfer --data ./ledger --key rbi --from issuance-inr --to asha --asset INR --amount 1000.00
+                A payment to another zone pays the levies its laws ask as their own legs
+                (pay_levy), added here and named on standard error (docs/LAWS.md):
+                  khata tx transfer --data ./ledger --key asha --from asha --to kiran --asset INR --amount 500.00
                 """
         )
         @OptionGroup var common: TransactionOptions
@@ -51,7 +54,7 @@ struct TxCommand: ParsableCommand {
 
         func run() throws {
             try common.submit { state, participants in
-                [.transfer(try movement.transfer(state: state, participants: participants))]
+                try state.withLevies(.transfer(try movement.transfer(state: state, participants: participants)))
             }
         }
     }
@@ -97,7 +100,7 @@ struct TxCommand: ParsableCommand {
                 if let record = state.pending(id) {
                     let scale = try state.scale(of: record.transfer.asset) ?? 0
                     let posted = try amount.map { try AmountText.parse($0, scale: scale) } ?? record.transfer.amount
-                    return [.postPending(PostPending(pending: id, amount: posted))]
+                    return try state.withLevies(.postPending(PostPending(pending: id, amount: posted)))
                 }
                 guard let amount else { throw CommandFailure("pass --amount (in minor units): the pending transfer \(pending) is not known here") }
                 return [.postPending(PostPending(pending: id, amount: try AmountText.parse(amount, scale: 0)))]
@@ -468,6 +471,33 @@ protocol LedgerFacts {
     func instrumentCurrency(_ code: AssetCode) throws -> AssetCode
     /// A ballot's options, if `action` is a ballot.
     func ballotOptions(_ action: UInt64) throws -> [String]?
+    /// The levies a payment would owe now (docs/LAWS.md).
+    func leviesDue(asset: AssetCode, debit: AccountID, credit: AccountID, amount: Amount) throws -> [LevyDue]
+    /// The exit levy a move of `account` would owe now.
+    func exitLevyDue(of account: AccountID) throws -> LevyDue?
+}
+
+extension LedgerFacts {
+    /// `payment` (operation `position` of its transaction) followed by a
+    /// `pay_levy` for each levy it owes, as the law in force asks; each is
+    /// named on standard error so that the payer sees the full cost.
+    func withLevies(_ payment: LedgerOperation, at position: UInt16 = 0) throws -> [LedgerOperation] {
+        let due: [LevyDue]
+        switch payment {
+        case .transfer(let op): due = try leviesDue(asset: op.asset, debit: op.debit, credit: op.credit, amount: op.amount)
+        case .postPending(let op):
+            guard let record = pending(op.pending) else { return [payment] }
+            due = try leviesDue(asset: record.transfer.asset, debit: record.transfer.debit, credit: record.transfer.credit, amount: op.amount)
+        case .moveZone(let op): due = try exitLevyDue(of: op.account).map { [$0] } ?? []
+        default: due = []
+        }
+        for levy in due {
+            let amount = AmountText.format(levy.amount, scale: try scale(of: levy.asset) ?? 0)
+            FileHandle.standardError.write(
+                Data("levy: \(amount) \(levy.asset) to zone \(levy.zone)'s treasury (law \(levy.law.hex.prefix(16))…)\n".utf8))
+        }
+        return [payment] + due.map { .payLevy(PayLevy(operation: position, zone: $0.zone, amount: $0.amount)) }
+    }
 }
 
 extension LedgerState: LedgerFacts {
@@ -493,6 +523,12 @@ struct NodeFacts: LedgerFacts {
     }
     func ballotOptions(_ action: UInt64) throws -> [String]? {
         do { return try client.action(action).terms.ballot?.options } catch let error as ClientError where error.status == 404 { return nil }
+    }
+    func leviesDue(asset: AssetCode, debit: AccountID, credit: AccountID, amount: Amount) throws -> [LevyDue] {
+        try client.levies(asset: asset, debit: debit, credit: credit, amount: amount).levies.map(\.due)
+    }
+    func exitLevyDue(of account: AccountID) throws -> LevyDue? {
+        try client.exitLevy(of: account).levies.first?.due
     }
 }
 

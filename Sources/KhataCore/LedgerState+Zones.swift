@@ -34,9 +34,19 @@ struct OwedLevy {
 public struct LevyDue: Hashable, Sendable {
     public let zone: ZoneID
     public let treasury: AccountID
+    /// The payment's asset (the levying law's currency).
+    public let asset: AssetCode
     public let amount: Amount
     /// The hash of the law that levies it.
     public let law: Digest32
+
+    public init(zone: ZoneID, treasury: AccountID, asset: AssetCode, amount: Amount, law: Digest32) {
+        self.zone = zone
+        self.treasury = treasury
+        self.asset = asset
+        self.amount = amount
+        self.law = law
+    }
 }
 
 extension Account {
@@ -91,7 +101,7 @@ extension LedgerState {
             let version = zone.law
             let levy = version.law.levy(on: amount, of: asset, direction, other)
             guard levy > 0, isTreasury(version.law.treasury), version.law.treasury != payer.id else { continue }
-            due.append(LevyDue(zone: zone.id, treasury: version.law.treasury!, amount: Amount(levy), law: version.hash))
+            due.append(LevyDue(zone: zone.id, treasury: version.law.treasury!, asset: asset, amount: Amount(levy), law: version.hash))
         }
         return due
     }
@@ -269,6 +279,14 @@ extension LedgerState {
         accounts[op.account] = account
         zones.enteredAt[op.account] = context.index
         return nil
+    }
+
+    /// The exit levy `account` would owe if it moved now, as a levy due.
+    public func exitLevyDue(of account: AccountID) -> LevyDue? {
+        guard let holder = accounts[account], let origin = zones.zones[holder.zone], let levy = exitLevy(of: holder, leaving: origin) else {
+            return nil
+        }
+        return LevyDue(zone: origin.id, treasury: levy.treasury, asset: levy.asset, amount: Amount(levy.amount), law: levy.law)
     }
 
     /// The exit levy an account owes on leaving `origin`: the rate the law in

@@ -9,10 +9,6 @@ import KhataStorage
 // Zones, their laws and law proposals (docs/LAWS.md, docs/openapi.yaml).
 
 extension NodeAPI {
-    /// The most entries one levy replay reads (the last 30 days, or the latest
-    /// this many of them): about 0.3 s of decoding on this machine.
-    static let maxLevyReplayEntries = 100_000
-
     func registerZones(on router: Router<NodeRequestContext>) {
         router.get("/v1/zones") { request, _ in
             _ = try Query(request)
@@ -39,7 +35,19 @@ extension NodeAPI {
             try await proposal(try parameter(context, "id"), request)
         }
         router.get("/v1/levies") { request, _ in
-            let query = try Query(request, allowed: ["debit", "credit", "asset", "amount"])
+            let query = try Query(request, allowed: ["debit", "credit", "asset", "amount", "account"])
+            // The exit levy of a move: `account` alone.
+            if query.string("account") != nil {
+                guard ["debit", "credit", "asset", "amount"].allSatisfy({ query.string($0) == nil }) else {
+                    throw Problem(400, "invalid_parameter", "account (an exit levy) goes alone; debit, credit, asset and amount ask for a payment's")
+                }
+                let account = try accountParameter(query, "account")
+                return try json(
+                    try durableState { ledger in
+                        guard ledger.state.accounts[account] != nil else { throw Problem(404, "account_not_found", "no account \(account.hex)") }
+                        return LevyQuoteView(ledger.state.exitLevyDue(of: account).map { [$0] } ?? [], amount: .zero)
+                    })
+            }
             let debit = try accountParameter(query, "debit")
             let credit = try accountParameter(query, "credit")
             guard let text = query.string("asset"), let asset = AssetCode(text) else {
@@ -106,44 +114,9 @@ extension NodeAPI {
             ProposalView.Effect(
                 atIndex: LeafIndex(state.size), current: state.effect(of: current, in: zone.id),
                 proposed: state.effect(of: proposal.law, in: zone.id),
-                levies: try levyReplay(zone: zone.id, current: current, proposed: proposal.law, state: state))
+                levies: try readStore.with { try LevyReplay.read(from: $0, zone: zone.id, current: current, proposed: proposal.law, state: state) })
         }
         view.effect = effect
         return try json(view)
-    }
-
-    /// Reads the entries of the 30 days before the state's last entry (at most
-    /// `maxLevyReplayEntries` of them, the latest) and adds up the levies.
-    private func levyReplay(zone: ZoneID, current: Law, proposed: Law, state: LedgerState) throws -> LevyReplay? {
-        let end = state.size
-        guard end > 1 else { return nil }
-        let since = state.time.milliseconds > 30 * 86_400_000 ? state.time.milliseconds - 30 * 86_400_000 : 0
-        return try readStore.with { journal -> LevyReplay in
-            let available = min(end, journal.entryCount)
-            func time(_ index: UInt64) throws -> UInt64 { try Entry(decoding: journal.entry(at: LeafIndex(index)).bytes).time.milliseconds }
-            // The first entry at or after `since`: entries' times never decrease.
-            var low: UInt64 = 1
-            var high = available
-            while low < high {
-                let middle = low + (high - low) / 2
-                if try time(middle) < since { low = middle + 1 } else { high = middle }
-            }
-            let start = max(low, available > UInt64(Self.maxLevyReplayEntries) ? available - UInt64(Self.maxLevyReplayEntries) : 1)
-            var totals = (payments: 0, current: UInt128(0), proposed: UInt128(0))
-            var next = start
-            while next < available {
-                let stored = try journal.entries(from: LeafIndex(next), limit: Int(min(1_000, available - next)))
-                guard !stored.isEmpty else { break }
-                let entries = try stored.map { try Entry(decoding: $0.bytes) }
-                let part = LevyReplay.replay(entries, zone: zone, current: current, proposed: proposed, state: state)
-                totals.payments += part.payments
-                totals.current += UInt128(part.current)
-                totals.proposed += UInt128(part.proposed)
-                next += UInt64(stored.count)
-            }
-            return LevyReplay(
-                days: 30, from: LeafIndex(start), to: LeafIndex(available), truncated: start > low, payments: totals.payments,
-                current: UInt64(clamping: totals.current), proposed: UInt64(clamping: totals.proposed))
-        }
     }
 }
