@@ -172,6 +172,38 @@ try:
         WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "holders-chart"))
         width = driver.execute_script("return document.documentElement.scrollWidth")
         check("the instrument page fits a phone's width", width <= 420, f"scroll width {width}")
+
+        # Zones: a payment from the mainland into the SEZ pays its levy as its own leg;
+        # a zone's page shows its law and history; the open proposal its simulated effect.
+        driver.set_window_size(1200, 900)
+        paid = subprocess.run([khata, "tx", "transfer", "--node", url, "--data", os.path.join(data, "ledger"), "--key", "asha", "--from", "asha",
+                               "--to", "kiran", "--asset", "INR", "--amount", "500.00", "--json"], check=True, capture_output=True, text=True)
+        receipt = json.loads(paid.stdout)
+        check("the CLI names the levy it adds", "levy: 1.25 INR to zone 0" in paid.stderr, paid.stderr)
+        driver.get(url + f"/#/entry/{receipt['index']}")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "legs"))
+        legs = driver.find_element(By.ID, "legs").text
+        check("a cross-zone payment's entry shows its levy as its own line", "levy" in legs and "zone 0's treasury" in legs and "125" in legs, legs)
+        driver.get(url + "/")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#zones a.zone-link"))
+        check("home page lists the zones", "Khata SEZ" in driver.find_element(By.ID, "zones").text)
+        driver.get(url + "/#/zone/1")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "law-history"))
+        zone_text = driver.find_element(By.ID, "view").text
+        check("the zone page shows its law", "may receive" in zone_text and "ACME, ACME29, INR" in zone_text and "to move in" in zone_text, zone_text[:400])
+        driver.get(url + "/#/proposal/1")
+        WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "effect"))
+        effect_text = driver.find_element(By.ID, "effect").text
+        changes_text = driver.find_element(By.ID, "changes").text
+        check("the proposal page shows its change and simulated effect",
+              "tiers.0.daily" in changes_text and "over today's cap" in effect_text and "levies on the last 30 days" in effect_text, effect_text)
+        driver.save_screenshot(os.path.join(data, "proposal.png"))
+        driver.set_window_size(390, 844)
+        for page, marker in [("/#/zone/0", "law-history"), ("/#/proposal/1", "effect")]:
+            driver.get(url + page)
+            WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, marker))
+            width = driver.execute_script("return document.documentElement.scrollWidth")
+            check(f"{page} fits a phone's width", width <= 420, f"scroll width {width}")
     finally:
         driver.quit()
 except Exception as error:  # a crash of the harness is a failure, with its reason
