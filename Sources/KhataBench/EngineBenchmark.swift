@@ -52,6 +52,12 @@ public enum EngineBenchmark {
         public let signedSingleToBoringSSLRatio: Double
         /// Best durable rate of transfers in 100-transfer transactions (goal: ≥ 300,000/s).
         public let hundredTransferBest: Double
+        /// Signed single transfers durably committed (group commit 8,000) with a
+        /// law of 10 rules in force, divided by the rate with no law: the median
+        /// of alternating rounds (goal: ≥ 0.90).
+        public let lawCheckedToUncheckedRatio: Double
+        /// The same for the state machine alone, where nothing hides the checks' cost.
+        public let lawStateMachineRatio: Double
     }
 
     public static func run(_ configuration: Configuration, progress: (String) -> Void) throws -> Report {
@@ -72,6 +78,22 @@ public enum EngineBenchmark {
             }
         }
         let bestSingle = durable.filter { $0.transfersPerTransaction == 1 }.map(\.transactionsPerSecond).max() ?? 0
+        let lawful = Workload(withLaw: true)
+        progress("a law of \(Workload.lawRules) rules in force against none: state machine, then durable, alternating")
+        var machineRatios: [Double] = []
+        var durableRatios: [Double] = []
+        for _ in 0..<3 {
+            let unchecked = measureStateMachine(workload.unsignedTransactions(count: 200_000, transfersEach: 1, scale: configuration.scale), workload)
+            let checked = measureStateMachine(lawful.unsignedTransactions(count: 200_000, transfersEach: 1, scale: configuration.scale), lawful)
+            machineRatios.append(checked / unchecked)
+        }
+        let lawCount = max(8_000, Int(48_000 * configuration.scale) / 8_000 * 8_000)
+        for _ in 0..<3 {
+            let unchecked = try measureDurable(workload, transfersEach: 1, count: lawCount, group: 8_000, configuration: configuration)
+            let checked = try measureDurable(lawful, transfersEach: 1, count: lawCount, group: 8_000, configuration: configuration)
+            durableRatios.append(checked.transactionsPerSecond / unchecked.transactionsPerSecond)
+        }
+        let median = { (values: [Double]) in values.sorted()[values.count / 2] }
         return Report(
             cores: SignatureVerifier.activeProcessorCount, sqliteVersion: SQLiteJournal.libraryVersion,
             journal: "SQLite WAL, synchronous=FULL (fsync before every receipt)",
@@ -79,7 +101,8 @@ public enum EngineBenchmark {
             stateMachineTransfersPerSecond: ["1_transfer_transactions": single, "100_transfer_transactions": hundred],
             durable: durable, signedSingleToVerifyRatio: bestSingle / verifyRate,
             signedSingleToBoringSSLRatio: bestSingle / boringSSLRate,
-            hundredTransferBest: durable.filter { $0.transfersPerTransaction == 100 }.map(\.transfersPerSecond).max() ?? 0)
+            hundredTransferBest: durable.filter { $0.transfersPerTransaction == 100 }.map(\.transfersPerSecond).max() ?? 0,
+            lawCheckedToUncheckedRatio: median(durableRatios), lawStateMachineRatio: median(machineRatios))
     }
 
     /// Ed25519 verifications per second with `workers` threads, over 2 seconds of
@@ -146,7 +169,30 @@ public enum EngineBenchmark {
     /// The engine benchmark's ledger and transactions, also used by the
     /// micro-benchmarks in `Benchmarks/`.
     public struct Workload: Sendable {
-        public init() {}
+        /// With a law of `lawRules` rules in force in zone 0, where every account is.
+        public let withLaw: Bool
+        public init(withLaw: Bool = false) { self.withLaw = withLaw }
+
+        /// Tiers' four caps, two tiers from an identity provider (so each payer's
+        /// and payee's tier is looked up), allowed assets, a corridor's levy and
+        /// its limit, withholding and the exit levy: every check a payment within
+        /// the zone makes runs (none refuses: the caps are high).
+        public static let lawRules = 10
+
+        /// The benchmark's law.
+        public func law(treasury: AccountID) -> Law {
+            let high = Amount(1 << 61)
+            return try! Law(
+                document: Digest32.sha256(Array("bench law".utf8)), url: "https://khata.example/bench", utcOffsetMinutes: 330, currency: inr,
+                providers: [ProviderGrant(account: treasury, maxTier: 2)],
+                tiers: [
+                    TierLimits(perPayment: high, daily: high, monthly: high, balance: high),
+                    TierLimits(perPayment: high, daily: high, monthly: high, balance: high),
+                ], allowedAssets: [inr],
+                withholdingBasisPoints: 1_000, treasury: treasury,
+                corridors: [Corridor(direction: .outbound, zone: Corridor.anyZone, levyBasisPoints: 50, maxPerPayment: high)],
+                exitLevyBasisPoints: 100)
+        }
         public static let origin = "khata.bench/engine"
         public let inr = AssetCode("INR")!
         public let issuer = SigningKey()
@@ -171,6 +217,13 @@ public enum EngineBenchmark {
             }
             for n in 0..<payeeCount {
                 operations.append(.createAccount(CreateAccount(account: payee(n), controllers: KeySet(single: payeeKey.publicKey))))
+            }
+            if withLaw {
+                operations.append(
+                    .registerZone(
+                        try! RegisterZone(
+                            zone: 0, name: "Bench", governors: [issuer.publicKey], guardian: issuer.publicKey,
+                            governance: Governance(votingSeconds: 60, quorum: 1, threshold: 1, timelockSeconds: 60), law: law(treasury: central))))
             }
             return try! Genesis(
                 origin: Workload.origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: issuer.publicKey), operations: operations)
@@ -228,5 +281,7 @@ extension EngineBenchmark.Report {
         case signedSingleToVerifyRatio = "signed_single_to_verify_ratio"
         case signedSingleToBoringSSLRatio = "signed_single_to_boringssl_ratio"
         case hundredTransferBest = "hundred_transfer_best_transfers_per_second"
+        case lawCheckedToUncheckedRatio = "law_checked_to_unchecked_ratio"
+        case lawStateMachineRatio = "law_state_machine_ratio"
     }
 }

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Khata on this machine.",
-        subcommands: [Engine.self, Signatures.self, Audit.self, Load.self, Liabilities.self, Stockchain.self]
+        subcommands: [Engine.self, Signatures.self, Audit.self, Load.self, Liabilities.self, Stockchain.self, Laws.self]
     )
 
     struct Engine: ParsableCommand {
@@ -80,6 +80,43 @@ struct BenchCommand: ParsableCommand {
                     format: "Signed single transfers, durable, best / Ed25519 rate: %.2f of the table rate, %.2f of BoringSSL's "
                         + "(goal ≥ 0.70, set against BoringSSL's)", report.signedSingleToVerifyRatio, report.signedSingleToBoringSSLRatio))
             print("100-transfer transactions, durable, best: \(rate(report.hundredTransferBest)) transfers/s (goal ≥ 300000)")
+            print(
+                String(
+                    format:
+                        "A law of %d rules in force / none: %.2f durable (signed single transfers, group commit 8000; goal ≥ 0.90), %.2f state machine alone",
+                    EngineBenchmark.Workload.lawRules, report.lawCheckedToUncheckedRatio, report.lawStateMachineRatio))
+        }
+    }
+
+    struct Laws: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "What a law change's simulated effect costs over many accounts (goal: under 5 s for 1,000,000).",
+            discussion: """
+                Example:
+                  swift run -c release khata bench laws
+                  swift run -c release khata bench laws --accounts 100000 --json
+                Builds a state in memory (accounts created and funded in zone 0, under a law), then
+                times `LedgerState.effect` of a proposed law with a lower balance cap over all of them.
+                The cost of the checks of a law in force is in `khata bench engine` (law_checked_to_unchecked_ratio).
+                """
+        )
+        @Flag(help: "Print one JSON object instead of text.")
+        var json = false
+        @Option(help: "How many accounts (1 to 10,000,000).")
+        var accounts = 1_000_000
+
+        func validate() throws {
+            guard (1...10_000_000).contains(accounts) else { throw ValidationError("--accounts is 1 to 10,000,000") }
+        }
+
+        func run() throws {
+            let report = LawBenchmark.run(accounts: accounts) { FileHandle.standardError.write(Data("… \($0)\n".utf8)) }
+            if json { return try printJSON(report) }
+            print(String(format: "%d accounts built in %.2f s", report.accounts, report.buildSeconds))
+            print(
+                String(
+                    format: "A proposal's simulated effect over all of them: %.3f s (median of 3; goal < 5 s); %d over its balance cap",
+                    report.effectSeconds, report.overBalanceCap))
         }
     }
 

@@ -29,6 +29,8 @@ public struct LawEffect: Hashable, Sendable, Codable {
 
     public static let maxListed = 100
 
+    public init() {}
+
     public struct Excess: Hashable, Sendable, Codable {
         public var accounts: Int = 0
         /// The total above the caps, in minor units of the law's currency.

@@ -64,6 +64,12 @@ extension LedgerState {
         return zones.zones[account.zone]
     }
 
+    /// The law in force that binds an account, if any.
+    func lawInForce(of account: Account) -> LawInForce? {
+        guard account.isBoundByLaw else { return nil }
+        return zones.inForce[account.zone]
+    }
+
     /// An account's tier under `law`: the highest tier an unexpired attestation
     /// by one of the law's providers gives it, each capped at what the law lets
     /// that provider attest; 0 without one.
@@ -114,50 +120,48 @@ extension LedgerState {
     mutating func checkLaws(_ op: Transfer, _ kind: PaymentKind, _ context: inout ApplyContext) -> RejectionCode? {
         let payer = accounts[op.debit]!
         let payee = accounts[op.credit]!
-        let payerZone = zone(of: payer)
-        let payeeZone = zone(of: payee)
-        guard payerZone != nil || payeeZone != nil else { return nil }
+        let payerLaw = lawInForce(of: payer)
+        let payeeLaw = lawInForce(of: payee)
+        guard payerLaw != nil || payeeLaw != nil else { return nil }
         let amount = op.amount.units
         let crossing = payer.isBoundByLaw && payee.isBoundByLaw && payer.zone != payee.zone
-        let payerLaw = payerZone?.law
-        let payeeLaw = payeeZone?.law
         // 1. The receiver may hold the asset.
-        if let version = payeeLaw, !version.law.allows(op.asset) { return context.refuse(.lawAssetNotAllowed, version.hash) }
+        if let box = payeeLaw, !box.version.law.allows(op.asset) { return context.refuse(.lawAssetNotAllowed, box.version.hash) }
         guard kind != .post else { return oweLevies(op, payer, payee, &context) }
         var window: (day: Int64, month: Int64, totals: (day: UInt64, month: UInt64))?
-        if kind != .forced, let version = payerLaw, version.law.currency == op.asset {
-            let law = version.law
-            let limits = law.limits(ofTier: tier(of: op.debit, under: law, at: context.time))
+        if kind != .forced, let box = payerLaw, box.version.law.currency == op.asset {
+            let law = box.version.law
+            let limits = limits(of: op.debit, under: law, at: context.time)
             // 2. The payer's per-payment cap.
-            if let cap = limits?.perPayment, amount > cap.units { return context.refuse(.lawPaymentCap, version.hash) }
+            if let cap = limits?.perPayment, amount > cap.units { return context.refuse(.lawPaymentCap, box.version.hash) }
             // 3. The payer's zone's outbound corridor.
             if crossing, let cap = law.corridor(.outbound, payee.zone)?.maxPerPayment, amount > cap.units {
-                return context.refuse(.lawCorridorCap, version.hash)
+                return context.refuse(.lawCorridorCap, box.version.hash)
             }
             // 4, 5. The payer's day and month.
             let calendar = zoneCalendar(context.time, offsetMinutes: law.utcOffsetMinutes)
             let totals: (day: UInt64, month: UInt64) = zones.outflows[op.debit]?.totals(day: calendar.day, month: calendar.month) ?? (0, 0)
             if let cap = limits?.daily, totals.day > cap.units || amount > cap.units - totals.day {
-                return context.refuse(.lawDailyCap, version.hash)
+                return context.refuse(.lawDailyCap, box.version.hash)
             }
             if let cap = limits?.monthly, totals.month > cap.units || amount > cap.units - totals.month {
-                return context.refuse(.lawMonthlyCap, version.hash)
+                return context.refuse(.lawMonthlyCap, box.version.hash)
             }
             window = (calendar.day, calendar.month, totals)
         }
-        if kind != .forced, crossing, let version = payeeLaw, version.law.currency == op.asset,
-            let cap = version.law.corridor(.inbound, payer.zone)?.maxPerPayment, amount > cap.units
+        if kind != .forced, crossing, let box = payeeLaw, box.version.law.currency == op.asset,
+            let cap = box.version.law.corridor(.inbound, payer.zone)?.maxPerPayment, amount > cap.units
         {
             // 3. The receiver's zone's inbound corridor.
-            return context.refuse(.lawCorridorCap, version.hash)
+            return context.refuse(.lawCorridorCap, box.version.hash)
         }
         // 6. The receiver's balance cap, counting what is pending to it.
-        if let version = payeeLaw, version.law.currency == op.asset,
-            let cap = version.law.limits(ofTier: tier(of: op.credit, under: version.law, at: context.time))?.balance
+        if let box = payeeLaw, box.version.law.currency == op.asset,
+            let cap = limits(of: op.credit, under: box.version.law, at: context.time)?.balance
         {
             let held = balance(of: op.credit, in: op.asset)
             if held.posted + Int128(held.creditsPending) + Int128(amount) > Int128(cap.units) {
-                return context.refuse(.lawBalanceCap, version.hash)
+                return context.refuse(.lawBalanceCap, box.version.hash)
             }
         }
         if let window {
@@ -167,6 +171,16 @@ extension LedgerState {
                 day: window.day, dayTotal: window.totals.day &+ amount, month: window.month, monthTotal: window.totals.month &+ amount)
         }
         return kind == .transfer ? oweLevies(op, payer, payee, &context) : nil
+    }
+
+    /// The limits binding `account` under `law`; its tier is looked up only
+    /// when the law sets more than one tier.
+    private func limits(of account: AccountID, under law: Law, at time: Timestamp) -> TierLimits? {
+        switch law.tiers.count {
+        case 0: nil
+        case 1: law.tiers[0]
+        default: law.limits(ofTier: tier(of: account, under: law, at: time))
+        }
     }
 
     /// 7. Records the levies a payment owes, for `pay_levy` operations of the same transaction to pay.
@@ -207,10 +221,11 @@ extension LedgerState {
         guard zones.zones[op.zone] == nil else { return .zoneInvalid }
         guard fits(op.law) else { return .lawInvalid }
         context.undo.append(.zones(zones))
-        zones.zones[op.zone] = Zone(
-            id: op.zone, name: op.name, governors: op.governors, guardian: op.guardian, governance: op.governance,
-            registeredAt: context.index,
-            laws: [LawVersion(version: 1, law: op.law, hash: op.law.hash, inForceFrom: context.index, proposal: 0)])
+        zones.setZone(
+            Zone(
+                id: op.zone, name: op.name, governors: op.governors, guardian: op.guardian, governance: op.governance,
+                registeredAt: context.index,
+                laws: [LawVersion(version: 1, law: op.law, hash: op.law.hash, inForceFrom: context.index, proposal: 0)]))
         return nil
     }
 
@@ -352,7 +367,7 @@ extension LedgerState {
             var zone = zones.zones[proposal.zone]!
             zone.laws.append(
                 LawVersion(version: zone.law.version + 1, law: proposal.law, hash: proposal.hash, inForceFrom: index, proposal: proposal.id))
-            zones.zones[proposal.zone] = zone
+            zones.setZone(zone)
             zones.proposals[proposal.id]!.status = .enacted
             zones.proposals[proposal.id]!.decidedAt = index
         }

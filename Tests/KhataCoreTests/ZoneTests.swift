@@ -604,3 +604,45 @@ private func randomLaw(_ random: inout SeededGenerator, treasury: AccountID) -> 
         #expect(state.invariantViolations().isEmpty)
     }
 }
+
+/// The refusal before the log and the state machine agree on who may sign
+/// each zone operation: whatever `refusal(of:)` lets through is never
+/// rejected for its signatures, and whatever it refuses never commits.
+@Suite struct ZoneAuthorityDifferentialTests {
+    @Test func refusalAndApplyAgreeOnZoneOperations() {
+        var random = SeededGenerator(seed: 0x474F_5645)
+        let keys = Z.governorKeys + [Z.guardianKey, F.issuerKey, F.aliceKey, Z.daveKey]
+        let accounts = [F.alice, F.bob, Z.dave, accountID(0x399)]
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        var state = Z.genesisState()
+        var letThrough = 0
+        var refused = 0
+        for n in 0..<2_000 {
+            let operations: [LedgerOperation] = (0..<(1 + random.next() % 2)).map { _ in
+                switch random.next() % 6 {
+                case 0: .proposeLaw(ProposeLaw(zone: pick([0, Z.sez, 9]), proposer: pick(keys).publicKey, law: Z.sezLaw))
+                case 1: .voteLaw(VoteLaw(proposal: 1 + random.next() % 3, governor: pick(keys).publicKey, choice: pick([.yes, .no, .veto])))
+                case 2: .cancelProposal(CancelProposal(proposal: 1 + random.next() % 3))
+                case 3: .moveZone(MoveZone(account: pick(accounts), zone: pick([0, Z.sez])))
+                case 4: .registerZone(Z.registration(UInt16(10 + random.next() % 3), name: "Z", law: Z.sezLaw))
+                default: F.transfer(1 + random.next() % 100, from: pick(accounts), to: pick(accounts))
+                }
+            }
+            let signers = keys.filter { _ in random.next() % 3 != 0 }
+            let transaction = F.transaction(UInt64(50_000 + n), operations, signedBy: signers.isEmpty ? [pick(keys)] : signers)
+            var trial = state
+            let outcome = apply(&trial, transaction, advance: random.next() % 30_000)
+            if let refusal = state.refusal(of: transaction) {
+                refused += 1
+                #expect(outcome != .committed, "refused (\(refusal.code.name)) but apply commits \(operations)")
+            } else {
+                letThrough += 1
+                if case .rejected(let code, _, _) = outcome {
+                    #expect(code != .insufficientSignatures, "let through but apply says \(code.name): \(operations)")
+                }
+                state = trial
+            }
+        }
+        #expect(letThrough > 200 && refused > 200, "let through \(letThrough), refused \(refused)")
+    }
+}

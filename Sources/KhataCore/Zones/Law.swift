@@ -219,8 +219,8 @@ public struct Corridor: Hashable, Sendable {
     }
 
     /// The levy on a payment of `amount`: the rate rounded down (never more
-    /// than the stated rate), raised to the floor, lowered to the cap; and never
-    /// more than the payment itself when the floor would exceed it.
+    /// than the stated rate), then raised to the floor and lowered to the cap,
+    /// both stated in the law.
     public func levy(on amount: UInt64) -> UInt64 {
         var levy = UInt64(UInt128(amount) * UInt128(levyBasisPoints) / 10_000)
         levy = max(levy, levyFloor.units)
