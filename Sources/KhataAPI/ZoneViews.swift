@@ -290,9 +290,11 @@ public struct ProposalView: Codable, Sendable {
     /// The version it would replace (the one in force when proposed).
     public let baseVersion: UInt32
     public let law: Law
-    /// The law in force now, which the change replaces.
+    /// The law in force now.
     public let inForce: LawVersionView
-    /// Whether the text changes: its hash and URL before and after.
+    /// Whether the text changes (its hash or URL) from the law it replaces
+    /// (the law in force while it can take effect; once enacted, the version
+    /// before it; otherwise the version it was proposed against).
     public let documentChanged: Bool
     public let changes: [ParameterChange]
     public let votes: [Vote]
@@ -307,8 +309,18 @@ public struct ProposalView: Codable, Sendable {
         baseVersion = proposal.baseVersion
         law = proposal.law
         inForce = LawVersionView(zone.law)
-        documentChanged = zone.law.law.document != proposal.law.document || zone.law.law.url != proposal.law.url
-        changes = ParameterChange.diff(zone.law.law, proposal.law)
+        // What it changes: the law in force while it can still take effect; once
+        // enacted, the version it replaced; otherwise the version it was proposed against.
+        let replaced: Law
+        if proposal.status.isActive {
+            replaced = zone.law.law
+        } else if let enacted = zone.laws.firstIndex(where: { $0.proposal == proposal.id }), enacted > 0 {
+            replaced = zone.laws[enacted - 1].law
+        } else {
+            replaced = zone.laws.first { $0.version == proposal.baseVersion }?.law ?? zone.law.law
+        }
+        documentChanged = replaced.document != proposal.law.document || replaced.url != proposal.law.url
+        changes = ParameterChange.diff(replaced, proposal.law)
         votes = proposal.votes.keys.sorted().map { Vote(governor: $0, choice: proposal.votes[$0]!) }
         tally = TallyView(proposal, governance: zone.governance)
     }

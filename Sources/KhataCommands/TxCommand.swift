@@ -508,6 +508,12 @@ extension LedgerState: LedgerFacts {
         return instrument.terms.currency
     }
     func ballotOptions(_ action: UInt64) -> [String]? { securities.actions[action]?.declaration.terms.ballot?.options }
+    // At the clock's time: the entry will be stamped about then, so a law whose
+    // time lock has just ended already binds it.
+    func leviesDue(asset: AssetCode, debit: AccountID, credit: AccountID, amount: Amount) -> [LevyDue] {
+        leviesDue(asset: asset, debit: debit, credit: credit, amount: amount, at: Ledger.systemClock())
+    }
+    func exitLevyDue(of account: AccountID) -> LevyDue? { exitLevyDue(of: account, at: Ledger.systemClock()) }
 }
 
 struct NodeFacts: LedgerFacts {

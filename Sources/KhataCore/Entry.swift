@@ -68,6 +68,11 @@ public struct Entry: Hashable, Sendable {
         }
         let index = LeafIndex(try reader.readUInt64("index"))
         let time = Timestamp(milliseconds: try reader.readUInt64("time"))
+        // The sequencer never stamps later (`Ledger`): a later time in a log is
+        // malformed, so that time plus any timeout or window stays in range.
+        guard time.milliseconds <= Limits.maxTimestampMilliseconds else {
+            throw MalformedInput(.limitExceeded, "an entry's time is at most \(Limits.maxTimestampMilliseconds) ms")
+        }
         let kind = try reader.readUInt8("entry kind")
         let length = Int(try reader.readUInt16("payload length"))
         let payloadBytes = Array(try reader.readBytes(length, "payload"))

@@ -131,8 +131,10 @@ extension LedgerState {
         // The new controllers sign for themselves: nobody can open an account
         // under keys they do not hold.
         guard context.isAuthorized(by: op.controllers) else { return .insufficientSignatures }
-        // A new account's home is the mainland or a registered zone.
-        guard op.zone == 0 || zones.zones[op.zone] != nil else { return .zoneInvalid }
+        // A new account's home is the mainland or a registered zone, once there
+        // are zones (before, a zone number is a label, as it was before laws:
+        // older logs replay as they were logged).
+        guard op.zone == 0 || zones.isEmpty || zones.zones[op.zone] != nil else { return .zoneInvalid }
         context.undo.append(.account(op.account, nil))
         accounts[op.account] = Account(
             id: op.account, controllers: op.controllers, issuedAsset: nil, isClosed: false,
@@ -431,6 +433,8 @@ extension LedgerState {
             case .vote(let id, let account, let old): securities.actions[id]!.votes[account] = old
             case .link(let id, let old): securities.links[id] = old
             case .outflow(let id, let old): zones.outflows[id] = old
+            case .entered(let id, let old): zones.enteredAt[id] = old
+            case .proposal(let id, let old): zones.proposals[id] = old
             case .zones(let old): zones = old
             }
         }
@@ -492,6 +496,8 @@ enum Undo {
     case vote(UInt64, AccountID, Vote?)
     indirect case link(PendingID, [PendingID]?)
     case outflow(AccountID, Outflow?)
+    case entered(AccountID, LeafIndex?)
+    indirect case proposal(UInt64, LawProposal?)
     /// The zone state before a zone operation (rare, and its large part is shared until written).
     indirect case zones(ZoneState)
 }

@@ -146,8 +146,11 @@ extension LedgerState {
                 guard signers.contains(op.governor) else { return refuse(.insufficientSignatures) }
             case .cancelProposal(let op):
                 // Only the guardian of the proposal's zone: nobody else can stop a change.
-                guard let zone = zones.proposals[op.proposal].flatMap({ zones.zones[$0.zone] }) else { return refuse(.proposalInvalid) }
-                guard signers.contains(zone.guardian) else { return refuse(.insufficientSignatures) }
+                // A proposal not in the state yet (made earlier in this transaction, or
+                // none) is left to `apply`, which checks the guardian as well.
+                if let zone = zones.proposals[op.proposal].flatMap({ zones.zones[$0.zone] }), !signers.contains(zone.guardian) {
+                    return refuse(.insufficientSignatures)
+                }
             case .moveZone(let op):
                 if let code = overlay.check(controllersOf: op.account, in: self, signers: signers) { return refuse(code) }
             case .payLevy:

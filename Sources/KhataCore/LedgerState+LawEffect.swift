@@ -21,8 +21,9 @@ public struct LawEffect: Hashable, Sendable, Codable {
     /// Per asset the law does not allow: accounts holding it and how much.
     /// They keep it; they may not receive more.
     public var disallowedHoldings: [AssetHolding] = []
-    /// Pending transfers to the zone's accounts whose post the law would refuse
-    /// (an asset it does not allow), at most `maxListed` listed, all counted.
+    /// Pending transfers from or to the zone's accounts whose post (of the whole
+    /// amount) the law would refuse: an asset it does not allow, a corridor's
+    /// limit, or a receiver over its balance cap. At most `maxListed` listed, all counted.
     public var failingPendings = Listing()
     /// Accounts below the tier the law requires to move in: they could not enter now.
     public var belowEntryTier: Int = 0
@@ -68,7 +69,7 @@ extension LedgerState {
     /// Evaluates `law` as the law of `zone` on the state as it is now, at the
     /// time of the last entry. Costs one pass over the accounts (and their
     /// balances in the law's currency and in assets it does not allow), and
-    /// one over the pending transfers.
+    /// one over the pending transfers (every one ever made, resolved ones skipped).
     public func effect(of law: Law, in zone: ZoneID) -> LawEffect {
         var effect = LawEffect()
         var disallowed: [AssetCode: (accounts: Int, amount: UInt128)] = [:]
@@ -118,15 +119,29 @@ extension LedgerState {
         effect.disallowedHoldings = disallowed.keys.sorted().map {
             LawEffect.AssetHolding(asset: $0, accounts: disallowed[$0]!.accounts, amount: Amount(UInt64(clamping: disallowed[$0]!.amount)))
         }
-        if !law.allowedAssets.isEmpty {
-            var failing: [PendingID] = []
-            for (id, record) in pendings where record.state == .pending && !law.allows(record.transfer.asset) {
-                guard let payee = accounts[record.transfer.credit], payee.isBoundByLaw, payee.zone == zone else { continue }
-                failing.append(id)
+        // Posts it would refuse (of the whole amount): rules 1, 3 and 6 of a post.
+        var failing: [PendingID] = []
+        for (id, record) in pendings where record.state == .pending {
+            let transfer = record.transfer
+            guard let payer = accounts[transfer.debit], let payee = accounts[transfer.credit] else { continue }
+            let payerHere = payer.isBoundByLaw && payer.zone == zone
+            let payeeHere = payee.isBoundByLaw && payee.zone == zone
+            guard payerHere || payeeHere else { continue }
+            let crossing = payer.isBoundByLaw && payee.isBoundByLaw && payer.zone != payee.zone
+            var refused = payeeHere && !law.allows(transfer.asset)
+            if !refused, law.currency == transfer.asset {
+                if crossing, let cap = law.corridor(payerHere ? .outbound : .inbound, payerHere ? payee.zone : payer.zone)?.maxPerPayment {
+                    refused = transfer.amount.units > cap.units
+                }
+                if !refused, payeeHere, let cap = law.limits(ofTier: tier(of: transfer.credit, under: law, at: time))?.balance {
+                    let held = balance(of: transfer.credit, in: transfer.asset)
+                    refused = held.posted + Int128(held.creditsPending) > Int128(cap.units)
+                }
             }
-            effect.failingPendings.count = failing.count
-            effect.failingPendings.pendings = Array(failing.sorted().prefix(LawEffect.maxListed))
+            if refused { failing.append(id) }
         }
+        effect.failingPendings.count = failing.count
+        effect.failingPendings.pendings = Array(failing.sorted().prefix(LawEffect.maxListed))
         return effect
     }
 }

@@ -12,7 +12,9 @@ enum PaymentKind {
     /// A pending transfer when it is made: every rule but levies (the payer's
     /// caps count the hold now; levies are due when it posts).
     case hold
-    /// A post of a pending transfer: the receiver's assets, and levies.
+    /// A post of a pending transfer: the receiver's assets, the corridor's
+    /// limits and the receiver's balance cap under the homes as they are now,
+    /// and levies.
     case post
     /// An agent's forced transfer: only the receiver's rules.
     case forced
@@ -90,11 +92,23 @@ extension LedgerState {
     }
 
     /// The levies a payment of `amount` of `asset` from `debit` to `credit`
-    /// owes now, in the order the transaction must pay them (the payer's zone
-    /// first). Empty when it crosses no border or the laws levy nothing.
-    public func leviesDue(asset: AssetCode, debit: AccountID, credit: AccountID, amount: Amount) -> [LevyDue] {
+    /// owes now (or, with `time`, in an entry stamped then: a law whose time
+    /// lock has ended binds it), in the order the transaction must pay them
+    /// (the payer's zone first). Empty when it crosses no border or the laws levy nothing.
+    public func leviesDue(asset: AssetCode, debit: AccountID, credit: AccountID, amount: Amount, at time: Timestamp? = nil) -> [LevyDue] {
         guard !zones.isEmpty, let payer = accounts[debit], let payee = accounts[credit] else { return [] }
+        if let time, time > self.time, !zones.active.isEmpty {
+            return advanced(to: time).leviesDue(asset: asset, debit: debit, credit: credit, amount: amount)
+        }
         return levies(asset: asset, payer: payer, payee: payee, amount: amount.units)
+    }
+
+    /// This state with the laws that would be in force at `time`: proposals
+    /// tallied and enacted as the next entry, stamped `time`, would find them.
+    func advanced(to time: Timestamp) -> LedgerState {
+        var copy = self
+        copy.advanceProposals(to: time, at: LeafIndex(size))
+        return copy
     }
 
     private func levies(asset: AssetCode, payer: Account, payee: Account, amount: UInt64) -> [LevyDue] {
@@ -125,42 +139,50 @@ extension LedgerState {
         guard payerLaw != nil || payeeLaw != nil else { return nil }
         let amount = op.amount.units
         let crossing = payer.isBoundByLaw && payee.isBoundByLaw && payer.zone != payee.zone
+        // The payer's own payment (not a post of a hold already counted, nor an agent's order).
+        let paying = kind == .transfer || kind == .hold
         // 1. The receiver may hold the asset.
         if let box = payeeLaw, !box.version.law.allows(op.asset) { return context.refuse(.lawAssetNotAllowed, box.version.hash) }
-        guard kind != .post else { return oweLevies(op, payer, payee, &context) }
-        var window: (day: Int64, month: Int64, totals: (day: UInt64, month: UInt64))?
-        if kind != .forced, let box = payerLaw, box.version.law.currency == op.asset {
-            let law = box.version.law
-            let limits = limits(of: op.debit, under: law, at: context.time)
+        var payerLimits: TierLimits?
+        if paying, let box = payerLaw, box.version.law.currency == op.asset {
+            payerLimits = limits(of: op.debit, under: box.version.law, at: context.time)
             // 2. The payer's per-payment cap.
-            if let cap = limits?.perPayment, amount > cap.units { return context.refuse(.lawPaymentCap, box.version.hash) }
-            // 3. The payer's zone's outbound corridor.
-            if crossing, let cap = law.corridor(.outbound, payee.zone)?.maxPerPayment, amount > cap.units {
+            if let cap = payerLimits?.perPayment, amount > cap.units { return context.refuse(.lawPaymentCap, box.version.hash) }
+        }
+        // 3. The corridor's limits, leaving then entering (a post checks them
+        // again: either party may have moved since the hold).
+        if crossing && kind != .forced {
+            if let box = payerLaw, box.version.law.currency == op.asset,
+                let cap = box.version.law.corridor(.outbound, payee.zone)?.maxPerPayment, amount > cap.units
+            {
                 return context.refuse(.lawCorridorCap, box.version.hash)
             }
-            // 4, 5. The payer's day and month.
-            let calendar = zoneCalendar(context.time, offsetMinutes: law.utcOffsetMinutes)
+            if let box = payeeLaw, box.version.law.currency == op.asset,
+                let cap = box.version.law.corridor(.inbound, payer.zone)?.maxPerPayment, amount > cap.units
+            {
+                return context.refuse(.lawCorridorCap, box.version.hash)
+            }
+        }
+        // 4, 5. The payer's day and month.
+        var window: (day: Int64, month: Int64, totals: (day: UInt64, month: UInt64))?
+        if paying, let box = payerLaw, box.version.law.currency == op.asset {
+            let calendar = zoneCalendar(context.time, offsetMinutes: box.version.law.utcOffsetMinutes)
             let totals: (day: UInt64, month: UInt64) = zones.outflows[op.debit]?.totals(day: calendar.day, month: calendar.month) ?? (0, 0)
-            if let cap = limits?.daily, totals.day > cap.units || amount > cap.units - totals.day {
+            if let cap = payerLimits?.daily, totals.day > cap.units || amount > cap.units - totals.day {
                 return context.refuse(.lawDailyCap, box.version.hash)
             }
-            if let cap = limits?.monthly, totals.month > cap.units || amount > cap.units - totals.month {
+            if let cap = payerLimits?.monthly, totals.month > cap.units || amount > cap.units - totals.month {
                 return context.refuse(.lawMonthlyCap, box.version.hash)
             }
             window = (calendar.day, calendar.month, totals)
         }
-        if kind != .forced, crossing, let box = payeeLaw, box.version.law.currency == op.asset,
-            let cap = box.version.law.corridor(.inbound, payer.zone)?.maxPerPayment, amount > cap.units
-        {
-            // 3. The receiver's zone's inbound corridor.
-            return context.refuse(.lawCorridorCap, box.version.hash)
-        }
-        // 6. The receiver's balance cap, counting what is pending to it.
+        // 6. The receiver's balance cap, counting what is pending to it (a
+        // post's amount is already pending to it).
         if let box = payeeLaw, box.version.law.currency == op.asset,
             let cap = limits(of: op.credit, under: box.version.law, at: context.time)?.balance
         {
             let held = balance(of: op.credit, in: op.asset)
-            if held.posted + Int128(held.creditsPending) + Int128(amount) > Int128(cap.units) {
+            if held.posted + Int128(held.creditsPending) + Int128(kind == .post ? 0 : amount) > Int128(cap.units) {
                 return context.refuse(.lawBalanceCap, box.version.hash)
             }
         }
@@ -170,7 +192,8 @@ extension LedgerState {
             zones.outflows[op.debit] = Outflow(
                 day: window.day, dayTotal: window.totals.day &+ amount, month: window.month, monthTotal: window.totals.month &+ amount)
         }
-        return kind == .transfer ? oweLevies(op, payer, payee, &context) : nil
+        // 7. Levies, when value moves.
+        return kind == .transfer || kind == .post ? oweLevies(op, payer, payee, &context) : nil
     }
 
     /// The limits binding `account` under `law`; its tier is looked up only
@@ -209,7 +232,9 @@ extension LedgerState {
 
     /// Whether a law fits this ledger: its currency and allowed assets are
     /// registered, its providers and treasury are open accounts.
-    func fits(_ law: Law) -> Bool {
+    func fits(_ law: Law, zone: ZoneID) -> Bool {
+        // The mainland takes every account: a law cannot close the last way out.
+        guard zone != 0 || law.entryMinimumTier == 0 else { return false }
         if let currency = law.currency, assets[currency] == nil { return false }
         guard law.allowedAssets.allSatisfy({ assets[$0] != nil }) else { return false }
         guard law.providers.allSatisfy({ accounts[$0.account].map { !$0.isClosed } ?? false }) else { return false }
@@ -219,7 +244,7 @@ extension LedgerState {
     mutating func registerZone(_ op: RegisterZone, _ context: inout ApplyContext) -> RejectionCode? {
         guard context.isAuthorized(by: issuerKeys) else { return .insufficientSignatures }
         guard zones.zones[op.zone] == nil else { return .zoneInvalid }
-        guard fits(op.law) else { return .lawInvalid }
+        guard fits(op.law, zone: op.zone) else { return .lawInvalid }
         context.undo.append(.zones(zones))
         zones.setZone(
             Zone(
@@ -234,7 +259,7 @@ extension LedgerState {
         guard zone.governors.contains(op.proposer) else { return .proposalInvalid }
         guard context.isAuthorized(by: KeySet(single: op.proposer)) else { return .insufficientSignatures }
         guard zones.activeProposals(of: op.zone).count < Limits.maxOpenProposals else { return .limitExceeded }
-        guard fits(op.law) else { return .lawInvalid }
+        guard fits(op.law, zone: op.zone) else { return .lawInvalid }
         context.undo.append(.zones(zones))
         let id = zones.nextProposal
         zones.nextProposal += 1
@@ -251,7 +276,7 @@ extension LedgerState {
         guard zone.governors.contains(op.governor) else { return .proposalInvalid }
         guard context.isAuthorized(by: KeySet(single: op.governor)) else { return .insufficientSignatures }
         guard proposal.status == .voting, context.time < proposal.votingEndsAt else { return .proposalClosed }
-        context.undo.append(.zones(zones))
+        context.undo.append(.proposal(op.proposal, proposal))
         zones.proposals[op.proposal]!.votes[op.governor] = op.choice
         return nil
     }
@@ -289,7 +314,7 @@ extension LedgerState {
                     amount: levy.amount, law: levy.law))
         }
         context.undo.append(.account(op.account, account))
-        context.undo.append(.zones(zones))
+        context.undo.append(.entered(op.account, zones.enteredAt[op.account]))
         account.zone = op.zone
         accounts[op.account] = account
         zones.enteredAt[op.account] = context.index
@@ -297,7 +322,8 @@ extension LedgerState {
     }
 
     /// The exit levy `account` would owe if it moved now, as a levy due.
-    public func exitLevyDue(of account: AccountID) -> LevyDue? {
+    public func exitLevyDue(of account: AccountID, at time: Timestamp? = nil) -> LevyDue? {
+        if let time, time > self.time, !zones.active.isEmpty { return advanced(to: time).exitLevyDue(of: account) }
         guard let holder = accounts[account], let origin = zones.zones[holder.zone], let levy = exitLevy(of: holder, leaving: origin) else {
             return nil
         }
@@ -306,7 +332,7 @@ extension LedgerState {
 
     /// The exit levy an account owes on leaving `origin`: the rate the law in
     /// force when it entered declared, lowered (never raised) by the law in
-    /// force now, on its available balance of that law's currency.
+    /// force now, on its posted balance of that law's currency.
     public func exitLevy(of account: Account, leaving origin: Zone) -> (amount: UInt64, asset: AssetCode, treasury: AccountID, law: Digest32)? {
         let entered = zones.enteredAt[account.id] ?? account.createdAt
         // An account that was in the zone before it had a law declared nothing to it.
@@ -316,9 +342,10 @@ extension LedgerState {
         let current = origin.law
         var rate = declared.law.exitLevyBasisPoints
         if current.law.currency == currency { rate = min(rate, current.law.exitLevyBasisPoints) }
-        let available = balance(of: account.id, in: currency).available
-        guard available > 0 else { return nil }
-        let levy = UInt64(UInt128(UInt64(available)) * UInt128(rate) / 10_000)
+        // On the posted balance: a hold made just before leaving does not lower it.
+        let posted = balance(of: account.id, in: currency).posted
+        guard posted > 0 else { return nil }
+        let levy = UInt64(UInt128(UInt64(posted)) * UInt128(rate) / 10_000)
         let treasury = isTreasury(current.law.treasury) ? current.law.treasury : declared.law.treasury
         guard levy > 0, isTreasury(treasury), treasury != account.id else { return nil }
         return (levy, currency, treasury!, declared.hash)

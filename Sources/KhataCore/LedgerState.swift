@@ -110,6 +110,16 @@ public struct LedgerState: Sendable {
                 if let issuer = securities.instruments[op.asset]?.issuer { touched.insert(issuer) }
             case .settleAction(let op):
                 touched.formUnion(op.accounts)
+                // Withholding on dividends and coupons goes to the treasuries of the holders' zones.
+                if !zones.isEmpty, securities.actions[op.action]?.declaration.terms.isIncome == true {
+                    for account in op.accounts {
+                        if let holder = accounts[account], let law = lawInForce(of: holder)?.version.law, law.withholdingBasisPoints > 0,
+                            let treasury = law.treasury
+                        {
+                            touched.insert(treasury)
+                        }
+                    }
+                }
                 if let action = securities.actions[op.action], let instrument = securities.instruments[action.asset] {
                     touched.formUnion([instrument.issuer, instrument.terms.issuanceAccount] + (action.declaration.escrowAccount.map { [$0] } ?? []))
                 }
@@ -122,9 +132,17 @@ public struct LedgerState: Sendable {
             case .registerZone, .proposeLaw, .voteLaw, .cancelProposal: break
             case .moveZone(let op): touched.insert(op.account)
             case .payLevy(let op):
-                // The payer is the payment's; the treasury its zone's.
+                // The payer is the payment's; the treasury its zone's (for an exit
+                // levy whose zone's treasury cannot take it, the one declared on entry:
+                // every earlier treasury of the zone's law, a few at most).
                 if Int(op.operation) < operations.count, let payer = payer(of: operations[Int(op.operation)]) { touched.insert(payer) }
-                if let treasury = zones.zones[op.zone]?.law.law.treasury { touched.insert(treasury) }
+                if let zone = zones.zones[op.zone] {
+                    if isTreasury(zone.law.law.treasury) {
+                        touched.insert(zone.law.law.treasury!)
+                    } else {
+                        touched.formUnion(zone.laws.compactMap(\.law.treasury))
+                    }
+                }
             }
         }
         return touched.sorted()

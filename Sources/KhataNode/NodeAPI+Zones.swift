@@ -45,7 +45,7 @@ extension NodeAPI {
                 return try json(
                     try durableState { ledger in
                         guard ledger.state.accounts[account] != nil else { throw Problem(404, "account_not_found", "no account \(account.hex)") }
-                        return LevyQuoteView(ledger.state.exitLevyDue(of: account).map { [$0] } ?? [], amount: .zero)
+                        return LevyQuoteView(ledger.state.exitLevyDue(of: account, at: ledger.clock()).map { [$0] } ?? [], amount: .zero)
                     })
             }
             let debit = try accountParameter(query, "debit")
@@ -59,7 +59,8 @@ extension NodeAPI {
                     for id in [debit, credit] where ledger.state.accounts[id] == nil {
                         throw Problem(404, "account_not_found", "no account \(id.hex)")
                     }
-                    return LevyQuoteView(ledger.state.leviesDue(asset: asset, debit: debit, credit: credit, amount: amount), amount: amount)
+                    return LevyQuoteView(
+                        ledger.state.leviesDue(asset: asset, debit: debit, credit: credit, amount: amount, at: ledger.clock()), amount: amount)
                 })
         }
     }

@@ -107,7 +107,7 @@ func zoneScenario(for code: RejectionCode) -> RejectionScenario {
         return RejectionScenario(start: start, failing: F.transaction(1, [vote], signedBy: [Z.governorKeys[0]]))
     case .proposalClosed:
         let propose = F.transaction(
-            1, [.proposeLaw(ProposeLaw(zone: 0, proposer: Z.governorKeys[0].publicKey, law: Z.sezLaw))], signedBy: [Z.governorKeys[0]])
+            1, [.proposeLaw(ProposeLaw(zone: 0, proposer: Z.governorKeys[0].publicKey, law: LawChangeTests.untaxed))], signedBy: [Z.governorKeys[0]])
         let vote = LedgerOperation.voteLaw(VoteLaw(proposal: 1, governor: Z.governorKeys[1].publicKey, choice: .yes))
         return RejectionScenario(
             start: start, setup: [(propose, 1)], failing: F.transaction(2, [vote], signedBy: [Z.governorKeys[1]]), advance: 60_000)
@@ -125,11 +125,62 @@ func zoneScenario(for code: RejectionCode) -> RejectionScenario {
         let ids = Counter()
         var state = Z.genesisState()
         #expect(run(&state, [F.transfer(10_000, from: F.alice, to: F.bob)], [F.aliceKey], ids) == .committed)
-        let before = state.digest
+        let before = Books(state)
         let refused = run(&state, [F.transfer(10_001, from: F.alice, to: F.bob)], [F.aliceKey], ids)
         #expect(refused == .rejected(.lawPaymentCap, operation: 0, law: Z.mainlandLaw.hash))
+        #expect(Books(state) == before)
         #expect(state.balance(of: F.bob, in: inr).posted == 10_000)
-        _ = before
+    }
+
+    /// A corridor's limit passes a payment exactly at it (with its levies).
+    @Test func corridorCapBoundary() {
+        let ids = Counter()
+        var state = zoneState(ids)
+        #expect(run(&state, Z.payment(50_000, from: F.alice, to: Z.dave, in: state), [F.aliceKey], ids) == .committed)
+        let before = Books(state)
+        #expect(
+            run(&state, Z.payment(50_001, from: F.alice, to: Z.dave, in: state), [F.aliceKey], ids)
+                == .rejected(.lawCorridorCap, operation: 0, law: Z.mainlandLaw.hash))
+        #expect(Books(state) == before)
+    }
+
+    /// A hold within a zone, then the payee moves, then the post: the post
+    /// crosses the border now, so the corridor's limit and the levies apply to it.
+    @Test func aPostMeetsTheCorridorAsTheHomesAreNow() {
+        let ids = Counter()
+        var state = zoneState(ids)
+        #expect(run(&state, [attest(F.bob, tier: 1)], [Z.kycKey], ids) == .committed)
+        let hold = pending(60_000, from: F.alice, to: F.bob, timeout: 600)
+        #expect(run(&state, [hold], [F.aliceKey], ids) == .committed)
+        let id = PendingID(transaction: transactionID(ids.next), operation: 0)
+        #expect(run(&state, [.moveZone(MoveZone(account: F.bob, zone: Z.sez))], [F.bobKey], ids) == .committed)
+        let post = LedgerOperation.postPending(PostPending(pending: id, amount: Amount(60_000)))
+        #expect(run(&state, [post], [F.aliceKey], ids) == .rejected(.lawCorridorCap, operation: 0, law: Z.mainlandLaw.hash))
+        // A part within the limit posts, with the levies it owes now.
+        let part = LedgerOperation.postPending(PostPending(pending: id, amount: Amount(40_000)))
+        #expect(run(&state, [part], [F.aliceKey], ids) == .rejected(.levyUnpaid, operation: 0, law: Z.mainlandLaw.hash))
+        let due = state.leviesDue(asset: inr, debit: F.alice, credit: F.bob, amount: Amount(40_000))
+        #expect(run(&state, [part] + due.map { .payLevy(PayLevy(operation: 0, zone: $0.zone, amount: $0.amount)) }, [F.aliceKey], ids) == .committed)
+        #expect(state.balance(of: Z.mainTreasury, in: inr).posted == 400 && state.balance(of: Z.sezTreasury, in: inr).posted == 200)
+    }
+
+    /// A quote asked for a time after a change's time lock uses the new law.
+    @Test func quotesFollowTheLawInForceAtTheirTime() {
+        let ids = Counter()
+        var state = zoneState(ids)
+        var cheaper = Z.mainlandLaw
+        cheaper.corridors[0].levyBasisPoints = 10
+        let propose = LedgerOperation.proposeLaw(ProposeLaw(zone: 0, proposer: Z.governorKeys[0].publicKey, law: cheaper))
+        #expect(run(&state, [propose], [Z.governorKeys[0]], ids) == .committed)
+        for governor in 0..<2 {
+            #expect(
+                run(
+                    &state, [.voteLaw(VoteLaw(proposal: 1, governor: Z.governorKeys[governor].publicKey, choice: .yes))], [Z.governorKeys[governor]],
+                    ids) == .committed)
+        }
+        let later = Timestamp(milliseconds: state.time.milliseconds + 200_000)
+        #expect(state.leviesDue(asset: inr, debit: F.alice, credit: Z.dave, amount: Amount(20_000))[0].amount.units == 200)
+        #expect(state.leviesDue(asset: inr, debit: F.alice, credit: Z.dave, amount: Amount(20_000), at: later)[0].amount.units == 20)
     }
 
     /// The day is the zone's, as logged: the mainland's starts at 00:00 UTC, the
@@ -228,6 +279,13 @@ func zoneScenario(for code: RejectionCode) -> RejectionScenario {
         (.voteLaw(VoteLaw(proposal: proposal, governor: Z.governorKeys[governor].publicKey, choice: choice)), Z.governorKeys[governor])
     }
 
+    /// The mainland's law without withholding.
+    static var untaxed: Law {
+        var law = Z.mainlandLaw
+        law.withholdingBasisPoints = 0
+        return law
+    }
+
     /// A tighter mainland law: ₹50 a payment.
     private static var tighter: Law {
         var law = Z.mainlandLaw
@@ -302,6 +360,38 @@ func zoneScenario(for code: RejectionCode) -> RejectionScenario {
         #expect(run(&state, [F.transfer(10_000, from: F.alice, to: F.bob)], [F.aliceKey], ids, advance: 200_000) == .committed)
         #expect(state.zones.zones[0]?.law.version == 1)
         #expect(run(&state, [cancel], [Z.guardianKey], ids) == .rejected(.proposalClosed, operation: 0))
+    }
+
+    /// A proposal and its cancel in one transaction (the guardian signs with the governor).
+    @Test func aProposalCanBeCancelledInItsOwnTransaction() {
+        let ids = Counter()
+        var state = Z.genesisState()
+        let both: [LedgerOperation] = [Self.propose(Self.tighter), .cancelProposal(CancelProposal(proposal: 1))]
+        let transaction = F.transaction(ids.id(), both, signedBy: [Z.governorKeys[0], Z.guardianKey])
+        #expect(state.refusal(of: transaction) == nil)
+        #expect(apply(&state, transaction) == .committed)
+        #expect(state.zones.proposals[1]?.status == .cancelled)
+        // Without the guardian, the state machine refuses the cancel.
+        let alone = F.transaction(
+            ids.id(), [Self.propose(Self.tighter), .cancelProposal(CancelProposal(proposal: 2))], signedBy: [Z.governorKeys[0]])
+        #expect(apply(&state, alone) == .rejected(.insufficientSignatures, operation: 1))
+    }
+
+    /// The mainland takes every account: no law may raise its entry tier.
+    @Test func theMainlandsEntryTierStaysZero() {
+        let ids = Counter()
+        var state = Z.genesisState()
+        var closed = Z.mainlandLaw
+        closed.entryMinimumTier = 1
+        #expect(run(&state, [Self.propose(closed)], [Z.governorKeys[0]], ids) == .rejected(.lawInvalid, operation: 0))
+        let registration = Z.registration(0, name: "Mainland", law: closed)
+        var fresh = F.genesisState()
+        let register: [LedgerOperation] = [
+            .createAccount(CreateAccount(account: Z.mainTreasury, controllers: KeySet(single: Z.mainTreasuryKey.publicKey))),
+            .createAccount(CreateAccount(account: Z.kyc, controllers: KeySet(single: Z.kycKey.publicKey))),
+            .registerZone(registration),
+        ]
+        #expect(run(&fresh, register, [F.issuerKey, Z.mainTreasuryKey, Z.kycKey], ids) == .rejected(.lawInvalid, operation: 2))
     }
 
     @Test func onlyGovernorsProposeAndVote() {
@@ -392,7 +482,7 @@ private func enact(_ law: Law, in zone: ZoneID, _ state: inout LedgerState, _ id
 }
 
 /// Any law a vote can pass: every parameter drawn at random within its bounds.
-private func randomLaw(_ random: inout SeededGenerator, treasury: AccountID) -> Law {
+private func randomLaw(_ random: inout SeededGenerator, treasury: AccountID, zone: ZoneID = Z.sez) -> Law {
     func maybe(_ bound: UInt64) -> Amount? { random.next() % 3 == 0 ? nil : Amount(random.next() % bound) }
     let currency: AssetCode? = random.next() % 4 == 0 ? nil : inr
     let tiers =
@@ -416,14 +506,15 @@ private func randomLaw(_ random: inout SeededGenerator, treasury: AccountID) -> 
         utcOffsetMinutes: Int16(Int(random.next() % 1_561) - 720), currency: currency,
         providers: random.next() % 2 == 0 ? [] : [ProviderGrant(account: Z.kyc, maxTier: UInt8(random.next() % 4))], tiers: tiers,
         allowedAssets: assets, withholdingBasisPoints: UInt16(random.next() % 10_001), treasury: treasury, corridors: corridors,
-        exitLevyBasisPoints: currency == nil ? 0 : UInt16(random.next() % 10_001), entryMinimumTier: UInt8(random.next() % 4))
+        exitLevyBasisPoints: currency == nil ? 0 : UInt16(random.next() % 10_001), entryMinimumTier: zone == 0 ? 0 : UInt8(random.next() % 4))
 }
 
 @Suite struct ExitTests {
     /// Whatever law a vote passes in the zone an account leaves, and whatever
     /// law the destination has, the exit commits for an account with no
     /// declared obligation (it entered before any exit levy), refused only by
-    /// the destination's entry tier.
+    /// the destination's entry tier, which the mainland's law cannot raise: a
+    /// move into the mainland always commits.
     @Test func noLawAVoteCanPassBlocksTheExit() {
         var random = SeededGenerator(seed: 0x4558_4954)
         var moved = 0
@@ -439,7 +530,7 @@ private func randomLaw(_ random: inout SeededGenerator, treasury: AccountID) -> 
             #expect(run(&state, [F.transfer(random.next() % 10_000 + 1, from: F.alice, to: F.bob)], [F.aliceKey], ids) == .committed)
             #expect(
                 run(&state, [F.transfer(random.next() % 1_000 + 1, from: F.btcIssuance, to: F.alice, asset: btc)], [F.issuerKey], ids) == .committed)
-            enact(randomLaw(&random, treasury: Z.mainTreasury), in: 0, &state, ids)
+            enact(randomLaw(&random, treasury: Z.mainTreasury, zone: 0), in: 0, &state, ids)
             enact(randomLaw(&random, treasury: Z.sezTreasury), in: Z.sez, &state, ids)
             // A pending payment out of Alice is open while she leaves.
             _ = run(&state, [pending(random.next() % 100 + 1, from: F.alice, to: F.bob)], [F.aliceKey], ids)
@@ -456,6 +547,8 @@ private func randomLaw(_ random: inout SeededGenerator, treasury: AccountID) -> 
                     operations.append(.payLevy(PayLevy(operation: 0, zone: state.accounts[account]!.zone, amount: Amount(levy.amount))))
                 }
                 let outcome = run(&state, operations, [key], ids)
+                // The mainland takes everyone: a move into it always commits.
+                #expect(destination != 0 || qualifies)
                 if qualifies {
                     #expect(outcome == .committed, "\(outcome)")
                     #expect(state.accounts[account]?.zone == destination)
@@ -478,6 +571,12 @@ private func randomLaw(_ random: inout SeededGenerator, treasury: AccountID) -> 
         // Dave entered under 2 %: leaving owes 2 % of ₹5,000 = ₹100, to the SEZ treasury.
         let leave = LedgerOperation.moveZone(MoveZone(account: Z.dave, zone: 0))
         #expect(run(&state, [leave], [Z.daveKey], ids) == .rejected(.levyUnpaid, operation: 0, law: Z.sezLaw.hash))
+        // A hold made just before leaving does not lower it: the levy is on the
+        // posted balance (2 % of ₹5,000, not of the ₹4,000 left available).
+        let hold = pending(100_000, from: Z.dave, to: erin, timeout: 60)
+        #expect(
+            run(&state, [hold, leave, .payLevy(PayLevy(operation: 1, zone: Z.sez, amount: Amount(8_000)))], [Z.daveKey], ids)
+                == .rejected(.levyMismatch, operation: 2, law: Z.sezLaw.hash))
         var higher = Z.sezLaw
         higher.exitLevyBasisPoints = 5_000
         enact(higher, in: Z.sez, &state, ids)

@@ -307,7 +307,9 @@ extension ByteReader {
         var assets: [AssetCode] = []
         for _ in 0..<(try readUInt8("allowed asset count")) { assets.append(try readAssetCode()) }
         let withholding = try readUInt16("withholding")
-        let treasury: AccountID? = try readUInt8("treasury present") == 1 ? try readID(AccountID.self, "treasury") : nil
+        let hasTreasury = try readUInt8("treasury present")
+        guard hasTreasury <= 1 else { throw MalformedInput(.invalidValue, "treasury present is 0 or 1, not \(hasTreasury)") }
+        let treasury: AccountID? = hasTreasury == 1 ? try readID(AccountID.self, "treasury") : nil
         var corridors: [Corridor] = []
         for _ in 0..<(try readUInt8("corridor count")) {
             let raw = try readUInt8("corridor direction")
