@@ -218,6 +218,8 @@ public struct ActionView: Codable, Sendable {
     public let escrowAccount: AccountID?
     public let escrowed: Amount
     public let paid: Amount
+    /// Of `paid`, what the holders' zones withheld for their treasuries, as legs of their own.
+    public let withheld: Amount
     public let settledHolders: UInt64
     public let settledUnits: Amount
     public let open: Bool
@@ -228,7 +230,7 @@ public struct ActionView: Codable, Sendable {
     public let voters: Int?
 
     enum CodingKeys: String, CodingKey {
-        case id, asset, kind, terms, outstanding, holders, escrowed, paid, open, register, tally, voters
+        case id, asset, kind, terms, outstanding, holders, escrowed, paid, withheld, open, register, tally, voters
         case recordDate = "record_date"
         case escrowAccount = "escrow_account"
         case settledHolders = "settled_holders"
@@ -247,6 +249,7 @@ public struct ActionView: Codable, Sendable {
         escrowAccount = action.declaration.escrowAccount
         escrowed = Amount(action.escrowed)
         paid = Amount(action.paid)
+        withheld = Amount(action.withheld)
         settledHolders = action.settledHolders
         settledUnits = Amount(action.settledUnits)
         open = action.isOpen

@@ -224,7 +224,9 @@ struct ActionCommand: ParsableCommand {
             print(actionLine(view))
             print("record date entry \(view.recordDate): \(view.outstanding) units outstanding among \(view.holders) holder(s)")
             if view.kind != "ballot" {
-                print("escrowed \(view.escrowed), paid \(view.paid) to \(view.settledHolders) holder(s) settled (\(view.settledUnits) units)")
+                print(
+                    "escrowed \(view.escrowed), paid \(view.paid) to \(view.settledHolders) holder(s) settled (\(view.settledUnits) units)"
+                        + (view.withheld.isZero ? "" : ", of which \(view.withheld) withheld for the holders' zones' treasuries"))
             }
             if let register = view.register {
                 print(

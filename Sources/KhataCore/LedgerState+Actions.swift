@@ -137,6 +137,7 @@ extension LedgerState {
                     let withhold = Transfer(asset: currency, debit: escrowAccount, credit: treasury, amount: Amount(withheld))
                     if let code = movePosted(withhold, &context, limited: false) { return code }
                     net -= withheld
+                    securities.actions[id]!.withheld += withheld
                 }
                 let pay = Transfer(asset: currency, debit: escrowAccount, credit: account, amount: Amount(net))
                 if net > 0, let code = movePosted(pay, &context, limited: false) { return code }
@@ -323,6 +324,7 @@ extension CorporateAction {
 /// What a settlement or register commitment changes in an action, for a rollback.
 struct ActionProgress {
     let paid: UInt64
+    let withheld: UInt64
     let settledUnits: UInt64
     let settledHolders: UInt64
     let cursor: AccountID?
@@ -331,11 +333,13 @@ struct ActionProgress {
 
 extension CorporateAction {
     var progress: ActionProgress {
-        ActionProgress(paid: paid, settledUnits: settledUnits, settledHolders: settledHolders, cursor: cursor, register: register)
+        ActionProgress(
+            paid: paid, withheld: withheld, settledUnits: settledUnits, settledHolders: settledHolders, cursor: cursor, register: register)
     }
 
     mutating func restore(_ progress: ActionProgress) {
         paid = progress.paid
+        withheld = progress.withheld
         settledUnits = progress.settledUnits
         settledHolders = progress.settledHolders
         cursor = progress.cursor

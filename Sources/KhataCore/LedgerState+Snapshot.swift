@@ -105,7 +105,7 @@ extension LedgerState {
             transactions[id] = TransactionRecord(contentDigest: digest, index: index, outcome: try reader.readOutcome())
         }
         if version >= 2 { reserves = try reader.readReserveState() }
-        if version >= 3 { securities = try reader.readSecuritiesState() }
+        if version >= 3 { securities = try reader.readSecuritiesState(withheld: version >= 4) }
         if version >= 4 { zones = try reader.readZoneState() }
         try reader.expectEnd("the snapshot")
         if let currency = reserves.policy?.currency { trackHoldings(of: currency) }

@@ -40,6 +40,7 @@ extension CommandTests {
         let settled = try LedgerDirectory(directory).open().state
         #expect(settled.balance(of: DevGenesis.account("asha"), in: inr).posted == ashaBefore + 45_000)
         #expect(settled.balance(of: DevGenesis.account("mainland-treasury"), in: inr).posted == 2_508_750)
+        #expect(try khata(["action", "show", "1", "--data", directory]).contains("of which 2508750 withheld"))
         // A vote, by option name.
         try khata(["tx", "vote", "--data", directory, "--key", "ravi", "--ballot", "2", "--account", "ravi", "--option", "no"])
         #expect(try khata(["ballot", "show", "2", "--data", directory]).contains("no       500"))

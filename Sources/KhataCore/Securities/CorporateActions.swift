@@ -213,6 +213,8 @@ public struct CorporateAction: Hashable, Sendable {
     /// What the issuer set aside, in the instrument's currency.
     public let escrowed: UInt64
     public internal(set) var paid: UInt64 = 0
+    /// Of `paid`, what the holders' zones' laws withheld for their treasuries (docs/LAWS.md).
+    public internal(set) var withheld: UInt64 = 0
     /// Record-date units of the holders settled so far; the action completes when this reaches `outstanding`.
     public internal(set) var settledUnits: UInt64 = 0
     public internal(set) var settledHolders: UInt64 = 0

@@ -152,6 +152,7 @@ extension ByteWriter {
         }
         write(action.escrowed)
         write(action.paid)
+        write(action.withheld)
         write(action.settledUnits)
         write(action.settledHolders)
         writeOptional(action.cursor) { $0.write(id: $1) }
@@ -184,7 +185,8 @@ extension ByteWriter {
 }
 
 extension ByteReader {
-    mutating func readSecuritiesState() throws(MalformedInput) -> SecuritiesState {
+    /// `withheld`: whether actions carry their withheld amount (snapshot version 4 on).
+    mutating func readSecuritiesState(withheld: Bool = true) throws(MalformedInput) -> SecuritiesState {
         var state = SecuritiesState()
         for _ in 0..<(try readUInt32("instrument count")) {
             let terms = try readRegisterInstrument()
@@ -211,7 +213,7 @@ extension ByteReader {
         }
         state.nextAction = try readUInt64("next action")
         for _ in 0..<(try readUInt32("action count")) {
-            let action = try readAction()
+            let action = try readAction(withheld: withheld)
             guard action.id < state.nextAction, state.actions[action.id] == nil else {
                 throw MalformedInput(.invalidValue, "action \(action.id) repeats or is not below the next action id")
             }
@@ -232,7 +234,7 @@ extension ByteReader {
         return state
     }
 
-    mutating func readAction() throws(MalformedInput) -> CorporateAction {
+    mutating func readAction(withheld: Bool) throws(MalformedInput) -> CorporateAction {
         let id = try readUInt64("action id")
         let declaration = try readDeclareAction()
         let recordDate = LeafIndex(try readUInt64("record date"))
@@ -245,6 +247,7 @@ extension ByteReader {
             id: id, declaration: declaration, recordDate: recordDate, outstanding: outstanding, holders: holders, rate: rate,
             escrowed: try readUInt64("escrowed"))
         action.paid = try readUInt64("paid")
+        if withheld { action.withheld = try readUInt64("withheld") }
         action.settledUnits = try readUInt64("settled units")
         action.settledHolders = try readUInt64("settled holders")
         action.cursor = try readOptional("cursor") { reader throws(MalformedInput) in try reader.readID(AccountID.self, "cursor") }
