@@ -120,7 +120,7 @@ public enum Node {
                 gracefulShutdownSignals: [], logger: logger))
         // A stop signal that came while the ledger was opening ends the start here.
         guard !ShutdownSignals.stopRequested else { return logger.info("stopped before serving") }
-        ShutdownSignals.serve(group, drained: { sequencer.hasStopped })
+        ShutdownSignals.serve(group, drained: { sequencer.hasStopped }, drain: { sequencer.stopTakingWork() })
         defer { ShutdownSignals.stopped() }
         try await group.run()
     }

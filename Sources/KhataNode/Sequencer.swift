@@ -135,6 +135,11 @@ public final class Sequencer: Service, @unchecked Sendable {
     /// copy of the state reached another outcome than the sequencer's.
     public var haltReason: String? { publishedLock.withLock { halt } }
 
+    /// Takes no more work: what is queued is still answered and made durable,
+    /// later submissions are refused (`shutting_down`), and the loop ends. A
+    /// graceful stop does this when it reaches the sequencer; a slow stop sooner.
+    public func stopTakingWork() { stopAccepting() }
+
     private func stopAccepting() {
         condition.lock()
         accepting = false
