@@ -196,7 +196,8 @@ try:
         effect_text = driver.find_element(By.ID, "effect").text
         changes_text = driver.find_element(By.ID, "changes").text
         check("the proposal page shows its change and simulated effect",
-              "tiers.0.daily" in changes_text and "over today's cap" in effect_text and "levies on the last 30 days" in effect_text, effect_text)
+              "tiers.0.daily" in changes_text and "100000.00 INR" in changes_text and "over today's cap" in effect_text
+              and "levies on the last 30 days" in effect_text, changes_text + effect_text)
         driver.save_screenshot(os.path.join(data, "proposal.png"))
         driver.set_window_size(390, 844)
         for page, marker in [("/#/zone/0", "law-history"), ("/#/proposal/1", "effect")]:
