@@ -144,8 +144,8 @@ struct ZoneCommand: ParsableCommand {
             let registration: RegisterZone
             do {
                 registration = try RegisterZone(
-                    zone: zone, name: name, governors: try governors.map { try publicKey($0, participants) },
-                    guardian: try publicKey(guardian, participants),
+                    zone: zone, name: name, governors: try governors.map { try publicKey($0, participants, directory: common.ledger.data) },
+                    guardian: try publicKey(guardian, participants, directory: common.ledger.data),
                     governance: Governance(
                         votingSeconds: votingSeconds, quorum: quorum, threshold: threshold, vetoes: vetoes, timelockSeconds: timelockSeconds),
                     law: try readLaw(law))
@@ -425,9 +425,9 @@ private func firstKey(_ common: TransactionOptions) throws -> PublicKey {
 }
 
 /// A key from the command line: a 64-hex public key, a key file or a participant name.
-private func publicKey(_ text: String, _ participants: Participants) throws -> PublicKey {
+private func publicKey(_ text: String, _ participants: Participants, directory: String) throws -> PublicKey {
     if let key = PublicKey(hex: text) { return key }
-    return try participants.signingKey(text, directory: nil).publicKey
+    return try participants.signingKey(text, directory: directory).publicKey
 }
 
 /// A law from a JSON file, checked as the ledger checks it.

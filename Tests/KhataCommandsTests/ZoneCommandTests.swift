@@ -73,6 +73,17 @@ extension CommandTests {
         state = try LedgerDirectory(directory).open().state
         let mainland = try #require(state.zones.zones[0]).law.hash
         #expect(state.record(of: TransactionID(hex: id)!)?.outcome == .rejected(.lawPaymentCap, operation: 0, law: mainland))
+        // A new zone, registered by the ledger's issuer with a law file; a governor cannot.
+        var portLaw = law
+        portLaw.withholdingBasisPoints = 0
+        try JSONEncoder().encode(portLaw).write(to: URL(fileURLWithPath: lawPath))
+        let register = [
+            "zone", "register", "--data", directory, "--zone", "2", "--name", "Port zone", "--governor", "zone-governor-1",
+            "--governor", "zone-governor-2", "--guardian", "zone-guardian", "--quorum", "2", "--threshold", "2", "--law", lawPath,
+        ]
+        #expect { try khata(register + ["--key", "zone-governor-1"]) } throws: { $0 is TransactionRefused }
+        #expect(try khata(register + ["--key", "rbi"]).contains("committed"))
+        #expect(try khata(["zone", "list", "--data", directory]).contains("Port zone"))
         let json = try khata(["law", "show", "1", "--data", directory, "--json"])
         let shownLaw = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(shownLaw["version"] as? Int == 1 && (shownLaw["law"] as? [String: Any])?["entry_minimum_tier"] as? Int == 1)

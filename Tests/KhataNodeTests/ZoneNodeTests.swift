@@ -58,6 +58,15 @@ struct ZoneNodeTests {
             #expect(levies.payments == 1 && levies.current == Amount(25) && levies.proposed == Amount(25))
             #expect(try await offPool { try node.client.proposal(1, effect: false) }.effect == nil)
             #expect(try await offPool { try node.client.zone(Z.sez) }.pending.map(\.id) == [1])
+            let history = try await offPool { try node.client.laws(of: Z.sez) }
+            #expect(history.map(\.version) == [1] && history[0].hash == Z.sezLaw.hash && history[0].proposal == nil)
+            // Dave's exit levy: 2 % of his ₹5,050.00, declared by the law he entered under.
+            let exit = try await offPool { try node.client.exitLevy(of: Z.dave) }
+            #expect(exit.levies.map(\.amount) == [Amount(10_100)] && exit.levies[0].zone == Z.sez && exit.total == Amount(10_100))
+            #expect(try await offPool { try node.client.exitLevy(of: F.alice) }.levies.isEmpty)
+            let mixedPath = "/v1/levies?account=" + Z.dave.hex + "&amount=5"
+            let mixed = try await offPool { try node.request("GET", mixedPath) }
+            #expect(mixed.status == 400)
         }
     }
 }
