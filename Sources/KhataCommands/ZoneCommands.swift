@@ -57,7 +57,7 @@ struct ZoneCommand: ParsableCommand {
         func run() throws {
             let (view, scale) = try source.read(
                 local: { state in
-                    guard let found = state.zones.zones[zone] else { throw CommandFailure("no zone \(zone) in this ledger (see `khata zone list`)") }
+                    let found = try existingZone(zone, in: state)
                     return (ZoneView(found, state: state), found.law.law.currency.flatMap { state.assets[$0]?.scale } ?? 0)
                 },
                 remote: { client in
@@ -92,11 +92,7 @@ struct ZoneCommand: ParsableCommand {
         var zone: ZoneID
 
         func run() throws {
-            let versions = try source.read(
-                local: { state in
-                    guard let found = state.zones.zones[zone] else { throw CommandFailure("no zone \(zone) in this ledger (see `khata zone list`)") }
-                    return found.laws.map(LawVersionView.init)
-                }, remote: { try $0.laws(of: zone) })
+            let versions = try lawVersions(of: zone, from: source)
             if output.json { return try printJSON(versions) }
             print(
                 table(
@@ -205,11 +201,7 @@ struct LawCommand: ParsableCommand {
         var version: UInt32?
 
         func run() throws {
-            let versions = try source.read(
-                local: { state in
-                    guard let found = state.zones.zones[zone] else { throw CommandFailure("no zone \(zone) in this ledger (see `khata zone list`)") }
-                    return found.laws.map(LawVersionView.init)
-                }, remote: { try $0.laws(of: zone) })
+            let versions = try lawVersions(of: zone, from: source)
             guard let chosen = version.map({ wanted in versions.first { $0.version == wanted } }) ?? versions.last else {
                 throw CommandFailure("zone \(zone) has law versions 1 to \(versions.count), not \(version ?? 0)")
             }
@@ -232,11 +224,7 @@ struct LawCommand: ParsableCommand {
         var zone: ZoneID
 
         func run() throws {
-            let law = try source.read(
-                local: { state in
-                    guard let found = state.zones.zones[zone] else { throw CommandFailure("no zone \(zone) in this ledger (see `khata zone list`)") }
-                    return found.law.law
-                }, remote: { try $0.zone(zone).law.law })
+            let law = try source.read(local: { try existingZone(zone, in: $0).law.law }, remote: { try $0.zone(zone).law.law })
             try printJSON(law)
         }
     }
@@ -416,6 +404,17 @@ struct ProposalCommand: ParsableCommand {
 
         func run() throws { try common.submit { _, _ in [.cancelProposal(CancelProposal(proposal: id))] } }
     }
+}
+
+/// A zone of the ledger, or a failure that says where to look.
+private func existingZone(_ zone: ZoneID, in state: LedgerState) throws -> Zone {
+    guard let found = state.zones.zones[zone] else { throw CommandFailure("no zone \(zone) in this ledger (see `khata zone list`)") }
+    return found
+}
+
+/// Every version of a zone's law, from the directory or a node.
+private func lawVersions(of zone: ZoneID, from source: ReadSource) throws -> [LawVersionView] {
+    try source.read(local: { try existingZone(zone, in: $0).laws.map(LawVersionView.init) }, remote: { try $0.laws(of: zone) })
 }
 
 /// The public key of the first `--key`: the governor who proposes or votes.
