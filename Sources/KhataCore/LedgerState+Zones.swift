@@ -69,7 +69,7 @@ extension LedgerState {
     /// The law in force that binds an account, if any.
     func lawInForce(of account: Account) -> LawInForce? {
         guard account.isBoundByLaw else { return nil }
-        return zones.inForce[account.zone]
+        return zones.lawInForce(account.zone)
     }
 
     /// An account's tier under `law`: the highest tier an unexpired attestation
@@ -77,6 +77,7 @@ extension LedgerState {
     /// that provider attest; 0 without one.
     public func tier(of account: AccountID, under law: Law, at time: Timestamp) -> UInt8 {
         var best: UInt8 = 0
+        guard !securities.identities.isEmpty else { return best }
         for grant in law.providers {
             if let record = securities.identities[IdentityKey(account: account, provider: grant.account)], record.expiresAt > time {
                 best = max(best, min(record.tier, grant.maxTier))

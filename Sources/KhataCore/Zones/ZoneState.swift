@@ -125,8 +125,16 @@ public struct ZoneState: Hashable, Sendable {
     public internal(set) var enteredAt: [AccountID: LeafIndex] = [:]
     /// Proposals still voting or waiting out their time lock, ascending. Derived from `proposals`.
     var active: [UInt64] = []
-    /// Each zone's law in force. Derived from `zones` (`setZone`).
-    private(set) var inForce: [ZoneID: LawInForce] = [:]
+    /// Each zone's law in force, ascending by zone. Derived from `zones`
+    /// (`setZone`). A short array, not a dictionary: a ledger has few zones,
+    /// and a scan of a few pairs costs less than hashing on every payment.
+    private(set) var inForce: [(zone: ZoneID, law: LawInForce)] = []
+
+    /// The law in force in `zone`, if the zone is registered.
+    func lawInForce(_ zone: ZoneID) -> LawInForce? {
+        for entry in inForce where entry.zone == zone { return entry.law }
+        return nil
+    }
 
     public init() {}
 
@@ -154,7 +162,13 @@ public struct ZoneState: Hashable, Sendable {
     /// The one place a zone is set, keeping its law in force in step.
     mutating func setZone(_ zone: Zone) {
         zones[zone.id] = zone
-        inForce[zone.id] = LawInForce(zone.law)
+        let law = LawInForce(zone.law)
+        if let position = inForce.firstIndex(where: { $0.zone == zone.id }) {
+            inForce[position].law = law
+        } else {
+            inForce.append((zone.id, law))
+            inForce.sort { $0.zone < $1.zone }
+        }
     }
 }
 
