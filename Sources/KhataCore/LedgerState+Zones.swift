@@ -165,17 +165,18 @@ extension LedgerState {
             }
         }
         // 4, 5. The payer's day and month.
-        var window: (day: Int64, month: Int64, totals: (day: UInt64, month: UInt64))?
+        var window: (day: Int64, month: Int64, totals: (day: UInt64, month: UInt64), old: Outflow?)?
         if paying, let box = payerLaw, box.version.law.currency == op.asset {
             let calendar = zoneCalendar(context.time, offsetMinutes: box.version.law.utcOffsetMinutes)
-            let totals: (day: UInt64, month: UInt64) = zones.outflows[op.debit]?.totals(day: calendar.day, month: calendar.month) ?? (0, 0)
+            let old = zones.outflows[op.debit]
+            let totals: (day: UInt64, month: UInt64) = old?.totals(day: calendar.day, month: calendar.month) ?? (0, 0)
             if let cap = payerLimits?.daily, totals.day > cap.units || amount > cap.units - totals.day {
                 return context.refuse(.lawDailyCap, box.version.hash)
             }
             if let cap = payerLimits?.monthly, totals.month > cap.units || amount > cap.units - totals.month {
                 return context.refuse(.lawMonthlyCap, box.version.hash)
             }
-            window = (calendar.day, calendar.month, totals)
+            window = (calendar.day, calendar.month, totals, old)
         }
         // 6. The receiver's balance cap, counting what is pending to it (a
         // post's amount is already pending to it).
@@ -188,8 +189,7 @@ extension LedgerState {
             }
         }
         if let window {
-            let old = zones.outflows[op.debit]
-            context.undo.append(.outflow(op.debit, old))
+            context.undo.append(.outflow(op.debit, window.old))
             zones.outflows[op.debit] = Outflow(
                 day: window.day, dayTotal: window.totals.day &+ amount, month: window.month, monthTotal: window.totals.month &+ amount)
         }
