@@ -60,6 +60,16 @@ public struct RegisterZone: Hashable, Sendable {
         try validate()
     }
 
+    /// The registration a registered zone was made by (checked then), for the snapshot.
+    init(registered zone: Zone) {
+        self.zone = zone.id
+        name = zone.name
+        governors = zone.governors
+        guardian = zone.guardian
+        governance = zone.governance
+        law = zone.laws[0].law
+    }
+
     func validate() throws(MalformedInput) {
         guard zone != Corridor.anyZone else { throw MalformedInput(.invalidValue, "zone 65535 is reserved") }
         guard (1...Limits.maxZoneNameBytes).contains(name.utf8.count) else {

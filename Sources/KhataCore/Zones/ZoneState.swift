@@ -197,10 +197,7 @@ extension ByteWriter {
         write(UInt16(state.zones.count))
         for id in state.zones.keys.sorted() {
             let zone = state.zones[id]!
-            write(
-                registerZone: try! RegisterZone(
-                    zone: zone.id, name: zone.name, governors: zone.governors, guardian: zone.guardian, governance: zone.governance,
-                    law: zone.laws[0].law))
+            write(registerZone: RegisterZone(registered: zone))
             write(zone.registeredAt.value)
             write(UInt32(zone.laws.count))
             for version in zone.laws.dropFirst() {
