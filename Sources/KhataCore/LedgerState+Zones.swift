@@ -60,12 +60,6 @@ extension Account {
 extension LedgerState {
     // MARK: - Reading laws
 
-    /// The zone an account's laws come from, if it is registered and binds the account.
-    func zone(of account: Account) -> Zone? {
-        guard account.isBoundByLaw else { return nil }
-        return zones.zones[account.zone]
-    }
-
     /// The law in force that binds an account, if any.
     func lawInForce(of account: Account) -> LawInForce? {
         guard account.isBoundByLaw else { return nil }
@@ -221,8 +215,7 @@ extension LedgerState {
     /// Withholding on a cash dividend or coupon of `cash` paid to `account`:
     /// the amount and where it goes, or nil.
     func withholding(on cash: UInt64, to account: AccountID) -> (amount: UInt64, treasury: AccountID)? {
-        guard !zones.isEmpty, let holder = accounts[account], let zone = zone(of: holder) else { return nil }
-        let law = zone.law.law
+        guard !zones.isEmpty, let holder = accounts[account], let law = lawInForce(of: holder)?.version.law else { return nil }
         // Rounded down: the holder never loses more than the stated rate.
         let withheld = UInt64(UInt128(cash) * UInt128(law.withholdingBasisPoints) / 10_000)
         guard withheld > 0, isTreasury(law.treasury), law.treasury != account else { return nil }

@@ -265,8 +265,19 @@ func zoneScenario(for code: RejectionCode) -> RejectionScenario {
     @Test func issuesObeyOnlyTheReceiversRules() {
         let ids = Counter()
         var state = Z.genesisState()
-        // The issuance account is in no zone: no levy, no payer cap on a mint of ₹5,000 to Dave.
+        // The issuance account is in no zone: no levy and no payer cap (the mainland's
+        // tier 0 pays at most ₹100 at once) on a mint of ₹5,000 to Dave in the SEZ.
         #expect(run(&state, [F.transfer(500_000, from: F.inrIssuance, to: Z.dave)], [F.issuerKey], ids) == .committed)
+        #expect(state.balance(of: Z.mainTreasury, in: inr).posted == 0 && state.balance(of: Z.sezTreasury, in: inr).posted == 0)
+        #expect(state.zones.outflows[F.inrIssuance] == nil)
+        // The receiver's rules do apply: its balance cap (₹10,000 held) ...
+        #expect(
+            run(&state, [F.transfer(1, from: F.inrIssuance, to: Z.dave)], [F.issuerKey], ids)
+                == .rejected(.lawBalanceCap, operation: 0, law: Z.sezLaw.hash))
+        // ... and the assets it may receive (a mint of BTC).
+        #expect(
+            run(&state, [F.transfer(1, from: F.btcIssuance, to: Z.dave, asset: btc)], [F.issuerKey], ids)
+                == .rejected(.lawAssetNotAllowed, operation: 0, law: Z.sezLaw.hash))
     }
 }
 
