@@ -210,5 +210,25 @@ func describeOperation(_ operation: LedgerOperation, state: LedgerState, name: (
     case .payLevy(let op):
         let scale = state.zones.zones[op.zone]?.law.law.currency.flatMap { state.assets[$0]?.scale } ?? 0
         return "levy of zone \(op.zone) on operation \(op.operation): \(AmountText.format(op.amount, scale: scale))"
+    case .registerProvider(let op):
+        return "register provider \(op.name) “\(op.displayName)” (\(op.roles.names.joined(separator: ", "))), account \(name(op.account))"
+    case .bindAddress(let op): return "bind \(op.address) to \(name(op.account)) as “\(op.displayName)”"
+    case .unbindAddress(let op): return "unbind \(op.address)"
+    case .requestPayment(let op):
+        let scale = state.assets[op.asset]?.scale ?? 0
+        return "\(name(op.payee)) requests \(AmountText.format(op.amount, scale: scale)) \(op.asset) from \(name(op.payer))"
+    case .answerRequest(let op): return "\(op.accept ? "pay" : "decline") request \(op.request)"
+    case .createMandate(let op):
+        let scale = state.assets[op.asset]?.scale ?? 0
+        return "mandate: \(name(op.payee)) may collect up to \(AmountText.format(op.maxPerDebit, scale: scale)) \(op.asset) "
+            + "every \(op.periodSeconds) s from \(name(op.payer))"
+    case .revokeMandate(let op): return "revoke mandate \(op.mandate)"
+    case .collectMandate(let op): return "collect under mandate \(op.mandate): \(op.amount.units) minor units"
+    case .remit(let op):
+        let scale = state.assets[op.quote.from]?.scale ?? 0
+        return "remit \(AmountText.format(op.amount, scale: scale)) \(op.quote.from) → \(op.quote.to) from \(name(op.sender)) "
+            + "to \(name(op.recipient)) at quote \(op.quote.id) of \(op.quote.provider)"
+    case .completeRemittance(let op): return "complete remittance \(op.remittance)"
+    case .refundRemittance(let op): return "refund remittance \(op.remittance): \(op.amount.units) minor units"
     }
 }

@@ -79,6 +79,32 @@ extension ByteWriter {
             write(op.operation)
             write(op.zone)
             write(op.amount.units)
+        case .registerProvider(let op):
+            write(registerProvider: op)
+        case .bindAddress(let op):
+            write(bindAddress: op)
+        case .unbindAddress(let op):
+            write(address: op.address)
+        case .requestPayment(let op):
+            write(requestPayment: op)
+        case .answerRequest(let op):
+            write(pending: op.request)
+            write(UInt8(op.accept ? 1 : 0))
+        case .createMandate(let op):
+            write(createMandate: op)
+        case .revokeMandate(let op):
+            write(pending: op.mandate)
+        case .collectMandate(let op):
+            write(pending: op.mandate)
+            write(op.amount.units)
+            writeShortBytes(Array(op.memo.utf8))
+        case .remit(let op):
+            write(remit: op)
+        case .completeRemittance(let op):
+            write(pending: op.remittance)
+        case .refundRemittance(let op):
+            write(pending: op.remittance)
+            write(op.amount.units)
         }
     }
 
@@ -192,6 +218,28 @@ extension ByteReader {
             let operation = try readUInt16("levied operation")
             let zone = try readUInt16("zone")
             return .payLevy(PayLevy(operation: operation, zone: zone, amount: Amount(try readUInt64("amount"))))
+        case .registerProvider:
+            return .registerProvider(try readRegisterProvider())
+        case .bindAddress:
+            return .bindAddress(try readBindAddress())
+        case .unbindAddress:
+            return .unbindAddress(UnbindAddress(address: try readAddress()))
+        case .requestPayment:
+            return .requestPayment(try readRequestPayment())
+        case .answerRequest:
+            return .answerRequest(try readAnswerRequest())
+        case .createMandate:
+            return .createMandate(try readCreateMandate())
+        case .revokeMandate:
+            return .revokeMandate(RevokeMandate(mandate: try readPendingID()))
+        case .collectMandate:
+            return .collectMandate(try readCollectMandate())
+        case .remit:
+            return .remit(try readRemit())
+        case .completeRemittance:
+            return .completeRemittance(CompleteRemittance(remittance: try readPendingID()))
+        case .refundRemittance:
+            return .refundRemittance(try readRefundRemittance())
         }
     }
 

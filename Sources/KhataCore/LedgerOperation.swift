@@ -31,6 +31,17 @@ public enum LedgerOperation: Hashable, Sendable {
     case cancelProposal(CancelProposal)
     case moveZone(MoveZone)
     case payLevy(PayLevy)
+    case registerProvider(RegisterProvider)
+    case bindAddress(BindAddress)
+    case unbindAddress(UnbindAddress)
+    case requestPayment(RequestPayment)
+    case answerRequest(AnswerRequest)
+    case createMandate(CreateMandate)
+    case revokeMandate(RevokeMandate)
+    case collectMandate(CollectMandate)
+    case remit(Remit)
+    case completeRemittance(CompleteRemittance)
+    case refundRemittance(RefundRemittance)
 
     public enum Tag: UInt8, Sendable, CaseIterable {
         case createAccount = 1
@@ -61,6 +72,17 @@ public enum LedgerOperation: Hashable, Sendable {
         case cancelProposal = 26
         case moveZone = 27
         case payLevy = 28
+        case registerProvider = 29
+        case bindAddress = 30
+        case unbindAddress = 31
+        case requestPayment = 32
+        case answerRequest = 33
+        case createMandate = 34
+        case revokeMandate = 35
+        case collectMandate = 36
+        case remit = 37
+        case completeRemittance = 38
+        case refundRemittance = 39
 
         /// The name used in JSON (`"type"`) and in messages.
         public var name: String {
@@ -93,6 +115,17 @@ public enum LedgerOperation: Hashable, Sendable {
             case .cancelProposal: "cancel_proposal"
             case .moveZone: "move_zone"
             case .payLevy: "pay_levy"
+            case .registerProvider: "register_provider"
+            case .bindAddress: "bind_address"
+            case .unbindAddress: "unbind_address"
+            case .requestPayment: "request_payment"
+            case .answerRequest: "answer_request"
+            case .createMandate: "create_mandate"
+            case .revokeMandate: "revoke_mandate"
+            case .collectMandate: "collect_mandate"
+            case .remit: "remit"
+            case .completeRemittance: "complete_remittance"
+            case .refundRemittance: "refund_remittance"
             }
         }
     }
@@ -127,6 +160,17 @@ public enum LedgerOperation: Hashable, Sendable {
         case .cancelProposal: .cancelProposal
         case .moveZone: .moveZone
         case .payLevy: .payLevy
+        case .registerProvider: .registerProvider
+        case .bindAddress: .bindAddress
+        case .unbindAddress: .unbindAddress
+        case .requestPayment: .requestPayment
+        case .answerRequest: .answerRequest
+        case .createMandate: .createMandate
+        case .revokeMandate: .revokeMandate
+        case .collectMandate: .collectMandate
+        case .remit: .remit
+        case .completeRemittance: .completeRemittance
+        case .refundRemittance: .refundRemittance
         }
     }
 }

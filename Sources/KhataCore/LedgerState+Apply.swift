@@ -37,6 +37,7 @@ extension LedgerState {
     /// transfers expire and ballots close.
     mutating func passTime(to time: Timestamp, at index: LeafIndex) {
         expirePending(upTo: time)
+        if !payments.quotes.isEmpty { expireQuotes(upTo: time) }
         closeBallots(upTo: time, at: index)
         if !zones.active.isEmpty { advanceProposals(to: time, at: index) }
     }
@@ -54,6 +55,7 @@ extension LedgerState {
             }
             record.state = .expired
             pendings[next.pending] = record
+            if !payments.holds.isEmpty { lapseRemittance(holding: next.pending, at: next.at) }
         }
     }
 
@@ -88,6 +90,7 @@ extension LedgerState {
         }
         for expiry in context.newExpiries { expiries.push(expiry) }
         for close in context.newBallotCloses { ballotCloses.push(close) }
+        for expiry in context.newQuoteExpiries { quoteExpiries.push(expiry) }
         return .committed
     }
 
@@ -121,6 +124,17 @@ extension LedgerState {
         case .cancelProposal(let op): cancelProposal(op, &context)
         case .moveZone(let op): moveZone(op, &context)
         case .payLevy(let op): payLevy(op, &context)
+        case .registerProvider(let op): registerProvider(op, &context)
+        case .bindAddress(let op): bindAddress(op, &context)
+        case .unbindAddress(let op): unbindAddress(op, &context)
+        case .requestPayment(let op): requestPayment(op, &context)
+        case .answerRequest(let op): answerRequest(op, &context)
+        case .createMandate(let op): createMandate(op, &context)
+        case .revokeMandate(let op): revokeMandate(op, &context)
+        case .collectMandate(let op): collectMandate(op, &context)
+        case .remit(let op): remit(op, &context)
+        case .completeRemittance(let op): completeRemittance(op, &context)
+        case .refundRemittance(let op): refundRemittance(op, &context)
         }
     }
 
@@ -192,30 +206,16 @@ extension LedgerState {
         if let code = checkTransfer(transfer, &context) { return code }
         if let code = checkInstrumentTransfer(transfer, pending: true, &context) { return code }
         if !zones.isEmpty, let code = checkLaws(transfer, .hold, &context) { return code }
-        let debitKey = BalanceKey(account: transfer.debit, asset: transfer.asset)
-        let creditKey = BalanceKey(account: transfer.credit, asset: transfer.asset)
-        var debit = balances[debitKey] ?? Balance()
-        var credit = balances[creditKey] ?? Balance()
-        guard let debits = add(debit.debitsPending, transfer.amount),
-            let credits = add(credit.creditsPending, transfer.amount)
-        else { return .amountOverflow }
-        debit.debitsPending = debits
-        credit.creditsPending = credits
-        if let code = listAsset(of: transfer, &context) { return code }
-        store(debitKey, debit, &context)
-        store(creditKey, credit, &context)
         let id = PendingID(transaction: context.transaction, operation: context.operation)
-        let expiresAt = context.time.adding(seconds: op.timeoutSeconds)
-        context.undo.append(.pending(id, nil))
-        pendings[id] = PendingRecord(id: id, transfer: transfer, expiresAt: expiresAt, state: .pending, postedAmount: .zero)
-        context.newExpiries.append(Expiry(at: expiresAt, pending: id))
-        countHold(of: transfer.asset, by: 1, &context)
+        if let code = hold(transfer, id: id, until: context.time.adding(seconds: op.timeoutSeconds), &context) { return code }
         return checkAuthorised(transfer.asset, debit: transfer.debit)
     }
 
     private mutating func postPending(_ op: PostPending, _ context: inout ApplyContext) -> RejectionCode? {
         guard let record = pendings[op.pending] else { return .pendingNotFound }
         if let code = record.state.rejectionOfResolving { return code }
+        // A remittance's holds are resolved by the remittance's own operations.
+        guard payments.holds.isEmpty || payments.holds[op.pending] == nil else { return .remittanceInvalid }
         guard !op.amount.isZero else { return .amountZero }
         guard op.amount <= record.transfer.amount else { return .exceedsPendingAmount }
         // The payer confirms the payment.
@@ -235,6 +235,7 @@ extension LedgerState {
     private mutating func voidPending(_ op: VoidPending, _ context: inout ApplyContext) -> RejectionCode? {
         guard let record = pendings[op.pending] else { return .pendingNotFound }
         if let code = record.state.rejectionOfResolving { return code }
+        guard payments.holds.isEmpty || payments.holds[op.pending] == nil else { return .remittanceInvalid }
         // The payee gives up the hold it was promised.
         guard context.isAuthorized(by: authority(of: record.transfer.credit)) else { return .insufficientSignatures }
         if let code = resolve(record, as: .voided, posting: .zero, &context) { return code }
@@ -251,7 +252,7 @@ extension LedgerState {
 
     /// Ends a pending transfer: its whole hold is released and `posting` of it
     /// (zero for a void) moves from payer to payee.
-    private mutating func resolve(
+    mutating func resolve(
         _ record: PendingRecord, as state: PendingState, posting: Amount, _ context: inout ApplyContext
     ) -> RejectionCode? {
         let transfer = record.transfer
@@ -311,6 +312,7 @@ extension LedgerState {
         for id in op.pendings {
             guard let record = pendings[id] else { return .pendingNotFound }
             if let code = record.state.rejectionOfResolving { return code }
+            guard payments.holds.isEmpty || payments.holds[id] == nil else { return .remittanceInvalid }
             guard securities.links[id] == nil, expiry == nil || expiry == record.expiresAt else { return .pendingLinkInvalid }
             expiry = record.expiresAt
             // Every payer binds its own leg, and every payee agrees: once linked, a void
@@ -329,7 +331,9 @@ extension LedgerState {
 
     /// The checks every transfer and pending transfer makes, in a fixed order:
     /// amount, accounts, asset, authorisation, then the debit account's funds.
-    func checkTransfer(_ op: Transfer, _ context: inout ApplyContext) -> RejectionCode? {
+    /// `authorised`: the payer's consent is already established (a request
+    /// its payer answers, a mandate's debit, a provider's quote).
+    func checkTransfer(_ op: Transfer, _ context: inout ApplyContext, authorised: Bool = false) -> RejectionCode? {
         guard !op.amount.isZero else { return .amountZero }
         guard op.debit != op.credit else { return .sameAccount }
         guard let debit = accounts[op.debit], let credit = accounts[op.credit] else { return .accountNotFound }
@@ -340,7 +344,7 @@ extension LedgerState {
         }
         // An escrow account takes only its action's money (so paid + returned = set aside).
         guard !credit.isEscrow else { return .issuanceAccountRestricted }
-        if !context.authorizedAccounts.contains(op.debit) {
+        if !authorised && !context.authorizedAccounts.contains(op.debit) {
             guard context.isAuthorized(by: authority(of: op.debit)) else { return .insufficientSignatures }
             context.authorizedAccounts.append(op.debit)
         }
@@ -436,6 +440,13 @@ extension LedgerState {
             case .entered(let id, let old): zones.enteredAt[id] = old
             case .proposal(let id, let old): zones.proposals[id] = old
             case .zones(let old): zones = old
+            case .provider(let name, let old): payments.providers[name] = old
+            case .address(let address, let old): payments.addresses[address] = old
+            case .request(let id, let old): payments.requests[id] = old
+            case .mandate(let id, let old): payments.mandates[id] = old
+            case .quoteUse(let key, let old): payments.quotes[key] = old
+            case .remittance(let id, let old): payments.remittances[id] = old
+            case .remittanceHold(let id, let old): payments.holds[id] = old
             }
         }
     }
@@ -452,6 +463,7 @@ struct ApplyContext {
     var undo: [Undo] = []
     var newExpiries: [Expiry] = []
     var newBallotCloses: [BallotClose] = []
+    var newQuoteExpiries: [QuoteExpiry] = []
     /// Linked groups this transaction posted into, with the position of its first post of each.
     var postedLinks: [(group: [PendingID], position: UInt16)] = []
     /// Debit accounts already found authorised in this transaction, so that a
@@ -500,6 +512,13 @@ enum Undo {
     indirect case proposal(UInt64, LawProposal?)
     /// The zone state before a zone operation (rare, and its large part is shared until written).
     indirect case zones(ZoneState)
+    indirect case provider(String, PaymentProvider?)
+    indirect case address(PaymentAddress, AddressBinding?)
+    indirect case request(OperationRef, PaymentRequest?)
+    indirect case mandate(OperationRef, Mandate?)
+    indirect case quoteUse(QuoteKey, QuoteUse?)
+    indirect case remittance(OperationRef, Remittance?)
+    case remittanceHold(PendingID, OperationRef?)
 }
 
 extension PendingState {

@@ -156,6 +156,47 @@ extension LedgerState {
             case .payLevy:
                 // Authorised with the payment it belongs to, which the same signers sign.
                 break
+            case .registerProvider:
+                guard issuerKeys.isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
+            case .bindAddress(let op):
+                // The provider vouches and the holder consents: both sign.
+                guard let provider = payments.addressProvider(of: op.address) else { return refuse(.providerInvalid) }
+                if let code = overlay.check(authorityOf: provider.account, in: self, signers: signers) { return refuse(code) }
+                if let code = overlay.check(controllersOf: op.account, in: self, signers: signers) { return refuse(code) }
+            case .unbindAddress(let op):
+                guard let binding = payments.addresses[op.address] else { return refuse(.addressNotFound) }
+                let byProvider = payments.providers[op.address.provider].map {
+                    overlay.check(authorityOf: $0.account, in: self, signers: signers) == nil
+                }
+                guard byProvider == true || overlay.check(authorityOf: binding.account, in: self, signers: signers) == nil else {
+                    return refuse(.insufficientSignatures)
+                }
+            case .requestPayment(let op):
+                if let code = overlay.check(controllersOf: op.payee, in: self, signers: signers) { return refuse(code) }
+            case .answerRequest(let op):
+                guard let request = payments.requests[op.request] else { return refuse(.requestInvalid) }
+                if let code = overlay.check(authorityOf: request.payer, in: self, signers: signers) { return refuse(code) }
+            case .createMandate(let op):
+                if let code = overlay.check(controllersOf: op.payer, in: self, signers: signers) { return refuse(code) }
+            case .revokeMandate(let op):
+                guard let mandate = payments.mandates[op.mandate] else { return refuse(.mandateInvalid) }
+                if let code = overlay.check(authorityOf: mandate.terms.payer, in: self, signers: signers) { return refuse(code) }
+            case .collectMandate(let op):
+                // The payee collects alone: the payer's consent is the mandate.
+                guard let mandate = payments.mandates[op.mandate] else { return refuse(.mandateInvalid) }
+                if let code = overlay.check(authorityOf: mandate.terms.payee, in: self, signers: signers) { return refuse(code) }
+            case .remit(let op):
+                // The sender's keys; the provider's consent is its signed quote.
+                if let code = overlay.check(debitOf: op.sender, in: self, signers: signers, satisfied: &satisfied) { return refuse(code) }
+            case .completeRemittance(let op):
+                guard let remittance = payments.remittances[op.remittance] else { return refuse(.remittanceInvalid) }
+                guard
+                    overlay.check(authorityOf: remittance.providerAccount, in: self, signers: signers) == nil
+                        || overlay.check(authorityOf: remittance.recipient, in: self, signers: signers) == nil
+                else { return refuse(.insufficientSignatures) }
+            case .refundRemittance(let op):
+                guard let remittance = payments.remittances[op.remittance] else { return refuse(.remittanceInvalid) }
+                if let code = overlay.check(authorityOf: remittance.providerAccount, in: self, signers: signers) { return refuse(code) }
             }
         }
         return nil

@@ -8,8 +8,8 @@ import KhataEd25519
 
 extension LedgerState {
     /// Version 2 added the reserve state, version 3 the securities state,
-    /// version 4 the zones; older snapshots still load.
-    public static let snapshotVersion: UInt8 = 4
+    /// version 4 the zones, version 5 the payments; older snapshots still load.
+    public static let snapshotVersion: UInt8 = 5
 
     /// SHA-256 of `encodedSnapshot()`: two states are the same if and only if their
     /// digests are. Costs a sort and a hash of the whole state.
@@ -46,6 +46,7 @@ extension LedgerState {
         writer.write(reserves: reserves)
         writer.write(securities: securities)
         writer.write(zones: zones)
+        writer.write(payments: payments)
         return writer.bytes
     }
 
@@ -107,7 +108,14 @@ extension LedgerState {
         if version >= 2 { reserves = try reader.readReserveState() }
         if version >= 3 { securities = try reader.readSecuritiesState(withheld: version >= 4) }
         if version >= 4 { zones = try reader.readZoneState() }
+        if version >= 5 { payments = try reader.readPaymentState() }
         try reader.expectEnd("the snapshot")
+        for (key, use) in payments.quotes { quoteExpiries.push(QuoteExpiry(at: use.expiresAt, quote: key)) }
+        for (hold, remittance) in payments.holds {
+            guard pendings[hold]?.state == .pending, pendings[hold]?.expiresAt == payments.remittances[remittance]?.expiresAt else {
+                throw MalformedInput(.invalidValue, "remittance \(remittance) waits on \(hold), which is not a pending transfer of its expiry")
+            }
+        }
         if let currency = reserves.policy?.currency { trackHoldings(of: currency) }
         for (member, group) in securities.links {
             guard let record = pendings[member], record.expiresAt == pendings[group[0]]?.expiresAt else {

@@ -18,6 +18,12 @@ enum PaymentKind {
     case post
     /// An agent's forced transfer: only the receiver's rules.
     case forced
+    /// A remittance leaving its sender's zone: the payer's rules, the corridor
+    /// leaving, and the levy on leaving.
+    case sending
+    /// A remittance entering its recipient's zone: the receiver's rules and the
+    /// corridor entering (its levy is taken from what is delivered).
+    case receiving
 }
 
 /// A levy a payment (or a move) owes, and whether a `pay_levy` paid it.
@@ -30,6 +36,8 @@ struct OwedLevy {
     let amount: UInt64
     let law: Digest32
     var paid = false
+    /// The remittance that owes it, and the end of its wait if it waits (then the levy is held with it).
+    var remittance: (id: OperationRef, holdUntil: Timestamp?)?
 }
 
 /// A levy due on a payment, for a payer to include in its transaction.
@@ -135,9 +143,11 @@ extension LedgerState {
         let amount = op.amount.units
         let crossing = payer.isBoundByLaw && payee.isBoundByLaw && payer.zone != payee.zone
         // The payer's own payment (not a post of a hold already counted, nor an agent's order).
-        let paying = kind == .transfer || kind == .hold
+        let paying = kind == .transfer || kind == .hold || kind == .sending
+        // The receiver's side (a remittance's leaving leg is not in what the receiver gets).
+        let receiving = kind != .sending
         // 1. The receiver may hold the asset.
-        if let box = payeeLaw, !box.version.law.allows(op.asset) { return context.refuse(.lawAssetNotAllowed, box.version.hash) }
+        if receiving, let box = payeeLaw, !box.version.law.allows(op.asset) { return context.refuse(.lawAssetNotAllowed, box.version.hash) }
         var payerLimits: TierLimits?
         if paying, let box = payerLaw, box.version.law.currency == op.asset {
             payerLimits = limits(of: op.debit, under: box.version.law, at: context.time)
@@ -147,12 +157,12 @@ extension LedgerState {
         // 3. The corridor's limits, leaving then entering (a post checks them
         // again: either party may have moved since the hold).
         if crossing && kind != .forced {
-            if let box = payerLaw, box.version.law.currency == op.asset,
+            if kind != .receiving, let box = payerLaw, box.version.law.currency == op.asset,
                 let cap = box.version.law.corridor(.outbound, payee.zone)?.maxPerPayment, amount > cap.units
             {
                 return context.refuse(.lawCorridorCap, box.version.hash)
             }
-            if let box = payeeLaw, box.version.law.currency == op.asset,
+            if receiving, let box = payeeLaw, box.version.law.currency == op.asset,
                 let cap = box.version.law.corridor(.inbound, payer.zone)?.maxPerPayment, amount > cap.units
             {
                 return context.refuse(.lawCorridorCap, box.version.hash)
@@ -174,7 +184,7 @@ extension LedgerState {
         }
         // 6. The receiver's balance cap, counting what is pending to it (a
         // post's amount is already pending to it).
-        if let box = payeeLaw, box.version.law.currency == op.asset,
+        if receiving, let box = payeeLaw, box.version.law.currency == op.asset,
             let cap = limits(of: op.credit, under: box.version.law, at: context.time)?.balance
         {
             let held = balance(of: op.credit, in: op.asset)
@@ -187,8 +197,13 @@ extension LedgerState {
             zones.outflows[op.debit] = Outflow(
                 day: window.day, dayTotal: window.totals.day &+ amount, month: window.month, monthTotal: window.totals.month &+ amount)
         }
-        // 7. Levies, when value moves.
-        return kind == .transfer || kind == .post ? oweLevies(op, payer, payee, &context) : nil
+        // 7. Levies, when value moves (a remittance's levy on entering is taken when it is delivered).
+        switch kind {
+        case .transfer, .post: oweLevies(op, payer, payee, &context)
+        case .sending: oweLevies(op, payer, payee, leaving: true, &context)
+        case .hold, .forced, .receiving: break
+        }
+        return nil
     }
 
     /// The limits binding `account` under `law`; its tier is looked up only
@@ -202,14 +217,14 @@ extension LedgerState {
     }
 
     /// 7. Records the levies a payment owes, for `pay_levy` operations of the same transaction to pay.
-    private func oweLevies(_ op: Transfer, _ payer: Account, _ payee: Account, _ context: inout ApplyContext) -> RejectionCode? {
-        for levy in levies(asset: op.asset, payer: payer, payee: payee, amount: op.amount.units) {
+    /// `leaving`: only the payer's zone's levy.
+    private func oweLevies(_ op: Transfer, _ payer: Account, _ payee: Account, leaving: Bool = false, _ context: inout ApplyContext) {
+        for levy in levies(asset: op.asset, payer: payer, payee: payee, amount: op.amount.units) where !leaving || levy.zone == payer.zone {
             context.owedLevies.append(
                 OwedLevy(
                     operation: context.operation, zone: levy.zone, payer: op.debit, treasury: levy.treasury, asset: op.asset,
                     amount: levy.amount.units, law: levy.law))
         }
-        return nil
     }
 
     /// Withholding on a cash dividend or coupon of `cash` paid to `account`:
@@ -353,7 +368,23 @@ extension LedgerState {
         guard owed.amount == op.amount.units else { return context.refuse(.levyMismatch, owed.law) }
         guard balance(of: owed.payer, in: owed.asset).available >= Int128(owed.amount) else { return .exceedsAvailableBalance }
         context.owedLevies[position].paid = true
-        return movePosted(Transfer(asset: owed.asset, debit: owed.payer, credit: owed.treasury, amount: op.amount), &context, limited: false)
+        let levy = Transfer(asset: owed.asset, debit: owed.payer, credit: owed.treasury, amount: op.amount)
+        guard let (remittance, holdUntil) = owed.remittance else { return movePosted(levy, &context, limited: false) }
+        // A remittance's levy on leaving is recorded on it; a waiting one's is held with it.
+        var record = payments.remittances[remittance]!
+        context.undo.append(.remittance(remittance, record))
+        record.outboundLevy = owed.amount
+        if let holdUntil {
+            let id = PendingID(transaction: context.transaction, operation: context.operation)
+            if let code = hold(levy, id: id, until: holdUntil, &context) { return code }
+            context.undo.append(.remittanceHold(id, nil))
+            payments.holds[id] = remittance
+            record.levyHold = id
+        } else if let code = movePosted(levy, &context, limited: false) {
+            return code
+        }
+        payments.remittances[remittance] = record
+        return nil
     }
 
     // MARK: - Proposals through time

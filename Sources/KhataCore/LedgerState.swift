@@ -34,6 +34,8 @@ public struct LedgerState: Sendable {
     public internal(set) var securities = SecuritiesState()
     /// Zones, their laws and law proposals (docs/LAWS.md).
     public internal(set) var zones = ZoneState()
+    /// Payment providers, addresses, requests, mandates and remittances (docs/PAYMENTS.md).
+    public internal(set) var payments = PaymentState()
     /// The holdings of the policy's currency in cheaply copied pages, for
     /// liabilities commitments. Derived from `balances` like `holders`.
     public internal(set) var currencyHoldings: HoldingBook?
@@ -43,6 +45,8 @@ public struct LedgerState: Sendable {
     var expiries = Heap<Expiry>()
     /// Open ballots by closing time. Derived from the securities state.
     var ballotCloses = Heap<BallotClose>()
+    /// Quotes in use by expiry. Derived from the payment state.
+    var quoteExpiries = Heap<QuoteExpiry>()
     /// The number of entries applied: the index the next entry must have.
     public internal(set) var size: UInt64 = 0
     /// The time of the last entry applied.
@@ -143,6 +147,33 @@ public struct LedgerState: Sendable {
                         touched.formUnion(zone.laws.compactMap(\.law.treasury))
                     }
                 }
+            case .registerProvider(let op): touched.insert(op.account)
+            case .bindAddress(let op): touched.insert(op.account)
+            case .unbindAddress(let op):
+                if let binding = payments.addresses[op.address] { touched.insert(binding.account) }
+            case .requestPayment(let op): touched.formUnion([op.payee, op.payer])
+            case .answerRequest(let op):
+                if let request = payments.requests[op.request] { touched.formUnion([request.payer, request.payee]) }
+            case .createMandate(let op): touched.formUnion([op.payer, op.payee])
+            case .revokeMandate(let op):
+                if let terms = payments.mandates[op.mandate]?.terms { touched.formUnion([terms.payer, terms.payee]) }
+            case .collectMandate(let op):
+                if let terms = payments.mandates[op.mandate]?.terms { touched.formUnion([terms.payer, terms.payee]) }
+            case .remit(let op):
+                touched.formUnion([op.sender, op.recipient])
+                if let provider = payments.providers[op.quote.provider] { touched.insert(provider.account) }
+                if let treasury = entryTreasury(of: op.recipient) { touched.insert(treasury) }
+            case .completeRemittance(let op):
+                if let remittance = payments.remittances[op.remittance] {
+                    touched.formUnion([remittance.sender, remittance.recipient, remittance.providerAccount])
+                    if let hold = remittance.levyHold, let record = pendings[hold] { touched.insert(record.transfer.credit) }
+                    if let treasury = entryTreasury(of: remittance.recipient) { touched.insert(treasury) }
+                }
+            case .refundRemittance(let op):
+                if let remittance = payments.remittances[op.remittance] {
+                    touched.formUnion([remittance.sender, remittance.providerAccount])
+                    if let hold = remittance.levyHold, let record = pendings[hold] { touched.insert(record.transfer.credit) }
+                }
             }
         }
         return touched.sorted()
@@ -154,8 +185,19 @@ public struct LedgerState: Sendable {
         case .transfer(let op): op.debit
         case .postPending(let op): pendings[op.pending]?.transfer.debit
         case .moveZone(let op): op.account
+        case .remit(let op): op.sender
+        case .answerRequest(let op): payments.requests[op.request]?.payer
+        case .collectMandate(let op): payments.mandates[op.mandate]?.terms.payer
         default: nil
         }
+    }
+
+    /// The treasury of an account's zone, which a remittance's levy on entering pays.
+    private func entryTreasury(of id: AccountID) -> AccountID? {
+        guard !zones.isEmpty, let account = accounts[id], let law = lawInForce(of: account)?.version.law, isTreasury(law.treasury) else {
+            return nil
+        }
+        return law.treasury
     }
 
     /// The supply of an asset: what its issuance account has issued net of what

@@ -95,4 +95,18 @@ public enum Limits {
     public static let maxBallotOptions = 16
     /// Bytes of one ballot option.
     public static let maxBallotOptionBytes = 64
+    /// Bytes of an address's handle (the part before `@`).
+    public static let maxHandleBytes = 64
+    /// Bytes of a provider's name (the part of an address after `@`).
+    public static let maxProviderNameBytes = 32
+    /// Bytes of a provider's or an address holder's display name.
+    public static let maxDisplayNameBytes = 64
+    /// The longest a payment request stays open: 30 days, in seconds.
+    public static let maxRequestSeconds: UInt32 = 30 * 24 * 3600
+    /// The shortest period of a mandate (at most one debit per period): a minute.
+    public static let minMandatePeriodSeconds: UInt32 = 60
+    /// The longest period of a mandate: 366 days, in seconds.
+    public static let maxMandatePeriodSeconds: UInt32 = 366 * 24 * 3600
+    /// The longest a remittance may wait for completion before the sender is made whole: 7 days.
+    public static let maxRemittanceSeconds: UInt32 = 7 * 24 * 3600
 }

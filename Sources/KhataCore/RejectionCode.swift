@@ -132,6 +132,30 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
     case proposalClosed = 52
     /// The account does not hold the tier its destination zone requires to enter.
     case zoneEntryRefused = 53
+    /// No such provider, one not registered for the role the operation needs, or a registration whose name is taken or whose account is not an open ordinary account.
+    case providerInvalid = 54
+    /// The address is bound to another account: it must be unbound first.
+    case addressTaken = 55
+    /// No account is bound to the address.
+    case addressNotFound = 56
+    /// No such payment request, or it is no longer open (paid, declined or expired).
+    case requestInvalid = 57
+    /// No such mandate.
+    case mandateInvalid = 58
+    /// The mandate is revoked, has ended or has not started.
+    case mandateInactive = 59
+    /// The debit is above the mandate's maximum per debit, or in another asset.
+    case mandateAmountCap = 60
+    /// The mandate was already debited in the current period.
+    case mandateTooFrequent = 61
+    /// The quote expired at or before the entry's time.
+    case quoteExpired = 62
+    /// The amount is outside the quote's range, or more than is left of its capacity.
+    case quoteOutOfRange = 63
+    /// The quote's provider is not an exchange, its key is not one of the provider's keys, or its number already stands for other terms.
+    case quoteInvalid = 64
+    /// No such remittance, or it is not in the state the operation needs (a completion needs a pending one, a refund a completed one and at most what the sender paid).
+    case remittanceInvalid = 65
 
     /// The snake_case name used in JSON and API problem codes.
     public var name: String {
@@ -189,6 +213,18 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .proposalInvalid: "proposal_invalid"
         case .proposalClosed: "proposal_closed"
         case .zoneEntryRefused: "zone_entry_refused"
+        case .providerInvalid: "provider_invalid"
+        case .addressTaken: "address_taken"
+        case .addressNotFound: "address_not_found"
+        case .requestInvalid: "request_invalid"
+        case .mandateInvalid: "mandate_invalid"
+        case .mandateInactive: "mandate_inactive"
+        case .mandateAmountCap: "mandate_amount_cap"
+        case .mandateTooFrequent: "mandate_too_frequent"
+        case .quoteExpired: "quote_expired"
+        case .quoteOutOfRange: "quote_out_of_range"
+        case .quoteInvalid: "quote_invalid"
+        case .remittanceInvalid: "remittance_invalid"
         }
     }
 
@@ -248,6 +284,18 @@ public enum RejectionCode: UInt16, Sendable, CaseIterable, Codable {
         case .proposalInvalid: "no such proposal, or the key is not a governor of its zone"
         case .proposalClosed: "the proposal is no longer open for this step"
         case .zoneEntryRefused: "the account does not hold the tier its destination zone requires to enter"
+        case .providerInvalid: "no such provider, or it is not registered for this role (or the name is taken)"
+        case .addressTaken: "the address is bound to another account; unbind it first"
+        case .addressNotFound: "no account is bound to the address"
+        case .requestInvalid: "no such payment request, or it is no longer open"
+        case .mandateInvalid: "no such mandate"
+        case .mandateInactive: "the mandate is revoked, has ended or has not started"
+        case .mandateAmountCap: "the debit is above the mandate's maximum per debit"
+        case .mandateTooFrequent: "the mandate was already debited in this period"
+        case .quoteExpired: "the quote has expired"
+        case .quoteOutOfRange: "the amount is outside the quote's range or past what is left of its capacity"
+        case .quoteInvalid: "the quote's provider or key is not an exchange's, or its number stands for other terms"
+        case .remittanceInvalid: "no such remittance, or it is not in the state this operation needs"
         }
     }
 

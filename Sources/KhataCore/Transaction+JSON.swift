@@ -125,6 +125,29 @@ extension LedgerOperation: Codable {
             self = .moveZone(try MoveZone(from: decoder))
         case .payLevy:
             self = .payLevy(try PayLevy(from: decoder))
+        // The payment operations keep their fields beside "type" as well.
+        case .registerProvider:
+            self = .registerProvider(try RegisterProvider(from: decoder))
+        case .bindAddress:
+            self = .bindAddress(try BindAddress(from: decoder))
+        case .unbindAddress:
+            self = .unbindAddress(try UnbindAddress(from: decoder))
+        case .requestPayment:
+            self = .requestPayment(try RequestPayment(from: decoder))
+        case .answerRequest:
+            self = .answerRequest(try AnswerRequest(from: decoder))
+        case .createMandate:
+            self = .createMandate(try CreateMandate(from: decoder))
+        case .revokeMandate:
+            self = .revokeMandate(try RevokeMandate(from: decoder))
+        case .collectMandate:
+            self = .collectMandate(try CollectMandate(from: decoder))
+        case .remit:
+            self = .remit(try Remit(from: decoder))
+        case .completeRemittance:
+            self = .completeRemittance(try CompleteRemittance(from: decoder))
+        case .refundRemittance:
+            self = .refundRemittance(try RefundRemittance(from: decoder))
         }
     }
 
@@ -161,6 +184,17 @@ extension LedgerOperation: Codable {
             case .cancelProposal: Set(CancelProposal.CodingKeys.allCases.map(\.stringValue))
             case .moveZone: Set(MoveZone.CodingKeys.allCases.map(\.stringValue))
             case .payLevy: Set(PayLevy.CodingKeys.allCases.map(\.stringValue))
+            case .registerProvider: Set(RegisterProvider.CodingKeys.allCases.map(\.stringValue))
+            case .bindAddress: Set(BindAddress.CodingKeys.allCases.map(\.stringValue))
+            case .unbindAddress: Set(UnbindAddress.CodingKeys.allCases.map(\.stringValue))
+            case .requestPayment: Set(RequestPayment.CodingKeys.allCases.map(\.stringValue))
+            case .answerRequest: Set(AnswerRequest.CodingKeys.allCases.map(\.stringValue))
+            case .createMandate: Set(CreateMandate.CodingKeys.allCases.map(\.stringValue))
+            case .revokeMandate: Set(RevokeMandate.CodingKeys.allCases.map(\.stringValue))
+            case .collectMandate: Set(CollectMandate.CodingKeys.allCases.map(\.stringValue))
+            case .remit: Set(Remit.CodingKeys.allCases.map(\.stringValue))
+            case .completeRemittance: Set(CompleteRemittance.CodingKeys.allCases.map(\.stringValue))
+            case .refundRemittance: Set(RefundRemittance.CodingKeys.allCases.map(\.stringValue))
             }
         return fields.union(["type"])
     }
@@ -241,6 +275,28 @@ extension LedgerOperation: Codable {
         case .moveZone(let op):
             try op.encode(to: encoder)
         case .payLevy(let op):
+            try op.encode(to: encoder)
+        case .registerProvider(let op):
+            try op.encode(to: encoder)
+        case .bindAddress(let op):
+            try op.encode(to: encoder)
+        case .unbindAddress(let op):
+            try op.encode(to: encoder)
+        case .requestPayment(let op):
+            try op.encode(to: encoder)
+        case .answerRequest(let op):
+            try op.encode(to: encoder)
+        case .createMandate(let op):
+            try op.encode(to: encoder)
+        case .revokeMandate(let op):
+            try op.encode(to: encoder)
+        case .collectMandate(let op):
+            try op.encode(to: encoder)
+        case .remit(let op):
+            try op.encode(to: encoder)
+        case .completeRemittance(let op):
+            try op.encode(to: encoder)
+        case .refundRemittance(let op):
             try op.encode(to: encoder)
         }
     }

@@ -129,22 +129,43 @@ public struct Transaction: Hashable, Sendable {
     /// (`Ed25519Verifier.areValid`).
     public static func verifySignatures(of transactions: [Transaction], origin: String) -> [MalformedInput?] {
         var checks: [Ed25519Verifier.Check] = []
+        var counts: [Int] = []
         for transaction in transactions where !transaction.signatures.isEmpty {
             let message = transaction.signingBytes(origin: origin)
             for signature in transaction.signatures {
                 checks.append(.init(signature: signature.signature, message: message, publicKey: signature.key.bytes))
             }
+            // A quote a remittance accepts carries its provider's signature over its terms.
+            let quotes = transaction.quotes
+            for quote in quotes {
+                checks.append(.init(signature: quote.signature, message: quote.signingBytes(origin: origin), publicKey: quote.key.bytes))
+            }
+            counts.append(transaction.signatures.count + quotes.count)
         }
         var valid = Ed25519Verifier.shared.areValid(checks)[...]
+        var count = counts[...]
         return transactions.map { transaction in
             guard !transaction.signatures.isEmpty else { return MalformedInput(.badSignature, "the transaction is not signed") }
-            let answers = valid.prefix(transaction.signatures.count)
-            valid = valid.dropFirst(transaction.signatures.count)
+            let answers = valid.prefix(count.removeFirst())
+            valid = valid.dropFirst(answers.count)
             guard let bad = answers.firstIndex(of: false) else { return nil }
+            let position = bad - answers.startIndex
+            guard position < transaction.signatures.count else {
+                let quote = transaction.quotes[position - transaction.signatures.count]
+                return MalformedInput(
+                    .badSignature,
+                    "the signature of quote \(quote.id) of provider \(quote.provider) by \(quote.key) does not match its terms on ledger \"\(origin)\""
+                )
+            }
             return MalformedInput(
                 .badSignature,
-                "the signature by \(transaction.signatures[bad - answers.startIndex].key) does not match this transaction on ledger \"\(origin)\"")
+                "the signature by \(transaction.signatures[position].key) does not match this transaction on ledger \"\(origin)\"")
         }
+    }
+
+    /// The quotes this transaction's remittances accept, in order.
+    public var quotes: [Quote] {
+        operations.compactMap { if case .remit(let op) = $0 { op.quote } else { nil } }
     }
 
     /// The full canonical encoding: body, then `u8 count ‖ count × (key ‖ signature)`.
@@ -260,7 +281,16 @@ extension LedgerOperation {
             try op.law.validate()
         case .payLevy(let op):
             guard !op.amount.isZero else { throw MalformedInput(.invalidValue, "a levy paid is more than zero") }
-        case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount, .castVote, .voteLaw, .cancelProposal, .moveZone:
+        case .registerProvider(let op):
+            try op.validate()
+        case .requestPayment(let op):
+            try op.validate()
+        case .createMandate(let op):
+            try op.validate()
+        case .remit(let op):
+            try op.validate()
+        case .createAccount, .postPending, .voidPending, .changeControllers, .closeAccount, .castVote, .voteLaw, .cancelProposal, .moveZone,
+            .bindAddress, .unbindAddress, .answerRequest, .revokeMandate, .collectMandate, .completeRemittance, .refundRemittance:
             break
         }
     }

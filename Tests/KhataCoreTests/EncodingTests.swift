@@ -29,7 +29,8 @@ func everyOperation() -> Transaction {
             .attestPrice(AttestPrice(oracle: ReserveFixture.oracles[0], asset: btc, price: Amount(3), asOf: Timestamp(milliseconds: 7))),
             .setMonetaryPolicy(SetMonetaryPolicy(policy: ReserveFixture.policy())),
             exampleCommitment(),
-        ] + (stockchainExamples() + zoneExamples()).map(\.operation), signedBy: [Fixture.aliceKey, Fixture.bobKey] + Fixture.carolKeys)
+        ] + (stockchainExamples() + zoneExamples() + paymentExamples()).map(\.operation),
+        signedBy: [Fixture.aliceKey, Fixture.bobKey] + Fixture.carolKeys)
 }
 
 /// The second worked example of docs/ENCODING.md: the ledger commits its liabilities.

@@ -22,6 +22,7 @@ struct Books: Equatable {
     let reserves: ReserveState
     let securities: SecuritiesState
     let zones: ZoneState
+    let payments: PaymentState
     init(_ state: LedgerState) {
         balances = state.balances
         accounts = state.accounts
@@ -30,6 +31,7 @@ struct Books: Equatable {
         reserves = state.reserves
         securities = state.securities
         zones = state.zones
+        payments = state.payments
     }
 }
 
@@ -133,6 +135,9 @@ func scenario(for code: RejectionCode) -> RejectionScenario {
     case .attestorNotRegistered, .governanceThresholdNotMet, .coverageInsufficient, .reserveDataStale, .policyInvalid, .asOfInvalid,
         .liabilitiesMismatch:
         return reserveScenario(for: code)
+    case .providerInvalid, .addressTaken, .addressNotFound, .requestInvalid, .mandateInvalid, .mandateInactive, .mandateAmountCap,
+        .mandateTooFrequent, .quoteExpired, .quoteOutOfRange, .quoteInvalid, .remittanceInvalid:
+        return paymentScenario(for: code)
     }
 }
 

@@ -66,7 +66,7 @@ struct StockchainEncodingTests {
     /// golden files (then annotate the doc's blocks by hand and check them here).
     @Test func examplesMatchGoldenFilesAndTheDocs() throws {
         let documented = try documentedExamples()
-        for (name, operation) in stockchainExamples() + zoneExamples() {
+        for (name, operation) in stockchainExamples() + zoneExamples() + paymentExamples() {
             var writer = ByteWriter(capacity: 256)
             writer.write(operation: operation)
             let bytes = writer.bytes
