@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "KhataAPI",
             dependencies: [
-                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", .product(name: "Crypto", package: "swift-crypto"),
+                "KhataBytes", "KhataEd25519", "KhataCore", "KhataLog", "KhataLiabilities", "CZlib", .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(
             name: "KhataClient",
