@@ -340,7 +340,7 @@ public final class KhataClient: @unchecked Sendable {
         try check(try BlockingHTTP.request("GET", baseURL + path, timeout: timeout))
     }
 
-    private func post(_ path: String, _ body: [UInt8], type: String) throws -> BlockingHTTP.Response {
+    func post(_ path: String, _ body: [UInt8], type: String) throws -> BlockingHTTP.Response {
         try check(try BlockingHTTP.request("POST", baseURL + path, body: body, headers: ["Content-Type": type], timeout: timeout))
     }
 

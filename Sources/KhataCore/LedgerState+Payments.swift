@@ -134,7 +134,7 @@ extension LedgerState {
     /// Checks a quote against the ledger: its provider exchanges, its key is
     /// one of the provider's, it has not expired, and its number stands for
     /// these terms. Returns the provider's account.
-    func check(quote: Quote, at time: Timestamp) -> (provider: AccountID?, refusal: RejectionCode?) {
+    public func check(quote: Quote, at time: Timestamp) -> (provider: AccountID?, refusal: RejectionCode?) {
         guard let provider = payments.providers[quote.provider], provider.roles.contains(.exchange),
             let account = accounts[provider.account], !account.isClosed, account.controllers?.keys.contains(quote.key) == true,
             assets[quote.from]?.kind == .currency, assets[quote.to]?.kind == .currency

@@ -41,7 +41,7 @@ extension NodeAPI {
     /// of the account's controller keys within five minutes of the node's clock
     /// (`HolderProofRequest`, for `reserves`), because the proof reveals the balance and salt.
     func liabilityProof(_ text: String, _ request: Request, from client: String) throws -> Response {
-        guard let account = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
+        let account = try resolveAccount(text)
         let holder = try holderRequest(for: account, .reserves, request, from: client)
         guard let (tree, index) = reserves.latestTree else {
             guard reserves.canSign else {

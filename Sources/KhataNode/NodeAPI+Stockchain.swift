@@ -157,7 +157,7 @@ extension NodeAPI {
     /// A holder's place in an action's record-date register, for the holder
     /// only (a `HolderProofRequest` for this instrument and action).
     func registerProof(_ code: AssetCode, _ accountText: String, _ request: Request, from client: String) async throws -> Response {
-        guard let account = AccountID(hex: accountText) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
+        let account = try resolveAccount(accountText)
         let query = try Query(request, allowed: ["action", "time", "key", "signature"])
         let id = try query.requiredInteger("action")
         _ = try holderRequest(for: account, .register(instrument: code, action: id), request, from: client, allowing: ["action"])

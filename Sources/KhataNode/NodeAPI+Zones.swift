@@ -81,10 +81,10 @@ extension NodeAPI {
     }
 
     private func accountParameter(_ query: Query, _ name: String) throws -> AccountID {
-        guard let text = query.string(name), let id = AccountID(hex: text) else {
-            throw Problem(400, "invalid_parameter", "\(name) is an account id (32 hex digits)")
+        guard let text = query.string(name) else {
+            throw Problem(400, "invalid_parameter", "\(name) is an account: an id (32 hex digits) or an address (handle@provider)")
         }
-        return id
+        return try resolveAccount(text)
     }
 
     /// A proposal, and while it can still take effect, its simulated effect

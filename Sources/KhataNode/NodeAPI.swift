@@ -32,6 +32,10 @@ public struct NodeAPI: Sendable {
     let digests = StateDigests()
     /// At most one simulation at a time (`POST /v1/transactions/simulate`).
     let simulations = Gate()
+    /// The live quotes exchanges published (`POST /v1/quotes`).
+    let quotes = QuoteBook()
+    /// The corridor report, kept up with the log (`GET /v1/corridors`).
+    let corridors = CorridorService()
 
     public init(
         sequencer: Sequencer, readStore: ReadStore, publisher: CheckpointPublisher, reserves: ReserveService, actions: ActionService? = nil,
@@ -102,6 +106,7 @@ public struct NodeAPI: Sendable {
         registerReserves(on: router)
         registerStockchain(on: router)
         registerZones(on: router)
+        registerPayments(on: router)
         router.get("/log/checkpoint") { request, _ in
             _ = try Query(request)
             return try checkpoint()
@@ -204,7 +209,7 @@ public struct NodeAPI: Sendable {
     /// `Expect: 100-continue` gets its 413 at once). The caller releases the
     /// reader's reservation when the request ends, so the budget bounds bodies
     /// while they are decoded and checked too, not only while they arrive.
-    private func readBody(_ request: Request) async throws -> BodyReader {
+    func readBody(_ request: Request) async throws -> BodyReader {
         var limit = maxBodyBytes
         if let declared = request.headers[.contentLength] {
             guard let length = Int(declared), declared.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
@@ -242,7 +247,7 @@ public struct NodeAPI: Sendable {
     // MARK: Reads of state (the durable copy, under its lock, briefly)
 
     func account(_ text: String) throws -> Response {
-        guard let id = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
+        let id = try resolveAccount(text)
         guard let view = try durableState({ ledger in ledger.state.accounts[id].map { AccountView($0, state: ledger.state, name: nil) } }) else {
             throw Problem(404, "account_not_found", "no account \(id)")
         }
@@ -293,7 +298,7 @@ public struct NodeAPI: Sendable {
 
     func history(_ text: String, _ request: Request) async throws -> Response {
         let query = try Query(request, allowed: ["before", "limit"])
-        guard let id = AccountID(hex: text) else { throw Problem(400, "invalid_parameter", "an account id is 32 hex digits") }
+        let id = try resolveAccount(text)
         let limit = try pageSize(query)
         let before = try query.integer("before").map(LeafIndex.init)
         return try await readStore.read { journal in

@@ -66,7 +66,7 @@ public enum PaymentFixture {
     /// remitco's USD→INR quote `id`, signed, for $1 to $1,000 ($5,000 in all), until `expiresAt`.
     public static func quote(
         id: UInt64 = 1, rate: UInt64 = rate, fee: UInt64 = fee, min: UInt64 = 100, max: UInt64 = 100_000, capacity: UInt64 = 500_000,
-        expiresAt: UInt64 = 1 << 40, signedBy key: SigningKey = remitcoKey
+        expiresAt: UInt64 = 1 << 50, signedBy key: SigningKey = remitcoKey
     ) -> Quote {
         try! Quote(
             provider: "remitco", id: id, from: usd, to: inr, rate: rate, fee: Amount(fee), minAmount: Amount(min), maxAmount: Amount(max),

@@ -84,6 +84,12 @@ public struct Mandate: Hashable, Sendable {
 public struct QuoteKey: Hashable, Comparable, Sendable {
     public let provider: String
     public let id: UInt64
+
+    public init(provider: String, id: UInt64) {
+        self.provider = provider
+        self.id = id
+    }
+
     public static func < (a: Self, b: Self) -> Bool { (a.provider, a.id) < (b.provider, b.id) }
 }
 
