@@ -45,9 +45,12 @@ public struct CorridorReport: Sendable {
         precondition(entry.index.value == size, "CorridorReport.add: entry \(entry.index) but \(size) fed")
         size += 1
         let operations: [LedgerOperation]
-        var transaction: TransactionID?
+        let transaction: TransactionID
         switch entry.payload {
-        case .genesis(let genesis): operations = genesis.operations
+        case .genesis(let genesis):
+            operations = genesis.operations
+            // The genesis's operations are named as a transaction of id 0 (as the state machine names them).
+            transaction = TransactionID(high: 0, low: 0)
         case .transaction(let body):
             guard entry.outcome.isCommitted else { return }
             operations = body.operations
@@ -64,7 +67,7 @@ public struct CorridorReport: Sendable {
                 rawPrices[op.asset] = op.price.units
                 reprice(op.asset)
             case .remit(let op):
-                guard let transaction, let converted = op.quote.converted(op.amount) else { continue }
+                guard let converted = op.quote.converted(op.amount) else { continue }
                 let corridor = Corridor(from: op.quote.from, to: op.quote.to)
                 let cost = prices.midRate(from: corridor.from, to: corridor.to).map {
                     PriceBook.costPercent(sent: op.amount.units + op.quote.fee.units, received: converted.units, midRate: $0)

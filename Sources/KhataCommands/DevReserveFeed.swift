@@ -13,6 +13,8 @@ import ServiceLifecycle
 /// custodians re-attest their holdings every day, each signing with its own key
 /// and submitting over HTTP like any other client. Without it the development
 /// ledger's prices go stale after an hour and mints are refused, as they should be.
+/// RemitCo, the demo exchange, publishes a fresh firm quote (USD → INR, ten
+/// minutes) to the node's book at the start and on every tick.
 final class DevReserveFeed: Service, @unchecked Sendable {
     let baseURL: String
     let directory: String
@@ -35,9 +37,11 @@ final class DevReserveFeed: Service, @unchecked Sendable {
     func run() async throws {
         // The attestors' keys and the pinned ledger key, read once.
         let keys: [SigningKey]
+        let remitco: SigningKey?
         let client: KhataClient
         do {
             keys = try ["oracle-1", "oracle-2", "oracle-3", "btc-vault", "gold-vault"].map { try participants.signingKey($0, directory: directory) }
+            remitco = try? participants.signingKey("remitco", directory: directory)
             let vkey = try NoteVerifierKey(
                 vkey: try String(contentsOfFile: "\(directory)/vkey", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
             client = KhataClient(baseURL: baseURL, ledgerKey: vkey)
@@ -45,6 +49,17 @@ final class DevReserveFeed: Service, @unchecked Sendable {
             logger.error("demo reserve feed: cannot start", metadata: ["error": "\(error)"])
             return
         }
+        let origin = (try? String(contentsOfFile: "\(directory)/vkey", encoding: .utf8)).flatMap { $0.split(separator: "+").first.map(String.init) }
+        func publishQuote() async {
+            guard let remitco, let origin else { return }
+            let now = Ledger.systemClock()
+            let quote = DevGenesis.quote(
+                id: now.milliseconds / 1_000, remitco: remitco, origin: origin, expiresAt: Timestamp(milliseconds: now.milliseconds + 600_000))
+            do { try await onOwnThread { try client.publish(quote) } } catch {
+                logger.warning("demo exchange: quote not published", metadata: ["error": "\(error)"])
+            }
+        }
+        await publishQuote()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // Woken by a shutdown at once, not at the next tick (Ctrl-C stops `khata dev` promptly).
             let interval = self.interval
@@ -58,6 +73,7 @@ final class DevReserveFeed: Service, @unchecked Sendable {
             } catch {
                 logger.warning("demo reserve feed: submission failed", metadata: ["error": "\(error)"])
             }
+            await publishQuote()
         }
     }
 

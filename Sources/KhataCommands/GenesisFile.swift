@@ -98,6 +98,9 @@ enum DevGenesis {
         Member(name: "zone-guardian", role: "guardian of both zones (may only cancel a pending law change)", openingINR: 0),
         Member(name: "mainland-treasury", role: "treasury of the mainland (levies, withholding)", openingINR: 0),
         Member(name: "sez-treasury", role: "treasury of the SEZ (levies)", openingINR: 0),
+        Member(name: "us-bank", role: "issuer of USD (a dollar deposit token)", openingINR: 0),
+        Member(name: "remitco", role: "exchange (quotes USD → INR, settles remittances)", openingINR: 0),
+        Member(name: "overseas-treasury", role: "treasury of the Overseas zone (levies)", openingINR: 0),
     ]
 
     /// The reserves at genesis: 3 BTC at ₹80,00,000 and 1 kg of gold at ₹9,500 a
@@ -126,7 +129,7 @@ enum DevGenesis {
             reserves: [ReserveRule(asset: btc, haircutBasisPoints: 2_000), ReserveRule(asset: xau, haircutBasisPoints: 500)],
             custodians: [Attestor(account: account("btc-vault"), assets: [btc]), Attestor(account: account("gold-vault"), assets: [xau])]
                 .sorted { $0.account < $1.account },
-            oracles: ["oracle-1", "oracle-2", "oracle-3"].map { Attestor(account: account($0), assets: [btc, xau]) }
+            oracles: ["oracle-1", "oracle-2", "oracle-3"].map { Attestor(account: account($0), assets: [btc, AssetCode("USD")!, xau]) }
                 .sorted { $0.account < $1.account })
     }
 
@@ -148,11 +151,14 @@ enum DevGenesis {
             operations.append(.createAccount(CreateAccount(account: account(member.name), controllers: KeySet(single: key.publicKey))))
         }
         let issuer = account("rbi")
-        let assets: [(String, AssetKind, UInt8)] = [("INR", .currency, 2), ("BTC", .reserve, 8), ("XAU", .reserve, 3)]
+        let assets: [(String, AssetKind, UInt8)] = [("INR", .currency, 2), ("BTC", .reserve, 8), ("XAU", .reserve, 3), ("USD", .currency, 2)]
         for (code, kind, scale) in assets {
             let issuance = account("issuance/\(code)")
             operations.append(
-                .registerAsset(RegisterAsset(asset: AssetCode(code)!, kind: kind, scale: scale, issuer: issuer, issuanceAccount: issuance)))
+                .registerAsset(
+                    RegisterAsset(
+                        asset: AssetCode(code)!, kind: kind, scale: scale, issuer: code == "USD" ? account("us-bank") : issuer,
+                        issuanceAccount: issuance)))
             participants.append(.init(name: "issuance-\(code.lowercased())", role: "issuance account of \(code)", account: issuance, key: nil))
         }
         let governors = ["governor-1", "governor-2", "governor-3"].map { keys[$0]!.publicKey }
@@ -174,6 +180,13 @@ enum DevGenesis {
         operations += try zones(
             governors: (1...3).map { keys["zone-governor-\($0)"]!.publicKey }, guardian: keys["zone-guardian"]!.publicKey, kiran: kiran.publicKey,
             now: now)
+        let priya = SigningKey()
+        try KeyFile(name: "priya", key: priya).write(to: "\(keysDirectory)/priya.key")
+        participants.append(
+            .init(name: "priya", role: "person abroad (in the Overseas zone, holds USD)", account: account("priya"), key: "keys/priya.key"))
+        operations += try payments(
+            governors: (1...3).map { keys["zone-governor-\($0)"]!.publicKey }, guardian: keys["zone-guardian"]!.publicKey, priya: priya.publicKey,
+            remitco: keys["remitco"]!, origin: origin, now: now, position: operations.count)
         return GenesisFile(
             origin: origin, ledgerKey: ledgerKey.publicKey, issuer: KeySet(single: keys["rbi"]!.publicKey),
             operations: operations, participants: participants)
@@ -305,6 +318,83 @@ enum DevGenesis {
         ]
     }
 
+    static let overseas: ZoneID = 2
+    /// ₹83.20 a dollar, in paise: the oracles' mid rate for remittances.
+    static let usdPrice: UInt64 = 8_320
+
+    /// The Overseas zone's law, in dollars: tier 0 pays at most $5,000 at once
+    /// and $10,000 a day; value leaving pays 0.5 % (at most $20).
+    static func overseasLaw() throws -> Law {
+        try Law(
+            document: Digest32.sha256(Array("Overseas payments law (development ledger)".utf8)), url: "https://khata.example/laws/overseas",
+            currency: AssetCode("USD")!, tiers: [TierLimits(perPayment: Amount(500_000), daily: Amount(1_000_000))],
+            treasury: account("overseas-treasury"),
+            corridors: [Corridor(direction: .outbound, zone: Corridor.anyZone, levyBasisPoints: 50, levyCap: Amount(2_000))])
+    }
+
+    /// What Priya's genesis remittance delivers to Asha: $200 at 83.00, ₹16,600.00 in paise.
+    static let remittanceToAsha: UInt64 = 1_660_000
+
+    /// RemitCo's quote in the genesis (and, from `khata dev`'s feed, every
+    /// minute): 83.00 rupees a dollar, $1.99 fee, $1 to $2,000.
+    static func quote(id: UInt64, remitco: SigningKey, origin: String, expiresAt: Timestamp) -> Quote {
+        try! Quote(
+            provider: "remitco", id: id, from: AssetCode("USD")!, to: AssetCode("INR")!, rate: 8_300_000_000, fee: Amount(199),
+            minAmount: Amount(100), maxAmount: Amount(200_000), capacity: Amount(2_000_000), expiresAt: expiresAt, key: remitco.publicKey
+        ).signed(by: remitco, origin: origin)
+    }
+
+    /// Payments (docs/PAYMENTS.md): the Overseas zone with Priya and her $10,000;
+    /// two address providers (K Bank, the bank-one account, and PayWala, the
+    /// bank-two account) with addresses for the people; RemitCo, an exchange
+    /// holding ₹10,00,000 bought from bank-one; Meera's mandate for Ravi to collect ₹500 a month;
+    /// and one completed remittance, Priya's $200 to asha@kbank. `position` is
+    /// the index of the first of these operations in the genesis.
+    static func payments(
+        governors: [PublicKey], guardian: PublicKey, priya: PublicKey, remitco: SigningKey, origin: String, now: Timestamp, position: Int
+    ) throws -> [LedgerOperation] {
+        let governance = Governance(votingSeconds: 14 * 86_400, quorum: 2, threshold: 2, vetoes: 1, timelockSeconds: 86_400)
+        let usd = AssetCode("USD")!
+        let inr = AssetCode("INR")!
+        let year = Timestamp(milliseconds: now.milliseconds + 365 * 86_400_000)
+        var operations: [LedgerOperation] = [
+            .registerZone(
+                try RegisterZone(
+                    zone: overseas, name: "Overseas", governors: governors, guardian: guardian, governance: governance, law: overseasLaw())),
+            .createAccount(CreateAccount(account: account("priya"), controllers: KeySet(single: priya), zone: overseas)),
+            .transfer(
+                Transfer(asset: usd, debit: account("issuance/USD"), credit: account("priya"), amount: Amount(1_000_000), memo: "opening balance")),
+            // The exchange holds more than a tier-0 mainland account may: verified to tier 3.
+            .attestIdentity(AttestIdentity(provider: account("kyc-provider"), account: account("remitco"), tier: 3, expiresAt: year)),
+            // Bought from bank-one: no new rupees, so the reserves' coverage is as before.
+            .transfer(
+                Transfer(
+                    asset: inr, debit: account("bank-one"), credit: account("remitco"), amount: Amount(100_000_000), memo: "rupees for remittances")),
+            .registerProvider(try RegisterProvider(name: "kbank", displayName: "K Bank", account: account("bank-one"), roles: .addresses)),
+            .registerProvider(try RegisterProvider(name: "paywala", displayName: "PayWala", account: account("bank-two"), roles: .addresses)),
+            .registerProvider(try RegisterProvider(name: "remitco", displayName: "RemitCo", account: account("remitco"), roles: .exchange)),
+        ]
+        for (handle, provider, name, holder) in [
+            ("asha", "kbank", "Asha Verma", "asha"), ("ravi", "kbank", "Ravi Kumar", "ravi"), ("meera", "paywala", "Meera Iyer", "meera"),
+            ("kiran", "paywala", "Kiran Shah", "kiran"), ("priya", "paywala", "Priya Nair", "priya"),
+        ] {
+            operations.append(
+                .bindAddress(
+                    try BindAddress(address: PaymentAddress(handle: handle, provider: provider), account: account(holder), displayName: name)))
+        }
+        operations.append(
+            .createMandate(
+                try CreateMandate(
+                    payer: account("meera"), payee: account("ravi"), asset: inr, maxPerDebit: Amount(50_000), periodSeconds: 30 * 86_400, start: now,
+                    end: year, memo: "rent share")))
+        // Priya's $200 to Asha: the levy leaving the Overseas zone (0.5 %, $1.00) is its own leg.
+        let offer = quote(id: 1, remitco: remitco, origin: origin, expiresAt: Timestamp(milliseconds: now.milliseconds + 600_000))
+        operations.append(
+            .remit(try Remit(quote: offer, sender: account("priya"), recipient: account("asha"), amount: Amount(20_000), memo: "for the family")))
+        operations.append(.payLevy(PayLevy(operation: UInt16(position + operations.count - 1), zone: overseas, amount: Amount(100))))
+        return operations
+    }
+
     /// Prices from the three oracles (and, with `attest`, the custodians'
     /// attestations of the genesis reserves), dated `now`.
     static func reserveUpdates(now: Timestamp, btcPrice: UInt64, goldPrice: UInt64, attest: Bool) -> [LedgerOperation] {
@@ -319,6 +409,7 @@ enum DevGenesis {
         for oracle in ["oracle-1", "oracle-2", "oracle-3"] {
             operations.append(.attestPrice(AttestPrice(oracle: account(oracle), asset: btc, price: Amount(btcPrice), asOf: now)))
             operations.append(.attestPrice(AttestPrice(oracle: account(oracle), asset: xau, price: Amount(goldPrice), asOf: now)))
+            operations.append(.attestPrice(AttestPrice(oracle: account(oracle), asset: AssetCode("USD")!, price: Amount(usdPrice), asOf: now)))
         }
         return operations
     }

@@ -20,8 +20,8 @@ public struct Khata: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, DevCommand.self, NodeCommand.self, KeysCommand.self, TxCommand.self, AccountCommand.self, LogCommand.self,
             StateCommand.self, CheckpointCommand.self, ProofCommand.self, AuditCommand.self, ReservesCommand.self, InstrumentCommand.self,
-            ActionCommand.self, BallotCommand.self, ZoneCommand.self, LawCommand.self, ProposalCommand.self, WitnessCommand.self, RestoreCommand.self,
-            BenchCommand.self,
+            ActionCommand.self, BallotCommand.self, ZoneCommand.self, LawCommand.self, ProposalCommand.self, AddressCommand.self, PayURICommand.self,
+            QuoteCommand.self, RemittanceCommand.self, CorridorsCommand.self, WitnessCommand.self, RestoreCommand.self, BenchCommand.self,
         ]
     )
 

@@ -27,7 +27,9 @@ struct TxCommand: ParsableCommand {
             Controllers.self, Close.self, AttestReserveCommand.self, AttestPriceCommand.self, SetPolicy.self,
             RegisterInstrument.self, InstrumentRulesCommand.self, AttestIdentityCommand.self, Lock.self, Force.self, DVP.self, DVPPost.self,
             Dividend.self,
-            Split.self, Coupon.self, Redeem.self, Ballot.self, VoteCommand.self, ImportOCF.self, Submit.self,
+            Split.self, Coupon.self, Redeem.self, Ballot.self, VoteCommand.self, ImportOCF.self, RegisterProviderCommand.self, RequestCommand.self,
+            AnswerCommand.self, MandateCommand.self, CollectCommand.self, RemitCommand.self, CompleteRemittanceCommand.self,
+            RefundRemittanceCommand.self, Submit.self,
         ]
     )
 
@@ -363,9 +365,9 @@ struct TransactionOptions: ParsableArguments {
 
 /// The debit, credit, asset, amount and memo of a transfer.
 struct MovementOptions: ParsableArguments {
-    @Option(help: "The account paying (id or participant name).")
+    @Option(help: "The account paying (id, participant name or address).")
     var from: String
-    @Option(help: "The account paid (id or participant name).")
+    @Option(help: "The account paid (id, participant name or address such as asha@kbank).")
     var to: String
     @Option(help: "The asset code, for example INR.")
     var asset: String
@@ -378,7 +380,7 @@ struct MovementOptions: ParsableArguments {
         let code = try assetCode(asset)
         let scale = try state.scale(of: code) ?? 0
         return KhataCore.Transfer(
-            asset: code, debit: try participants.account(from), credit: try participants.account(to),
+            asset: code, debit: try state.account(from, participants), credit: try state.account(to, participants),
             amount: try AmountText.parse(amount, scale: scale), memo: memo)
     }
 }
@@ -405,8 +407,9 @@ func assetCode(_ text: String) throws -> AssetCode {
     return code
 }
 
-func parsePending(_ text: String) throws -> PendingID {
-    guard let id = PendingID(text: text) else { throw CommandFailure("--pending is <32 hex digits>/<operation index>, got \"\(text)\"") }
+/// A pending transfer, or (`what`) a request, mandate or remittance, named by its operation.
+func parsePending(_ text: String, _ what: String = "--pending") throws -> PendingID {
+    guard let id = PendingID(text: text) else { throw CommandFailure("\(what) is <32 hex digits>/<operation index>, got \"\(text)\"") }
     return id
 }
 
@@ -475,6 +478,20 @@ protocol LedgerFacts {
     func leviesDue(asset: AssetCode, debit: AccountID, credit: AccountID, amount: Amount) throws -> [LevyDue]
     /// The exit levy a move of `account` would owe now.
     func exitLevyDue(of account: AccountID) throws -> LevyDue?
+    /// The account an address pays now, or nil if it is bound to none.
+    func boundAccount(_ address: PaymentAddress) throws -> AccountID?
+}
+
+extension LedgerFacts {
+    /// An account named by its id, a participant's name, or an address bound to it.
+    func account(_ text: String, _ participants: Participants) throws -> AccountID {
+        guard text.contains("@") else { return try participants.account(text) }
+        guard let address = PaymentAddress(text: text) else {
+            throw CommandFailure("\"\(text)\" is not an address (handle@provider, e.g. asha@kbank)")
+        }
+        guard let account = try boundAccount(address) else { throw CommandFailure("no account is bound to \(address)") }
+        return account
+    }
 }
 
 extension LedgerFacts {
@@ -514,6 +531,7 @@ extension LedgerState: LedgerFacts {
         leviesDue(asset: asset, debit: debit, credit: credit, amount: amount, at: Ledger.systemClock())
     }
     func exitLevyDue(of account: AccountID) -> LevyDue? { exitLevyDue(of: account, at: Ledger.systemClock()) }
+    func boundAccount(_ address: PaymentAddress) -> AccountID? { payments.addresses[address]?.account }
 }
 
 struct NodeFacts: LedgerFacts {
@@ -535,6 +553,9 @@ struct NodeFacts: LedgerFacts {
     }
     func exitLevyDue(of account: AccountID) throws -> LevyDue? {
         try client.exitLevy(of: account).levies.first?.due
+    }
+    func boundAccount(_ address: PaymentAddress) throws -> AccountID? {
+        do { return try client.address(address).account } catch let error as ClientError where error.status == 404 { return nil }
     }
 }
 

@@ -109,7 +109,7 @@ struct ZoneCommand: ParsableCommand {
             discussion: """
                 Example:
                   khata law template 1 --data ./ledger > law.json      # a law to start from; edit it
-                  khata zone register --data ./ledger --key rbi --zone 2 --name "Port zone" \\
+                  khata zone register --data ./ledger --key rbi --zone 3 --name "Port zone" \\
                     --governor zone-governor-1 --governor zone-governor-2 --guardian zone-guardian --quorum 2 --threshold 2 --law law.json
                 """
         )

@@ -69,7 +69,8 @@ struct CommandTests {
         // Ravi also holds ACME shares from the dev genesis.
         #expect(balances.first { $0["asset"] as? String == "INR" }?["balance"] as? String == "5250.00")
         let ledger = try LedgerDirectory(directory).open()
-        #expect(ledger.state.balance(of: DevGenesis.account("asha"), in: inr).posted == 1_000_000 - 25_000)
+        // Asha's opening ₹10,000 and Priya's remittance from abroad, less the ₹250 she paid.
+        #expect(ledger.state.balance(of: DevGenesis.account("asha"), in: inr).posted == Int128(1_000_000 + DevGenesis.remittanceToAsha - 25_000))
         #expect(ledger.state.invariantViolations().isEmpty)
         let history = try khata(["account", "history", "asha", "--data", directory])
         #expect(history.contains("asha → ravi 250.00 INR"))
@@ -89,7 +90,7 @@ struct CommandTests {
             ($0 as? ExitCode)?.rawValue == 3
         }
         let ledger = try LedgerDirectory(directory).open()
-        #expect(ledger.state.balance(of: DevGenesis.account("asha"), in: inr).posted == 1_000_000)
+        #expect(ledger.state.balance(of: DevGenesis.account("asha"), in: inr).posted == Int128(1_000_000 + DevGenesis.remittanceToAsha))
         #expect(
             ledger.state.record(of: ledger.state.transactions.ids.first { _ in true }!)?.outcome == .rejected(.exceedsAvailableBalance, operation: 0))
     }

@@ -78,7 +78,7 @@ extension CommandTests {
         portLaw.withholdingBasisPoints = 0
         try JSONEncoder().encode(portLaw).write(to: URL(fileURLWithPath: lawPath))
         let register = [
-            "zone", "register", "--data", directory, "--zone", "2", "--name", "Port zone", "--governor", "zone-governor-1",
+            "zone", "register", "--data", directory, "--zone", "3", "--name", "Port zone", "--governor", "zone-governor-1",
             "--governor", "zone-governor-2", "--guardian", "zone-guardian", "--quorum", "2", "--threshold", "2", "--law", lawPath,
         ]
         #expect { try khata(register + ["--key", "zone-governor-1"]) } throws: { $0 is TransactionRefused }

@@ -143,8 +143,15 @@ extension MonetaryPolicy {
             for attestor in attestors {
                 guard !attestor.assets.isEmpty else { throw MalformedInput(.invalidValue, "\(role): \(attestor.account) attests no asset") }
                 try MonetaryPolicy.requireAscending(attestor.assets, "the assets of \(attestor.account)")
-                for asset in attestor.assets where rule(for: asset) == nil {
-                    throw MalformedInput(.invalidValue, "\(role): \(attestor.account) names \(asset), which is not a reserve asset of the policy")
+                // Custodians attest reserves only; oracles may also price other
+                // assets (a foreign currency, for remittances' mid rates, docs/PAYMENTS.md),
+                // which no coverage counts.
+                for asset in attestor.assets where role == "custodians" ? rule(for: asset) == nil : asset == currency {
+                    throw MalformedInput(
+                        .invalidValue,
+                        role == "custodians"
+                            ? "custodians: \(attestor.account) names \(asset), which is not a reserve asset of the policy"
+                            : "oracles: \(attestor.account) prices \(asset), the policy's own currency")
                 }
             }
         }
