@@ -199,8 +199,33 @@ try:
               "tiers.0.daily" in changes_text and "100000.00 INR" in changes_text and "over today's cap" in effect_text
               and "levies on the last 30 days" in effect_text, changes_text + effect_text)
         driver.save_screenshot(os.path.join(data, "proposal.png"))
+        # Payments: the genesis remittance is in the corridor report; an address's
+        # page shows the verified name and a QR code that pays it.
+        driver.get(url + "/")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "corridors"))
+        corridors = driver.find_element(By.ID, "corridors").text
+        check("home page shows the corridor report", "USD → INR" in corridors and "%" in corridors, corridors)
+        driver.get(url + "/#/address/asha@kbank")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "pay-qr"))
+        address_text = driver.find_element(By.ID, "address").text
+        check("an address's page names its verified holder", "Asha Verma" in address_text and "K Bank" in address_text, address_text)
+        qr_loaded = driver.execute_script("const i = document.getElementById('pay-qr'); return i.complete && i.naturalWidth > 0")
+        check("an address's page shows the pay QR code", qr_loaded and "upi://pay?pa=asha%40kbank" in address_text, address_text)
+        # A remittance at RemitCo's live quote, from the command line, then its page.
+        ledger = os.path.join(data, "ledger")
+        quote_file = os.path.join(data, "quote.json")
+        subprocess.run([khata, "quote", "list", "--node", url, "--data", ledger, "--from", "USD", "--to", "INR", "--amount", "50.00",
+                        "--sender", "priya", "--recipient", "ravi@kbank", "--save", quote_file], check=True, capture_output=True, text=True)
+        sent = subprocess.run([khata, "tx", "remit", "--node", url, "--data", ledger, "--key", "priya", "--from", "priya", "--to", "ravi@kbank",
+                               "--quote", quote_file, "--amount", "50.00", "--json"], check=True, capture_output=True, text=True)
+        remitted = json.loads(sent.stdout)
+        check("the CLI names the remittance's levy", "levy: 25 minor units of USD" in sent.stderr, sent.stderr)
+        driver.get(url + f"/#/remittance/{remitted['transaction']}/0")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.ID, "remittance"))
+        remittance_text = driver.find_element(By.ID, "remittance").text
+        check("a remittance's page shows it completed with its amounts", "completed" in remittance_text and "415000" in remittance_text, remittance_text)
         driver.set_window_size(390, 844)
-        for page, marker in [("/#/zone/0", "law-history"), ("/#/proposal/1", "effect")]:
+        for page, marker in [("/#/zone/0", "law-history"), ("/#/proposal/1", "effect"), ("/#/address/asha@kbank", "pay-qr")]:
             driver.get(url + page)
             WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, marker))
             width = driver.execute_script("return document.documentElement.scrollWidth")

@@ -47,6 +47,22 @@ final class RawHTTPConnection {
         }
     }
 
+    /// Sends a GET and reads the whole response; returns its status.
+    func get(_ path: String) throws -> Int {
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8)
+        var sent = 0
+        while sent < request.count {
+            let n = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && (errno == EAGAIN || errno == EINTR) { continue }
+            guard n > 0 else { throw BlockingHTTP.Failure("send: \(String(cString: strerror(errno)))") }
+            sent += n
+        }
+        while true {
+            if let status = try takeResponse() { return status }
+            try fill()
+        }
+    }
+
     /// Sends a POST without waiting for its answer (requests are small enough
     /// for the socket's buffer, so this does not wait either).
     func sendRequest(_ path: String, contentType: String, body: [UInt8]) throws {

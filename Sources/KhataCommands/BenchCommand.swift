@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Khata on this machine.",
-        subcommands: [Engine.self, Signatures.self, Audit.self, Load.self, Liabilities.self, Stockchain.self, Laws.self]
+        subcommands: [Engine.self, Signatures.self, Audit.self, Load.self, Liabilities.self, Stockchain.self, Laws.self, Payments.self]
     )
 
     struct Engine: ParsableCommand {
@@ -85,6 +85,69 @@ struct BenchCommand: ParsableCommand {
                     format:
                         "A law of %d rules in force / none: %.2f durable (signed single transfers, group commit 8000; goal ≥ 0.90), %.2f state machine alone",
                     EngineBenchmark.Workload.lawRules, report.lawCheckedToUncheckedRatio, report.lawStateMachineRatio))
+        }
+    }
+
+    struct Payments: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "A remittance's rate against a signed transfer's (goal ≥ 0.40), the corridor report over many remittances (goal < 2 s for 1,000,000), and address lookups over HTTP (goal ≥ 50,000/s).",
+            discussion: """
+                Example:
+                  swift run -c release khata bench payments
+                  swift run -c release khata bench payments --transactions 20000 --corridor-remittances 100000 --json
+                  swift run -c release khata bench payments --node http://127.0.0.1:7370 --address asha@kbank --clients 16 --duration 10
+                Transfers and remittances are signed, then verified and applied by the state machine side by side in one run
+                (no journal); the corridor report decodes every encoded entry. With --node it measures address lookups instead.
+                """
+        )
+        @Flag(help: "Print one JSON object instead of text.")
+        var json = false
+        @Option(help: "Transactions of each kind (1 to 1,000,000).")
+        var transactions = 50_000
+        @Option(help: "Remittances in the corridor report's log (1 to 10,000,000).")
+        var corridorRemittances = 1_000_000
+        @Option(help: "Measure address lookups against this node instead.")
+        var node: String?
+        @Option(help: "The address to look up (with --node).")
+        var address = "asha@kbank"
+        @Option(help: "Concurrent connections (with --node).")
+        var clients = 16
+        @Option(help: "Seconds (with --node).")
+        var duration: Double = 10
+
+        func validate() throws {
+            guard (1...1_000_000).contains(transactions) else { throw ValidationError("--transactions is 1 to 1,000,000") }
+            guard (1...10_000_000).contains(corridorRemittances) else { throw ValidationError("--corridor-remittances is 1 to 10,000,000") }
+            guard (1...1_024).contains(clients), duration > 0, duration <= 3_600 else {
+                throw ValidationError("--clients is 1 to 1,024, --duration 0 to 3,600")
+            }
+        }
+
+        func run() throws {
+            if let node {
+                guard let url = URL(string: node), let host = url.host, let port = url.port.flatMap(UInt16.init(exactly:)) else {
+                    throw CommandFailure("--node is http://HOST:PORT")
+                }
+                let report = try AddressLookupBenchmark.run(host: host, port: port, address: address, clients: clients, seconds: duration)
+                if json { return try printJSON(report) }
+                return print(
+                    String(
+                        format: "%d address lookups in %.1f s by %d clients: %.0f/s (goal ≥ 50,000); %d failed", report.lookups, report.seconds,
+                        report.clients, report.lookupsPerSecond, report.failures))
+            }
+            let report = PaymentBenchmark.run(transactions: transactions, corridorRemittances: corridorRemittances) {
+                FileHandle.standardError.write(Data("… \($0)\n".utf8))
+            }
+            if json { return try printJSON(report) }
+            print(
+                String(
+                    format: "signed transfers %.0f/s, remittances %.0f/s: ratio %.2f (goal ≥ 0.40), verified and applied, %d of each",
+                    report.transfersPerSecond, report.remittancesPerSecond, report.remittanceToTransferRatio, report.transactions))
+            print(
+                String(
+                    format: "corridor report over %d remittances: %.2f s (goal < 2 s), median cost %.2f %%", report.corridorRemittances,
+                    report.corridorReportSeconds, report.corridorMedianCostPercent ?? .nan))
         }
     }
 
