@@ -53,7 +53,7 @@ public enum PaymentBenchmark {
         let treasury = AccountID(high: 0, low: 6)
         func sender(_ n: Int) -> AccountID { AccountID(high: 1, low: UInt64(n)) }
         func payee(_ n: Int) -> AccountID { AccountID(high: 2, low: UInt64(n)) }
-        let payees = 800
+        let payees = 700
 
         func law(currency: AssetCode) -> Law {
             let high = Amount(1 << 61)

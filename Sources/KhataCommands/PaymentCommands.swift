@@ -629,15 +629,30 @@ extension TxCommand {
         func run() throws {
             try common.submit { state, _ in
                 let code = try assetCode(asset)
+                let id = try parsePending(remittance, "--remittance")
+                let refund: LedgerOperation
                 do {
-                    return [
-                        .refundRemittance(
-                            try RefundRemittance(
-                                remittance: try parsePending(remittance, "--remittance"),
-                                amount: try AmountText.parse(amount, scale: try state.scale(of: code) ?? 0)))
-                    ]
+                    refund = .refundRemittance(
+                        try RefundRemittance(remittance: id, amount: try AmountText.parse(amount, scale: try state.scale(of: code) ?? 0)))
                 } catch let error as MalformedInput { throw CommandFailure(error.message) }
+                // A refund after completion is a payment from the exchange to the sender: it owes what such a transfer would.
+                let found: RemittanceView? =
+                    if let local = state as? LedgerState { local.payments.remittances[id].map(RemittanceView.init) } else {
+                        try (state as? NodeFacts)?.client.remittance(id)
+                    }
+                guard let found, found.status == "completed", case .refundRemittance(let op) = refund else { return [refund] }
+                let payment = KhataCore.Transfer(asset: found.from, debit: try providerAccount(found, state), credit: found.sender, amount: op.amount)
+                return [refund] + (try state.withLevies(.transfer(payment))).dropFirst()
             }
+        }
+
+        /// The exchange's account, by its registered name.
+        private func providerAccount(_ found: RemittanceView, _ state: any LedgerFacts) throws -> AccountID {
+            if let local = state as? LedgerState, let provider = local.payments.providers[found.provider] { return provider.account }
+            if let remote = state as? NodeFacts, let provider = try remote.client.providers().first(where: { $0.name == found.provider }) {
+                return provider.account
+            }
+            throw CommandFailure("no provider \(found.provider) on this ledger")
         }
     }
 }

@@ -186,6 +186,8 @@ extension LedgerState {
     /// past `Limits.maxAssetsPerAccount` (its asset is a registered currency, so
     /// few), so that nobody can make a holder lose a payout by filling its list.
     mutating func movePosted(_ op: Transfer, _ context: inout ApplyContext, limited: Bool = true) -> RejectionCode? {
+        // One balance read twice and stored twice would keep only the credit: never move to the payer itself.
+        guard op.debit != op.credit else { return .sameAccount }
         let debitKey = BalanceKey(account: op.debit, asset: op.asset)
         let creditKey = BalanceKey(account: op.credit, asset: op.asset)
         var debit = balances[debitKey] ?? Balance()

@@ -156,47 +156,64 @@ extension LedgerState {
             case .payLevy:
                 // Authorised with the payment it belongs to, which the same signers sign.
                 break
-            case .registerProvider:
+            case .registerProvider(let op):
                 guard issuerKeys.isSatisfied(by: signers) else { return refuse(.insufficientSignatures) }
+                overlay.providers[op.name] = (op.account, op.roles)
             case .bindAddress(let op):
                 // The provider vouches and the holder consents: both sign.
-                guard let provider = payments.addressProvider(of: op.address) else { return refuse(.providerInvalid) }
+                let provider = overlay.providers[op.address.provider] ?? payments.providers[op.address.provider].map { ($0.account, $0.roles) }
+                guard let provider, provider.roles.contains(.addresses) else { return refuse(.providerInvalid) }
                 if let code = overlay.check(authorityOf: provider.account, in: self, signers: signers) { return refuse(code) }
                 if let code = overlay.check(controllersOf: op.account, in: self, signers: signers) { return refuse(code) }
             case .unbindAddress(let op):
-                guard let binding = payments.addresses[op.address] else { return refuse(.addressNotFound) }
-                let byProvider = payments.providers[op.address.provider].map {
-                    overlay.check(authorityOf: $0.account, in: self, signers: signers) == nil
-                }
-                guard byProvider == true || overlay.check(authorityOf: binding.account, in: self, signers: signers) == nil else {
+                // An address bound earlier in the transaction: its binding signed for it.
+                guard let binding = payments.addresses[op.address] else { break }
+                let provider = overlay.providers[op.address.provider]?.account ?? payments.providers[op.address.provider]?.account
+                let byProvider = provider.map { overlay.check(authorityOf: $0, in: self, signers: signers) == nil } ?? false
+                guard byProvider || overlay.check(authorityOf: binding.account, in: self, signers: signers) == nil else {
                     return refuse(.insufficientSignatures)
                 }
             case .requestPayment(let op):
                 if let code = overlay.check(controllersOf: op.payee, in: self, signers: signers) { return refuse(code) }
+                overlay.requestPayers[OperationRef(transaction: transaction.id, operation: UInt16(position))] = op.payer
             case .answerRequest(let op):
-                guard let request = payments.requests[op.request] else { return refuse(.requestInvalid) }
-                if let code = overlay.check(authorityOf: request.payer, in: self, signers: signers) { return refuse(code) }
+                guard let payer = overlay.requestPayers[op.request] ?? payments.requests[op.request]?.payer else { return refuse(.requestInvalid) }
+                if let code = overlay.check(authorityOf: payer, in: self, signers: signers) { return refuse(code) }
             case .createMandate(let op):
                 if let code = overlay.check(controllersOf: op.payer, in: self, signers: signers) { return refuse(code) }
+                overlay.mandates[OperationRef(transaction: transaction.id, operation: UInt16(position))] = (op.payer, op.payee)
             case .revokeMandate(let op):
-                guard let mandate = payments.mandates[op.mandate] else { return refuse(.mandateInvalid) }
-                if let code = overlay.check(authorityOf: mandate.terms.payer, in: self, signers: signers) { return refuse(code) }
+                guard let parties = overlay.mandates[op.mandate] ?? payments.mandates[op.mandate].map({ ($0.terms.payer, $0.terms.payee) }) else {
+                    return refuse(.mandateInvalid)
+                }
+                if let code = overlay.check(authorityOf: parties.payer, in: self, signers: signers) { return refuse(code) }
             case .collectMandate(let op):
                 // The payee collects alone: the payer's consent is the mandate.
-                guard let mandate = payments.mandates[op.mandate] else { return refuse(.mandateInvalid) }
-                if let code = overlay.check(authorityOf: mandate.terms.payee, in: self, signers: signers) { return refuse(code) }
+                guard let parties = overlay.mandates[op.mandate] ?? payments.mandates[op.mandate].map({ ($0.terms.payer, $0.terms.payee) }) else {
+                    return refuse(.mandateInvalid)
+                }
+                if let code = overlay.check(authorityOf: parties.payee, in: self, signers: signers) { return refuse(code) }
             case .remit(let op):
                 // The sender's keys; the provider's consent is its signed quote.
                 if let code = overlay.check(debitOf: op.sender, in: self, signers: signers, satisfied: &satisfied) { return refuse(code) }
+                if let provider = overlay.providers[op.quote.provider]?.account ?? payments.providers[op.quote.provider]?.account {
+                    overlay.remittances[OperationRef(transaction: transaction.id, operation: UInt16(position))] = (provider, op.recipient)
+                }
             case .completeRemittance(let op):
-                guard let remittance = payments.remittances[op.remittance] else { return refuse(.remittanceInvalid) }
                 guard
-                    overlay.check(authorityOf: remittance.providerAccount, in: self, signers: signers) == nil
-                        || overlay.check(authorityOf: remittance.recipient, in: self, signers: signers) == nil
+                    let parties = overlay.remittances[op.remittance]
+                        ?? payments.remittances[op.remittance].map({ ($0.providerAccount, $0.recipient) })
+                else { return refuse(.remittanceInvalid) }
+                guard
+                    overlay.check(authorityOf: parties.provider, in: self, signers: signers) == nil
+                        || overlay.check(authorityOf: parties.recipient, in: self, signers: signers) == nil
                 else { return refuse(.insufficientSignatures) }
             case .refundRemittance(let op):
-                guard let remittance = payments.remittances[op.remittance] else { return refuse(.remittanceInvalid) }
-                if let code = overlay.check(authorityOf: remittance.providerAccount, in: self, signers: signers) { return refuse(code) }
+                guard
+                    let parties = overlay.remittances[op.remittance]
+                        ?? payments.remittances[op.remittance].map({ ($0.providerAccount, $0.recipient) })
+                else { return refuse(.remittanceInvalid) }
+                if let code = overlay.check(authorityOf: parties.provider, in: self, signers: signers) { return refuse(code) }
             }
         }
         return nil
@@ -216,6 +233,13 @@ private struct AuthorityOverlay {
     var issuers: [AssetCode: AccountID] = [:]
     var pendings: [PendingID: Transfer] = [:]
     var governance: KeySet?
+    /// Payment objects made by earlier operations of the transaction: a provider's
+    /// account by name, a request's payer, a mandate's payer and payee, a
+    /// remittance's provider account and recipient.
+    var providers: [String: (account: AccountID, roles: ProviderRoles)] = [:]
+    var requestPayers: [OperationRef: AccountID] = [:]
+    var mandates: [OperationRef: (payer: AccountID, payee: AccountID)] = [:]
+    var remittances: [OperationRef: (provider: AccountID, recipient: AccountID)] = [:]
 
     struct InstrumentAuthority {
         var issuer: AccountID

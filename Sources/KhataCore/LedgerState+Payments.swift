@@ -136,7 +136,10 @@ extension LedgerState {
     /// these terms. Returns the provider's account.
     public func check(quote: Quote, at time: Timestamp) -> (provider: AccountID?, refusal: RejectionCode?) {
         guard let provider = payments.providers[quote.provider], provider.roles.contains(.exchange),
+            // A quote's one signature authorises the exchange's payments, so an
+            // exchange quotes from an account that one key controls.
             let account = accounts[provider.account], !account.isClosed, account.controllers?.keys.contains(quote.key) == true,
+            account.controllers?.threshold == 1,
             assets[quote.from]?.kind == .currency, assets[quote.to]?.kind == .currency
         else { return (nil, .quoteInvalid) }
         guard time < quote.expiresAt else { return (nil, .quoteExpired) }
@@ -151,7 +154,8 @@ extension LedgerState {
         guard let providerAccount = checked.provider else { return checked.refusal }
         let key = QuoteKey(provider: quote.provider, id: quote.id)
         let used = payments.quotes[key]?.used ?? 0
-        guard op.amount >= quote.minAmount, op.amount <= quote.maxAmount, op.amount.units <= quote.capacity.units - used else {
+        guard op.amount >= quote.minAmount, op.amount <= quote.maxAmount, used <= quote.capacity.units, op.amount.units <= quote.capacity.units - used
+        else {
             return .quoteOutOfRange
         }
         guard let converted = quote.converted(op.amount), let paid = add(op.amount.units, quote.fee) else { return .amountOverflow }
@@ -212,8 +216,11 @@ extension LedgerState {
         if let levy {
             guard levy.amount < delivered else { return .quoteOutOfRange }
             delivered = Amount(delivered.units - levy.amount.units)
-            let paid = Transfer(asset: remittance.to, debit: remittance.providerAccount, credit: levy.treasury, amount: levy.amount)
-            if let code = movePosted(paid, &context, limited: false) { return code }
+            // An exchange that is the zone's treasury keeps the levy: it is already there.
+            if levy.treasury != remittance.providerAccount {
+                let paid = Transfer(asset: remittance.to, debit: remittance.providerAccount, credit: levy.treasury, amount: levy.amount)
+                if let code = movePosted(paid, &context, limited: false) { return code }
+            }
             remittance.inboundLevy = levy.amount.units
         }
         var net = delivery
@@ -248,7 +255,7 @@ extension LedgerState {
         switch remittance.status {
         case .pending:
             // The provider gives the held payment up: all of it returns, levy included.
-            guard op.amount.units == remittance.paid + remittance.outboundLevy else { return .remittanceInvalid }
+            guard let held = add(remittance.paid, Amount(remittance.outboundLevy)), op.amount.units == held else { return .remittanceInvalid }
             for id in [remittance.id] + (remittance.levyHold.map { [$0] } ?? []) {
                 if let code = resolve(pendings[id]!, as: .voided, posting: .zero, &context) { return code }
                 context.undo.append(.remittanceHold(id, payments.holds[id]))
@@ -257,8 +264,10 @@ extension LedgerState {
             remittance.status = .refunded
         case .completed:
             guard let refunded = add(remittance.refunded, op.amount), refunded <= remittance.paid else { return .remittanceInvalid }
+            // A new payment from the exchange to the sender: the laws see it as any payment, and its levies are its legs.
             let refund = Transfer(asset: remittance.from, debit: remittance.providerAccount, credit: remittance.sender, amount: op.amount)
             if let code = checkTransfer(refund, &context, authorised: true) { return code }
+            if !zones.isEmpty, let code = checkLaws(refund, .transfer, &context) { return code }
             if let code = movePosted(refund, &context) { return code }
             remittance.refunded = refunded
             if refunded == remittance.paid { remittance.status = .refunded }

@@ -372,6 +372,8 @@ extension LedgerState {
         guard let (remittance, holdUntil) = owed.remittance else { return movePosted(levy, &context, limited: false) }
         // A remittance's levy on leaving is recorded on it; a waiting one's is held with it.
         var record = payments.remittances[remittance]!
+        // Held only while the remittance waits: one completed or refunded earlier in the transaction pays it outright.
+        guard holdUntil == nil || record.status == .pending else { return .remittanceInvalid }
         context.undo.append(.remittance(remittance, record))
         record.outboundLevy = owed.amount
         if let holdUntil {

@@ -188,6 +188,7 @@ public struct LedgerState: Sendable {
         case .remit(let op): op.sender
         case .answerRequest(let op): payments.requests[op.request]?.payer
         case .collectMandate(let op): payments.mandates[op.mandate]?.terms.payer
+        case .refundRemittance(let op): payments.remittances[op.remittance]?.providerAccount
         default: nil
         }
     }

@@ -455,3 +455,64 @@ func paymentExamples() -> [(name: String, operation: LedgerOperation)] {
         ("op-refund-remittance", .refundRemittance(try! RefundRemittance(remittance: ref, amount: Amount(199)))),
     ]
 }
+
+@Suite("Payments: edges a review found")
+struct PaymentEdgeTests {
+    /// An exchange that is also a zone's treasury keeps the levy on entry
+    /// (nothing moves to itself), and every asset still sums to zero.
+    @Test func exchangeThatIsTheTreasuryConserves() {
+        var state = P.genesisState()
+        let register = LedgerOperation.registerProvider(
+            try! RegisterProvider(name: "sezfx", displayName: "SEZ FX", account: ZoneFixture.sezTreasury, roles: .exchange))
+        #expect(run(&state, [register], [F.issuerKey]) == .committed)
+        #expect(run(&state, [F.transfer(400_000, from: F.inrIssuance, to: ZoneFixture.sezTreasury)], [F.issuerKey]) == .committed)
+        let quote = try! Quote(
+            provider: "sezfx", id: 1, from: usd, to: inr, rate: P.rate, fee: Amount(0), minAmount: Amount(1), maxAmount: Amount(10_000),
+            capacity: Amount(10_000), expiresAt: Timestamp(milliseconds: 1 << 50), key: ZoneFixture.sezTreasuryKey.publicKey
+        ).signed(by: ZoneFixture.sezTreasuryKey, origin: Fixture.origin)
+        #expect(run(&state, P.remit(1_000, to: ZoneFixture.dave, quote: quote, in: state), [P.priyaKey]) == .committed)
+        // $10 make ₹832.50; the SEZ's 0.5 % (₹4.16) stays with the exchange that is its treasury.
+        #expect(state.balance(of: ZoneFixture.dave, in: inr).posted == Int128(ZoneFixture.daveOpeningINR + 83_250 - 416))
+        #expect(state.balance(of: ZoneFixture.sezTreasury, in: inr).posted == Int128(400_000 - 83_250 + 416))
+        #expect(state.invariantViolations().isEmpty)
+    }
+
+    /// A waiting remittance completed earlier in the same transaction pays its
+    /// levy outright or not at all: no hold is left for a remittance that ended.
+    @Test func levyOfAnEndedRemittanceIsNotHeld() {
+        var state = P.genesisState()
+        let remit = try! Remit(quote: P.quote(), sender: P.priya, recipient: F.bob, amount: Amount(10_000), timeoutSeconds: 60)
+        let id = OperationRef(transaction: transactionID(90_000 + state.size), operation: 0)
+        let operations: [LedgerOperation] = [
+            .remit(remit), .completeRemittance(CompleteRemittance(remittance: id)),
+            .payLevy(PayLevy(operation: 0, zone: P.overseas, amount: Amount(50))),
+        ]
+        #expect(run(&state, operations, [P.priyaKey, P.remitcoKey]) == .rejected(.remittanceInvalid, operation: 2))
+        #expect(state.pendings.isEmpty && state.payments.remittances.isEmpty)
+    }
+
+    /// One key of an exchange whose account needs two signatures cannot
+    /// commit its money by signing a quote.
+    @Test func multisigExchangeCannotQuoteWithOneKey() {
+        var state = P.genesisState()
+        let twoKeys = try! KeySet(threshold: 2, keys: [P.remitcoKey.publicKey, F.bobKey.publicKey].sorted())
+        #expect(run(&state, [.changeControllers(ChangeControllers(account: P.remitco, controllers: twoKeys))], [P.remitcoKey]) == .committed)
+        #expect(run(&state, P.remit(10_000, to: asha, in: state), [P.priyaKey]) == .rejected(.quoteInvalid, operation: 0))
+    }
+
+    /// Objects made earlier in a transaction are known to the pre-check: a
+    /// mandate and its first debit, a request and its answer, in one transaction.
+    @Test func objectsMadeEarlierInTheTransactionAuthorise() {
+        var state = P.genesisState()
+        let id = OperationRef(transaction: transactionID(90_000 + state.size), operation: 0)
+        let both = F.transaction(90_000 + state.size, [mandate(start: 1_000, end: 1 << 40), collect(id, 100)], signedBy: [F.aliceKey, F.bobKey])
+        #expect(state.refusal(of: both) == nil)
+        #expect(apply(&state, both) == .committed)
+        // Without the payee, the debit is refused before the log.
+        let alone = F.transaction(
+            90_000 + state.size,
+            [mandate(start: 1_000, end: 1 << 40), collect(OperationRef(transaction: transactionID(90_000 + state.size), operation: 0), 100)],
+            signedBy: [F.aliceKey])
+        #expect(state.refusal(of: alone)?.code == .insufficientSignatures)
+    }
+}

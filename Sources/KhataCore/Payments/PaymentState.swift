@@ -167,8 +167,6 @@ public struct PaymentState: Hashable, Sendable {
     /// its remittance. Derived from `remittances`.
     var holds: [PendingID: OperationRef] = [:]
 
-    public var isEmpty: Bool { providers.isEmpty && requests.isEmpty && mandates.isEmpty }
-
     /// The provider that binds `address`'s addresses, if registered for them.
     public func addressProvider(of address: PaymentAddress) -> PaymentProvider? {
         providers[address.provider].flatMap { $0.roles.contains(.addresses) ? $0 : nil }
@@ -282,6 +280,9 @@ extension ByteReader {
             let displayName = try readDisplayName()
             let account = try readID(AccountID.self, "provider account")
             let roles = ProviderRoles(rawValue: try readUInt8("provider roles"))
+            guard !roles.isEmpty, ProviderRoles.all.isSuperset(of: roles) else {
+                throw MalformedInput(.invalidValue, "provider \(name) has unknown roles")
+            }
             let provider = PaymentProvider(
                 name: name, displayName: displayName, account: account, roles: roles, registeredAt: LeafIndex(try readUInt64("registered at")))
             state.providers[name] = provider
@@ -350,8 +351,11 @@ extension ByteReader {
                 completedAt: completed == UInt64.max ? nil : Timestamp(milliseconds: completed),
                 refundedAt: refundedAt == UInt64.max ? nil : Timestamp(milliseconds: refundedAt), refunded: try readUInt64("refunded"),
                 outboundLevy: try readUInt64("outbound levy"), levyHold: try readOptionalPendingID(), inboundLevy: try readUInt64("inbound levy"))
-            guard converted.units >= state.remittances[id]!.inboundLevy else {
-                throw MalformedInput(.invalidValue, "remittance \(id) took a levy larger than it converted")
+            guard converted.units >= state.remittances[id]!.inboundLevy, !amount.units.addingReportingOverflow(fee.units).overflow,
+                !(amount.units + fee.units).addingReportingOverflow(state.remittances[id]!.outboundLevy).overflow
+            else {
+                throw MalformedInput(
+                    .invalidValue, "remittance \(id) has amounts that do not add up (a levy past what it converted, or a sum past 2^64)")
             }
             if status == .pending {
                 state.holds[id] = id
