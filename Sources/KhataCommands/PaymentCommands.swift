@@ -337,9 +337,9 @@ struct CorridorsCommand: ParsableCommand {
             var builder = CorridorReport()
             let end = session.ledger.state.size
             while builder.size < end {
-                let entries = try session.ledger.journal.entries(from: LeafIndex(builder.size), limit: Int(Swift.min(1_000, end - builder.size)))
+                let entries = try session.ledger.journal.entries(from: LeafIndex(builder.size), limit: Int(Swift.min(16_384, end - builder.size)))
                 guard !entries.isEmpty else { break }
-                for entry in entries { builder.add(try Entry(decoding: entry.bytes)) }
+                try builder.add(encoded: entries.map(\.bytes))
             }
             report = builder.view()
         }

@@ -129,29 +129,40 @@ public struct Transaction: Hashable, Sendable {
     /// (`Ed25519Verifier.areValid`).
     public static func verifySignatures(of transactions: [Transaction], origin: String) -> [MalformedInput?] {
         var checks: [Ed25519Verifier.Check] = []
-        var counts: [Int] = []
+        // Per transaction, the checks its answer depends on: its signatures', then its quotes'.
+        var positions: [[Int]] = []
+        // A quote many remittances of the batch accept is checked once (measured: with one
+        // live quote, two checks per remittance held the rate to 0.36 of a transfer's).
+        var quoteChecks: [[UInt8]: Int] = [:]
         for transaction in transactions where !transaction.signatures.isEmpty {
             let message = transaction.signingBytes(origin: origin)
+            var mine: [Int] = []
             for signature in transaction.signatures {
+                mine.append(checks.count)
                 checks.append(.init(signature: signature.signature, message: message, publicKey: signature.key.bytes))
             }
             // A quote a remittance accepts carries its provider's signature over its terms.
-            let quotes = transaction.quotes
-            for quote in quotes {
-                checks.append(.init(signature: quote.signature, message: quote.signingBytes(origin: origin), publicKey: quote.key.bytes))
+            for quote in transaction.quotes {
+                let signed = quote.signingBytes(origin: origin)
+                let identity = quote.signature + quote.key.bytes + signed
+                if let known = quoteChecks[identity] {
+                    mine.append(known)
+                } else {
+                    quoteChecks[identity] = checks.count
+                    mine.append(checks.count)
+                    checks.append(.init(signature: quote.signature, message: signed, publicKey: quote.key.bytes))
+                }
             }
-            counts.append(transaction.signatures.count + quotes.count)
+            positions.append(mine)
         }
-        var valid = Ed25519Verifier.shared.areValid(checks)[...]
-        var count = counts[...]
+        let valid = Ed25519Verifier.shared.areValid(checks)
+        var next = positions[...]
         return transactions.map { transaction in
             guard !transaction.signatures.isEmpty else { return MalformedInput(.badSignature, "the transaction is not signed") }
-            let answers = valid.prefix(count.removeFirst())
-            valid = valid.dropFirst(answers.count)
-            guard let bad = answers.firstIndex(of: false) else { return nil }
-            let position = bad - answers.startIndex
-            guard position < transaction.signatures.count else {
-                let quote = transaction.quotes[position - transaction.signatures.count]
+            let mine = next.removeFirst()
+            guard let bad = mine.firstIndex(where: { !valid[$0] }) else { return nil }
+            guard bad < transaction.signatures.count else {
+                let quote = transaction.quotes[bad - transaction.signatures.count]
                 return MalformedInput(
                     .badSignature,
                     "the signature of quote \(quote.id) of provider \(quote.provider) by \(quote.key) does not match its terms on ledger \"\(origin)\""
@@ -159,7 +170,7 @@ public struct Transaction: Hashable, Sendable {
             }
             return MalformedInput(
                 .badSignature,
-                "the signature by \(transaction.signatures[position].key) does not match this transaction on ledger \"\(origin)\"")
+                "the signature by \(transaction.signatures[bad].key) does not match this transaction on ledger \"\(origin)\"")
         }
     }
 

@@ -231,9 +231,9 @@ final class CorridorService: @unchecked Sendable {
         try lock.withLock {
             let end = min(size, journal.entryCount)
             while report.size < end {
-                let stored = try journal.entries(from: LeafIndex(report.size), limit: Int(min(1_000, end - report.size)))
+                let stored = try journal.entries(from: LeafIndex(report.size), limit: Int(min(16_384, end - report.size)))
                 guard !stored.isEmpty else { break }
-                for entry in stored { report.add(try Entry(decoding: entry.bytes)) }
+                try report.add(encoded: stored.map(\.bytes))
             }
             return report.view()
         }

@@ -516,3 +516,23 @@ struct PaymentEdgeTests {
         #expect(state.refusal(of: alone)?.code == .insufficientSignatures)
     }
 }
+
+@Suite("Payments: quote signatures in a batch")
+struct QuoteSignatureBatchTests {
+    /// A quote shared by many remittances of a batch is checked once, and a
+    /// changed copy of it among them still fails, alone.
+    @Test func sharedQuoteIsCheckedOnceAndATamperedCopyStillFails() throws {
+        let remit = { (quote: Quote, id: UInt64) in
+            F.transaction(id, [.remit(try! Remit(quote: quote, sender: P.priya, recipient: asha, amount: Amount(10_000)))], signedBy: [P.priyaKey])
+        }
+        var changed = P.quote()
+        changed.fee = Amount(1)
+        let forged = P.quote(signedBy: F.bobKey)
+        var reused = forged
+        reused.key = P.remitcoKey.publicKey
+        let batch = [remit(P.quote(), 1), remit(P.quote(), 2), remit(changed, 3), remit(P.quote(), 4), remit(reused, 5)]
+        let answers = Transaction.verifySignatures(of: batch, origin: Fixture.origin)
+        #expect(answers.map { $0 == nil } == [true, true, false, true, false])
+        #expect(answers[2]?.message.contains("quote 1 of provider remitco") == true)
+    }
+}
